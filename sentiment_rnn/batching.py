@@ -1,0 +1,68 @@
+"""Padding to (B, T) with lengths, and length-bucketed shuffled mini-batches.
+
+Sorting reviews of similar length into the same batch keeps padding (wasted steps) small; shuffling
+within buckets and the order of batches keeps the gradient noise of random mini-batches.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["truncate", "pad_batch", "bucketed_batches", "sequential_batches"]
+
+
+def truncate(ids: np.ndarray, max_len: int | None, keep: str = "end") -> np.ndarray:
+    """Cut a review to ``max_len`` tokens, keeping its ``"start"`` or its ``"end"`` (where reviews
+    usually sum up).
+
+    >>> truncate(np.arange(5), 3).tolist(), truncate(np.arange(5), 3, keep="start").tolist()
+    ([2, 3, 4], [0, 1, 2])
+    """
+    if max_len is None or len(ids) <= max_len:
+        return ids
+    if keep == "end":
+        return ids[len(ids) - max_len :]
+    if keep == "start":
+        return ids[:max_len]
+    raise ValueError(f"keep must be 'start' or 'end', got {keep!r}")
+
+
+def pad_batch(sequences: Sequence[np.ndarray], pad_id: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Stack id sequences into a right-padded (B, T) array and their (B,) lengths; T >= 1.
+
+    >>> ids, lengths = pad_batch([np.array([5, 6, 7]), np.array([8])])
+    >>> ids.tolist(), lengths.tolist()
+    ([[5, 6, 7], [8, 0, 0]], [3, 1])
+    """
+    lengths = np.array([len(s) for s in sequences], dtype=np.int64)  # (B,)
+    T = max(1, int(lengths.max(initial=0)))
+    ids = np.full((len(sequences), T), pad_id, dtype=np.int64)  # (B, T)
+    for row, sequence in enumerate(sequences):
+        ids[row, : len(sequence)] = sequence
+    return ids, lengths
+
+
+def bucketed_batches(
+    lengths: np.ndarray, batch_size: int, rng: np.random.Generator, bucket_batches: int = 50
+) -> list[np.ndarray]:
+    """Shuffled batches of example indices in which lengths are similar.
+
+    The examples are shuffled, cut into buckets of ``bucket_batches`` batches, sorted by length
+    within each bucket and cut into batches; the batch order is shuffled again.
+    """
+    order = rng.permutation(len(lengths))
+    bucket = batch_size * bucket_batches
+    batches = []
+    for start in range(0, len(order), bucket):
+        chunk = order[start : start + bucket]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def sequential_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
+    """Batches for inference: sorted by length to waste little padding; every index exactly once."""
+    order = np.argsort(lengths, kind="stable")
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]

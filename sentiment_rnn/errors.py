@@ -1,0 +1,35 @@
+"""Exceptions the library raises; ``cli.py`` alone turns them into one-line messages."""
+
+from __future__ import annotations
+
+
+class SentimentRNNError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class DataError(SentimentRNNError):
+    """A corpus or input file is missing, unreadable or malformed.
+
+    The message names the file and, when known, the 1-based line.
+    """
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None):
+        self.path = None if path is None else str(path)
+        self.line = line
+        where = ""
+        if self.path is not None:
+            where = self.path if line is None else f"{self.path}:{line}"
+            where += ": "
+        super().__init__(where + message)
+
+
+class DownloadError(DataError):
+    """A corpus could not be downloaded (offline, bad checksum, HTTP error)."""
+
+
+class ModelFileError(SentimentRNNError):
+    """A model file is missing, truncated, of an unknown format version or has wrong shapes."""
+
+
+class TrainingError(SentimentRNNError):
+    """Training could not go on (for example a non-finite loss or gradient)."""

@@ -1,0 +1,305 @@
+"""The many-to-one network: embedding -> recurrent layers -> state at the last real token -> linear.
+
+    ids (B, T), lengths (B,)
+      -> X = embedding.weight[ids]                     (T, B, E)   one-hot times a matrix = a row gather
+      -> recurrent layers (stacked, optionally both directions)   (T, B, H·dirs)
+      -> features = final state of each direction      (B, H·dirs)
+      -> logits = features @ fc.weight.T + fc.bias     (B, C)      softmax / cross-entropy outside
+
+Parameters live in one flat dict keyed by PyTorch's names (``embedding.weight``, ``rnn.weight_ih_l0``,
+``rnn.weight_hh_l0_reverse``, ``fc.weight`` ...), and gradients use the same keys, so weights can be
+compared one to one with ``torch.nn.Embedding`` + ``torch.nn.GRU``/``LSTM``/``RNN`` + ``torch.nn.Linear``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from sentiment_rnn.cells import LayerWeights, make_cell
+from sentiment_rnn.functional import cross_entropy
+from sentiment_rnn.init import orthogonal, xavier_uniform
+
+__all__ = ["ModelConfig", "EmbeddingGrad", "RNNModel", "init_params", "param_shapes"]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Sizes and choices that define the network (its hyperparameters, not its weights)."""
+
+    vocab_size: int
+    embedding_dim: int = 128
+    hidden_size: int = 128
+    num_classes: int = 2
+    cell: str = "lstm"
+    activation: str = "tanh"  # Elman only
+    num_layers: int = 1
+    bidirectional: bool = False
+    dropout: float = 0.0  # on the final features and between stacked layers
+    embedding_dropout: float = 0.0
+
+    def __post_init__(self):
+        make_cell(self.cell, self.activation)  # validates cell and activation names
+        for name in ("vocab_size", "embedding_dim", "hidden_size", "num_classes", "num_layers"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("dropout", "embedding_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        return ("", "_reverse") if self.bidirectional else ("",)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class EmbeddingGrad:
+    """Row-sparse gradient of the embedding matrix: only the rows of words seen in the batch."""
+
+    rows: np.ndarray  # (U,) distinct word ids, sorted
+    values: np.ndarray  # (U, E)
+    num_rows: int  # V
+
+    def to_dense(self) -> np.ndarray:
+        dense = np.zeros((self.num_rows, self.values.shape[1]), dtype=self.values.dtype)  # (V, E)
+        dense[self.rows] = self.values
+        return dense
+
+
+def param_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """The name and shape of every parameter, in a fixed order."""
+    V, E, H, C = config.vocab_size, config.embedding_dim, config.hidden_size, config.num_classes
+    G = make_cell(config.cell, config.activation).gates * H
+    shapes: dict[str, tuple[int, ...]] = {"embedding.weight": (V, E)}
+    for layer in range(config.num_layers):
+        D = E if layer == 0 else H * config.directions
+        for suffix in config.suffixes:
+            shapes[f"rnn.weight_ih_l{layer}{suffix}"] = (G, D)
+            shapes[f"rnn.weight_hh_l{layer}{suffix}"] = (G, H)
+            shapes[f"rnn.bias_ih_l{layer}{suffix}"] = (G,)
+            shapes[f"rnn.bias_hh_l{layer}{suffix}"] = (G,)
+    shapes["fc.weight"] = (C, H * config.directions)
+    shapes["fc.bias"] = (C,)
+    return shapes
+
+
+def init_params(config: ModelConfig, rng: np.random.Generator, dtype=np.float32) -> dict[str, np.ndarray]:
+    """Xavier for input and output weights, orthogonal for each gate's recurrent block, zero biases
+    except the LSTM forget gate's (+1, so the cell remembers by default), N(0, 0.1²) embeddings."""
+    H = config.hidden_size
+    params: dict[str, np.ndarray] = {}
+    for name, shape in param_shapes(config).items():
+        if name == "embedding.weight":
+            params[name] = (0.1 * rng.standard_normal(shape)).astype(dtype)
+        elif "weight_hh" in name:
+            blocks = [orthogonal(rng, (H, H), dtype) for _ in range(shape[0] // H)]
+            params[name] = np.concatenate(blocks, axis=0)
+        elif "weight" in name:
+            params[name] = xavier_uniform(rng, shape, dtype)
+        else:
+            params[name] = np.zeros(shape, dtype=dtype)
+            if config.cell == "lstm" and name.startswith("rnn.bias_hh"):
+                params[name][H : 2 * H] = 1.0
+    return params
+
+
+@dataclass(frozen=True)
+class LayerCache:
+    caches: tuple  # one cell cache per direction
+    dropout_mask: np.ndarray | None  # (T, B, H·dirs) on this layer's output, or None
+
+
+@dataclass(frozen=True)
+class ForwardCache:
+    ids: np.ndarray  # (T, B) time-major word ids
+    mask: np.ndarray  # (T, B, 1)
+    reverse_index: np.ndarray  # (T, B) time index of each step in its review's reversed order
+    embedding_dropout_mask: np.ndarray | None  # (T, B, E)
+    layers: tuple[LayerCache, ...]
+    features: np.ndarray  # (B, H·dirs) after dropout
+    feature_dropout_mask: np.ndarray | None  # (B, H·dirs)
+    top_states: tuple[np.ndarray, ...] = field(repr=False)  # per direction (T + 1, B, H), cell time order
+
+
+def _dropout_mask(rng: np.random.Generator, shape, rate: float, dtype) -> np.ndarray | None:
+    """Inverted dropout: keep with probability 1 - rate and scale by 1 / (1 - rate)."""
+    if rate <= 0.0:
+        return None
+    keep = (rng.random(shape) >= rate).astype(dtype)
+    return keep / np.asarray(1.0 - rate, dtype=dtype)
+
+
+def _reverse_index(lengths: np.ndarray, T: int) -> np.ndarray:
+    """(T, B) index that reverses each review within its own length and leaves padding in place.
+
+    >>> _reverse_index(np.array([3, 1]), 3).T.tolist()
+    [[2, 1, 0], [0, 1, 2]]
+    """
+    t = np.arange(T)[:, None]  # (T, 1)
+    return np.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)  # (T, B)
+
+
+def _embedding_grad(ids: np.ndarray, dX: np.ndarray, vocab_size: int) -> EmbeddingGrad:
+    """Sum the gradient rows of repeated words: ids (N,), dX (N, E) -> rows (U,), values (U, E)."""
+    rows, inverse = np.unique(ids, return_inverse=True)
+    values = np.zeros((rows.size, dX.shape[1]), dtype=dX.dtype)  # (U, E)
+    np.add.at(values, inverse, dX)
+    return EmbeddingGrad(rows, values, vocab_size)
+
+
+class RNNModel:
+    """The network: a config, a dict of parameters, and forward / backward passes over a batch."""
+
+    def __init__(self, config: ModelConfig, params: dict[str, np.ndarray]):
+        self.config = config
+        self.cell = make_cell(config.cell, config.activation)
+        self.params = params
+        self.check_params()
+
+    @classmethod
+    def initialize(cls, config: ModelConfig, rng: np.random.Generator, dtype=np.float32) -> "RNNModel":
+        return cls(config, init_params(config, rng, dtype))
+
+    @property
+    def dtype(self):
+        return self.params["fc.weight"].dtype
+
+    def check_params(self) -> None:
+        """Raise ValueError unless every expected parameter is present with its shape."""
+        expected = param_shapes(self.config)
+        missing = sorted(set(expected) - set(self.params))
+        unknown = sorted(set(self.params) - set(expected))
+        if missing or unknown:
+            raise ValueError(f"parameters do not match the config: missing {missing}, unexpected {unknown}")
+        for name, shape in expected.items():
+            if self.params[name].shape != shape:
+                raise ValueError(f"parameter {name} has shape {self.params[name].shape}, expected {shape}")
+
+    def _layer_weights(self, layer: int, suffix: str) -> LayerWeights:
+        p = self.params
+        return LayerWeights(
+            p[f"rnn.weight_ih_l{layer}{suffix}"],
+            p[f"rnn.weight_hh_l{layer}{suffix}"],
+            p[f"rnn.bias_ih_l{layer}{suffix}"],
+            p[f"rnn.bias_hh_l{layer}{suffix}"],
+        )
+
+    # ------------------------------------------------------------------------------------------------
+    def forward(self, ids, lengths, *, train: bool = False, rng: np.random.Generator | None = None):
+        """ids (B, T) int, lengths (B,) int >= 1 -> (logits (B, C), cache).
+
+        With ``train=True`` dropout is applied, drawing its masks from ``rng``.
+        """
+        cfg, dtype = self.config, self.dtype
+        if train and (cfg.dropout > 0 or cfg.embedding_dropout > 0) and rng is None:
+            raise ValueError("training with dropout needs an rng")
+        ids = np.asarray(ids).T  # (T, B) time-major
+        lengths = np.asarray(lengths)
+        T, B = ids.shape
+        H = cfg.hidden_size
+        mask = (np.arange(T)[:, None] < lengths[None, :]).astype(dtype)[:, :, None]  # (T, B, 1)
+        reverse_index = _reverse_index(lengths, T)  # (T, B)
+        batch = np.arange(B)[None, :]  # (1, B)
+        h0 = np.zeros((B, H), dtype=dtype)
+
+        inputs = self.params["embedding.weight"][ids]  # (T, B, E)
+        embedding_mask = _dropout_mask(rng, inputs.shape, cfg.embedding_dropout, dtype) if train else None
+        if embedding_mask is not None:
+            inputs = inputs * embedding_mask  # (T, B, E)
+
+        layers = []
+        for layer in range(cfg.num_layers):
+            caches, outputs, top_states = [], [], []
+            for suffix in cfg.suffixes:
+                reverse = suffix == "_reverse"
+                x = inputs[reverse_index, batch] if reverse else inputs  # (T, B, D) in cell time order
+                Hs, cache = self.cell.forward(x, mask, self._layer_weights(layer, suffix), h0)  # (T+1, B, H)
+                caches.append(cache)
+                top_states.append(Hs)
+                outputs.append(Hs[1:][reverse_index, batch] if reverse else Hs[1:])  # (T, B, H) text order
+            inputs = np.concatenate(outputs, axis=-1) if len(outputs) > 1 else outputs[0]  # (T, B, H·dirs)
+            is_last = layer == cfg.num_layers - 1
+            layer_mask = _dropout_mask(rng, inputs.shape, cfg.dropout, dtype) if train and not is_last else None
+            if layer_mask is not None:
+                inputs = inputs * layer_mask
+            layers.append(LayerCache(tuple(caches), layer_mask))
+
+        features = np.concatenate([Hs[T] for Hs in top_states], axis=-1)  # (B, H·dirs) last real token
+        feature_mask = _dropout_mask(rng, features.shape, cfg.dropout, dtype) if train else None
+        if feature_mask is not None:
+            features = features * feature_mask
+        logits = features @ self.params["fc.weight"].T + self.params["fc.bias"]  # (B, C)
+        cache = ForwardCache(
+            ids, mask, reverse_index, embedding_mask, tuple(layers), features, feature_mask, tuple(top_states)
+        )
+        return logits, cache
+
+    # ------------------------------------------------------------------------------------------------
+    def backward(self, dlogits: np.ndarray, cache: ForwardCache, *, sparse_embedding: bool = False):
+        """dlogits (B, C) -> gradients of every parameter, keyed like the parameters.
+
+        The embedding gradient is an ``EmbeddingGrad`` of the rows seen when ``sparse_embedding`` is
+        true, else a dense (V, E) array.
+        """
+        cfg = self.config
+        H = cfg.hidden_size
+        T, B = cache.ids.shape
+        batch = np.arange(B)[None, :]
+        grads: dict[str, np.ndarray] = {}
+
+        # into the linear layer: logits = features @ W.T + b
+        grads["fc.weight"] = dlogits.T @ cache.features  # (C, H·dirs)
+        grads["fc.bias"] = dlogits.sum(axis=0)  # (C,)
+        dfeatures = dlogits @ self.params["fc.weight"]  # (B, H·dirs)
+        if cache.feature_dropout_mask is not None:
+            dfeatures = dfeatures * cache.feature_dropout_mask  # through dropout
+
+        # into the recurrent layers, top to bottom; the final state is step T of each direction
+        doutputs = np.zeros((T, B, H * cfg.directions), dtype=dlogits.dtype)  # (T, B, H·dirs) text order
+        for layer in reversed(range(cfg.num_layers)):
+            layer_cache = cache.layers[layer]
+            if layer_cache.dropout_mask is not None:
+                doutputs = doutputs * layer_cache.dropout_mask  # through dropout between layers
+            dinputs = None
+            for d, suffix in enumerate(cfg.suffixes):
+                reverse = suffix == "_reverse"
+                dHs = doutputs[:, :, d * H : (d + 1) * H]  # (T, B, H) text order
+                dHs = dHs[cache.reverse_index, batch] if reverse else dHs.copy()  # cell time order
+                if layer == cfg.num_layers - 1:
+                    dHs[T - 1] += dfeatures[:, d * H : (d + 1) * H]  # into the final state
+                dx, layer_grads, _ = self.cell.backward(dHs, layer_cache.caches[d])  # dx (T, B, D)
+                if reverse:
+                    dx = dx[cache.reverse_index, batch]  # back to text order
+                dinputs = dx if dinputs is None else dinputs + dx
+                grads[f"rnn.weight_ih_l{layer}{suffix}"] = layer_grads.weight_ih
+                grads[f"rnn.weight_hh_l{layer}{suffix}"] = layer_grads.weight_hh
+                grads[f"rnn.bias_ih_l{layer}{suffix}"] = layer_grads.bias_ih
+                grads[f"rnn.bias_hh_l{layer}{suffix}"] = layer_grads.bias_hh
+            doutputs = dinputs  # (T, B, D) into this layer's inputs = the layer below's outputs
+
+        # into the embedding rows: X = embedding.weight[ids]
+        if cache.embedding_dropout_mask is not None:
+            doutputs = doutputs * cache.embedding_dropout_mask  # through dropout
+        E = cfg.embedding_dim
+        embedding_grad = _embedding_grad(cache.ids.reshape(-1), doutputs.reshape(T * B, E), cfg.vocab_size)
+        grads["embedding.weight"] = embedding_grad if sparse_embedding else embedding_grad.to_dense()
+        return {name: grads[name] for name in param_shapes(cfg)}
+
+    # ------------------------------------------------------------------------------------------------
+    def loss_and_grads(self, ids, lengths, targets, *, train=False, rng=None, sparse_embedding=False):
+        """Mean cross-entropy of the batch and the gradient of every parameter (same keys)."""
+        logits, cache = self.forward(ids, lengths, train=train, rng=rng)
+        loss, dlogits = cross_entropy(logits, np.asarray(targets))
+        return loss, self.backward(dlogits, cache, sparse_embedding=sparse_embedding)
+
+    def logits(self, ids, lengths) -> np.ndarray:
+        """Inference logits (B, C), no dropout."""
+        return self.forward(ids, lengths)[0]

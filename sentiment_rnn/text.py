@@ -1,0 +1,138 @@
+"""Text pipeline: normalize, split into sentences, tokenize, mark negation.
+
+Tokens follow the style of the Stanford Sentiment Treebank, so that a model trained on the treebank
+sees the same tokens at prediction time: Penn-Treebank word splitting ("isn't" -> "is", "n't";
+"good." -> "good", "."), lowercase, plain brackets and slashes (the treebank's ``-LRB-`` and ``\\/``
+escapes are undone by the loader). Nothing here needs downloaded NLTK data.
+
+>>> tokenize("This movie isn't good.")
+['this', 'movie', 'is', "n't", 'good', '.']
+>>> tokenize("Not bad at all... Actually, quite fun!")
+['not', 'bad', 'at', 'all', '...', 'actually', ',', 'quite', 'fun', '!']
+>>> mark_negation(tokenize("it is not good at all, but fun"))
+['it', 'is', 'not', 'good_NEG', 'at_NEG', 'all_NEG', ',', 'but', 'fun']
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+__all__ = [
+    "NEGATORS",
+    "normalize",
+    "split_sentences",
+    "tokenize",
+    "tokenize_sentence",
+    "unescape_ptb",
+    "mark_negation",
+]
+
+# Words that negate what follows; used by the negation benchmark and the negation-aware baseline.
+NEGATORS = frozenset(
+    "not n't no never nothing nobody none nowhere neither nor without hardly barely cannot".split()
+)
+
+_HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"\s+")
+# Windows-1252 punctuation that some corpora (IMDB) carry as C1 control characters.
+_CP1252_C1 = {"\x91": "'", "\x92": "'", "\x93": '"', "\x94": '"', "\x96": "-", "\x97": "--", "\x85": "..."}
+_PTB_ESCAPES = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}"}
+_ABBREVIATIONS = "mr mrs ms dr prof st jr sr vs etc inc co ltd jan feb aug sept oct nov dec no vol".split()
+
+
+def normalize(text: str) -> str:
+    """Clean raw review text: HTML line breaks, Windows-1252 control characters, Unicode
+    compatibility forms (NFKC) and runs of white space.
+
+    >>> normalize("Great<br /><br />film\\x97 really\\u00a0good ")
+    'Great film-- really good'
+    """
+    text = _HTML_BREAK.sub(" ", text)
+    text = "".join(_CP1252_C1.get(ch, ch) for ch in text)
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def unescape_ptb(token: str) -> str:
+    """Undo the Penn-Treebank escapes of the treebank's leaves.
+
+    >>> [unescape_ptb(t) for t in ["-LRB-", "1\\\\/2", "\\\\*", "film"]]
+    ['(', '1/2', '*', 'film']
+    """
+    token = _PTB_ESCAPES.get(token, token)
+    return token.replace("\\/", "/").replace("\\*", "*")
+
+
+@functools.lru_cache(maxsize=1)
+def _sentence_splitter():
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    params = PunktParameters()
+    params.abbrev_types = set(_ABBREVIATIONS)
+    return PunktSentenceTokenizer(params)
+
+
+@functools.lru_cache(maxsize=1)
+def _word_tokenizer():
+    from nltk.tokenize.destructive import NLTKWordTokenizer
+
+    return NLTKWordTokenizer()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split normalized text into sentences with an untrained Punkt model (no downloaded data).
+
+    >>> split_sentences("Mr. Smith is great. The plot isn't! Fine")
+    ['Mr. Smith is great.', "The plot isn't!", 'Fine']
+    """
+    return [s for s in _sentence_splitter().tokenize(text) if s.strip()]
+
+
+def tokenize_sentence(sentence: str, lowercase: bool = True) -> list[str]:
+    """Word-tokenize one sentence the Penn-Treebank way (as the treebank is tokenized)."""
+    tokens = _word_tokenizer().tokenize(sentence)
+    return [t.lower() for t in tokens] if lowercase else tokens
+
+
+def tokenize(text: str, lowercase: bool = True) -> list[str]:
+    """Normalize ``text``, split it into sentences and word-tokenize each one.
+
+    >>> tokenize("Wasn't it (really) GOOD? Yes.")
+    ['was', "n't", 'it', '(', 'really', ')', 'good', '?', 'yes', '.']
+    >>> tokenize("   ")
+    []
+    """
+    tokens: list[str] = []
+    for sentence in split_sentences(normalize(text)):
+        tokens.extend(tokenize_sentence(sentence, lowercase=lowercase))
+    return tokens
+
+
+def mark_negation(tokens: list[str]) -> list[str]:
+    """Append ``_NEG`` to every token between a negator and the next clause punctuation, as NLTK's
+    ``nltk.sentiment.util.mark_negation`` does, with the treebank's split "n't" counted as a negator
+    and a comma also ending the scope.
+    Returns a new list; the input is not modified.
+
+    >>> mark_negation(["did", "n't", "like", "it", ".", "fun"])
+    ['did', "n't", 'like_NEG', 'it_NEG', '.', 'fun']
+    """
+    marked: list[str] = []
+    in_scope = False
+    for token in tokens:
+        if token in _CLAUSE_PUNCTUATION:
+            in_scope = False
+            marked.append(token)
+        elif in_scope:
+            marked.append(token + "_NEG")
+        else:
+            marked.append(token)
+            in_scope = token.lower() in NEGATORS
+    return marked
+
+
+_CLAUSE_PUNCTUATION = frozenset(". : ; ! ? , -- ...".split())
