@@ -38,9 +38,11 @@ _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"\s+")
 # Windows-1252 punctuation that some corpora (IMDB) carry as C1 control characters.
-_CP1252_C1 = {"\x91": "'", "\x92": "'", "\x93": '"', "\x94": '"', "\x96": "-", "\x97": "--", "\x85": "..."}
+_CP1252_C1 = str.maketrans(
+    {"\x91": "'", "\x92": "'", "\x93": '"', "\x94": '"', "\x96": "-", "\x97": "--", "\x85": "..."}
+)
 _PTB_ESCAPES = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}"}
-_ABBREVIATIONS = "mr mrs ms dr prof st jr sr vs etc inc co ltd jan feb aug sept oct nov dec no vol".split()
+_ABBREVIATIONS = "mr mrs ms dr prof st jr sr vs etc inc co ltd jan feb aug sept oct nov dec no vol e.g i.e u.s".split()
 
 
 def normalize(text: str) -> str:
@@ -51,7 +53,7 @@ def normalize(text: str) -> str:
     'Great film-- really good'
     """
     text = _HTML_BREAK.sub(" ", text)
-    text = "".join(_CP1252_C1.get(ch, ch) for ch in text)
+    text = text.translate(_CP1252_C1)
     text = unicodedata.normalize("NFKC", text)
     text = _CONTROL.sub(" ", text)
     return _SPACES.sub(" ", text).strip()

@@ -34,6 +34,7 @@ class TrainConfig:
     lr_decay: float = 1.0  # learning rate multiplier applied after every epoch
     max_len: int | None = None
     keep: str = "end"  # which part of a review longer than max_len to keep
+    frozen: tuple[str, ...] = ()  # parameters left unchanged (e.g. pretrained embeddings)
     seed: int = 0
 
     def __post_init__(self):
@@ -120,6 +121,7 @@ def fit(
             loss, grads = model.loss_and_grads(
                 ids, batch_lengths, targets[index], train=True, rng=rng, sparse_embedding=True
             )
+            grads = {name: g for name, g in grads.items() if name not in config.frozen}
             grads, norm = clip_grad_norm(grads, config.clip_norm)
             if not (np.isfinite(loss) and np.isfinite(norm)):
                 if best_params is not None:

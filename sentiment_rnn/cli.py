@@ -1,0 +1,251 @@
+"""The command line: ``sentiment-rnn train | predict | evaluate | compare | explain``.
+
+Commands parse options, call the library and print. Results go to stdout, progress and logs to
+stderr. The library's errors become one-line messages: exit 1 for failures, 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from sentiment_rnn.errors import SentimentRNNError
+
+DATA_DIR_HELP = "Folder holding the corpora (sst/, imdb/, nltk_data/); missing ones are downloaded to the cache."
+CORPORA = ("sst", "sentence-polarity", "movie-reviews", "imdb")
+PREDICT_CHUNK = 1000  # lines read, predicted and written at a time: memory stays bounded on big inputs
+
+
+def data_dir_option(command):
+    return click.option(
+        "--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="SENTIMENT_RNN_DATA",
+        show_envvar=True, default=None, help=DATA_DIR_HELP,
+    )(command)
+
+
+def model_option(command):
+    return click.option(
+        "--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="Model file to use  [default: the shipped model]",
+    )(command)
+
+
+def fail_cleanly(command):
+    """Turn the library's errors into one line on stderr and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except SentimentRNNError as error:
+            raise click.ClickException(str(error)) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def _load(model_path):
+    from sentiment_rnn.serialization import load_model
+
+    return load_model(model_path)
+
+
+def _progress_bar(label: str):
+    """A progress callback drawing a bar on stderr when it is a terminal, else doing nothing."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    state = {"bar": None}
+
+    def update(done: int, total: int) -> None:
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(done - state["bar"].pos)
+        if done == total:
+            state["bar"].__exit__(None, None, None)
+            state["bar"] = None
+
+    return update, lambda: state["bar"] and state["bar"].__exit__(None, None, None)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.version_option(package_name="sentiment-rnn")
+def main():
+    """Sentiment classification with a recurrent neural network written in NumPy.
+
+    \b
+    Example:
+      sentiment-rnn predict "this movie is not good"
+    """
+
+
+# ----------------------------------------------------------------------------------------------------
+@main.command()
+@click.argument("texts", nargs=-1)
+@click.option("--input", "-i", "input_file", type=click.File("rb"), default=None,
+              help="Read reviews from FILE, one per line ('-' for stdin).")
+@click.option("--format", "output_format", type=click.Choice(["text", "jsonl", "tsv"]), default="text",
+              help="Output format.")
+@model_option
+@fail_cleanly
+def predict(texts, input_file, output_format, model_path):
+    """Predict the sentiment of each TEXT (or of each line of --input).
+
+    \b
+    Example:
+      sentiment-rnn predict "this movie is not good" "not bad at all , actually quite fun"
+      cat reviews.txt | sentiment-rnn predict --input - --format jsonl
+    """
+    from sentiment_rnn.predict import iter_lines, predict_records, format_record
+
+    if not texts and input_file is None:
+        raise click.UsageError("give at least one TEXT or --input FILE")
+    model = _load(model_path)
+    failures = 0
+    sources = [list(enumerate(texts, start=1))] if texts else iter_lines(input_file, PREDICT_CHUNK)
+    for chunk in sources:
+        for record in predict_records(model, chunk):
+            if "error" in record:
+                failures += 1
+                click.echo(f"line {record['line']}: {record['error']}", err=True)
+            else:
+                click.echo(format_record(record, output_format))
+    if failures:
+        raise click.ClickException(f"{failures} line(s) could not be read; the others were predicted")
+
+
+# ----------------------------------------------------------------------------------------------------
+@main.command()
+@click.option("--corpus", type=click.Choice(CORPORA), default="sst", help="Corpus to evaluate on.")
+@click.option("--split", type=click.Choice(["train", "dev", "test"]), default="test", help="Split to evaluate on.")
+@click.option("--file", "data_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Evaluate on a labelled CSV/TSV/JSONL file instead of a corpus.")
+@click.option("--text-column", default="text", help="Text column of --file.")
+@click.option("--label-column", default="label", help="Label column of --file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@model_option
+@data_dir_option
+@fail_cleanly
+def evaluate(corpus, split, data_file, text_column, label_column, as_json, model_path, data_dir):
+    """Accuracy, macro-F1 and the confusion matrix of a model on a labelled split.
+
+    \b
+    Example:
+      sentiment-rnn evaluate --corpus sst --split test --json
+    """
+    from sentiment_rnn.data import load_corpus, load_file
+    from sentiment_rnn.evaluate import classification_report_dict
+
+    model = _load(model_path)
+    if data_file is not None:
+        data = load_file(data_file, text_column=text_column, label_column=label_column)
+    else:
+        data = load_corpus(corpus, split, data_dir)
+    predictions = model.predict(data.tokens)
+    report = classification_report_dict(data.labels, predictions)
+    report.update(corpus=str(data_file) if data_file else corpus, split=None if data_file else split)
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    click.echo(f"{report['corpus']} {report['split'] or ''}: n = {report['n']}")
+    click.echo(f"accuracy  {report['accuracy']:.4f}")
+    click.echo(f"macro-F1  {report['macro_f1']:.4f}")
+    click.echo("confusion (rows = true, columns = predicted):")
+    for name, row in zip(model.label_names_, report["confusion"]):
+        click.echo(f"  {name:>10s}  " + "  ".join(f"{v:6d}" for v in row))
+
+
+# ----------------------------------------------------------------------------------------------------
+@main.command()
+@click.option("--corpus", type=click.Choice(CORPORA), default="sst", help="Corpus to train on.")
+@click.option("--level", type=click.Choice(["phrase", "sentence"]), default="phrase",
+              help="Treebank: train on every labelled phrase or on sentences only.")
+@click.option("--train-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Train on a labelled CSV/TSV/JSONL file instead of a corpus.")
+@click.option("--dev-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Dev file for early stopping with --train-file (else 10% is held out).")
+@click.option("--text-column", default="text", help="Text column of the files.")
+@click.option("--label-column", default="label", help="Label column of the files.")
+@click.option("--cell", type=click.Choice(["elman", "gru", "lstm"]), default="lstm", help="Recurrent cell.")
+@click.option("--activation", type=click.Choice(["tanh", "relu", "sigmoid"]), default="tanh",
+              help="Elman activation.")
+@click.option("--embedding-dim", type=click.IntRange(1), default=128, help="Word vector size E.")
+@click.option("--hidden-size", type=click.IntRange(1), default=128, help="Hidden state size H.")
+@click.option("--num-layers", type=click.IntRange(1), default=1, help="Stacked recurrent layers.")
+@click.option("--bidirectional/--unidirectional", default=False, help="Read the text in both directions.")
+@click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=0.5,
+              help="Dropout on the final state and between layers.")
+@click.option("--embedding-dropout", type=click.FloatRange(0, 1, max_open=True), default=0.2,
+              help="Dropout on the word vectors.")
+@click.option("--epochs", type=click.IntRange(1), default=10, help="Maximum number of epochs.")
+@click.option("--batch-size", type=click.IntRange(1), default=64, help="Reviews per mini-batch.")
+@click.option("--lr", "learning_rate", type=click.FloatRange(0, min_open=True), default=2e-3, help="Learning rate.")
+@click.option("--lr-decay", type=click.FloatRange(0, 1, min_open=True), default=1.0,
+              help="Multiply the learning rate by this after every epoch.")
+@click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default="adam", help="Optimizer.")
+@click.option("--clip-norm", type=click.FloatRange(0, min_open=True), default=5.0,
+              help="Clip gradients to this global norm.")
+@click.option("--patience", type=click.IntRange(1), default=3, help="Stop after this many epochs without a better dev accuracy.")
+@click.option("--min-count", type=click.IntRange(1), default=1, help="Drop words seen fewer times.")
+@click.option("--max-vocab", type=click.IntRange(3), default=None, help="Keep at most this many words.")
+@click.option("--max-len", type=click.IntRange(1), default=None, help="Keep only the last N tokens of a review.")
+@click.option("--pretrained-vectors", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Initialise word vectors from this file (see `sentiment-rnn pretrain`).")
+@click.option("--freeze-embeddings", is_flag=True, help="Keep the word vectors fixed during training.")
+@click.option("--seed", type=int, default=0, help="Random seed; the same seed gives identical weights.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("model.npz"),
+              help="Where to write the trained model (atomically).")
+@click.option("--json", "as_json", is_flag=True, help="Print the training summary as JSON.")
+@data_dir_option
+@fail_cleanly
+def train(corpus, level, train_file, dev_file, text_column, label_column, seed, output, as_json, data_dir,
+          **hyperparameters):
+    """Train a model on a corpus (default: every labelled phrase of the treebank) and save it.
+
+    Early stopping watches the dev split and keeps the best weights; the test split is reported.
+
+    \b
+    Example:
+      sentiment-rnn train --corpus sst --cell lstm --epochs 5 -o my_model.npz
+    """
+    from sentiment_rnn.classifier import RNNClassifier
+    from sentiment_rnn.serialization import save_model
+    from sentiment_rnn.data import load_training_data
+
+    data = load_training_data(corpus, level, train_file, dev_file, text_column, label_column, data_dir)
+    hyperparameters["pretrained_vectors"] = (
+        None if hyperparameters["pretrained_vectors"] is None else str(hyperparameters["pretrained_vectors"])
+    )
+    model = RNNClassifier(random_state=seed, **hyperparameters)
+    progress, close = _progress_bar("training")
+
+    def log_epoch(record):
+        close()
+        dev = "" if record.dev_accuracy is None else f"  dev loss {record.dev_loss:.4f}  dev acc {record.dev_accuracy:.4f}"
+        click.echo(f"epoch {record.epoch:3d}  train loss {record.train_loss:.4f}{dev}  "
+                   f"{record.tokens_per_second:,.0f} tokens/s", err=True)
+
+    model.fit(data.train.tokens, data.train.labels, X_dev=data.dev.tokens if data.dev else None,
+              y_dev=data.dev.labels if data.dev else None, label_names=data.train.label_names,
+              progress=progress, on_epoch=log_epoch)
+    summary = {"output": str(output), "best_epoch": model.training_.best_epoch,
+               "dev_accuracy": model.training_.best_dev_accuracy, "train_examples": len(data.train)}
+    if data.test is not None:
+        summary["test_accuracy"] = model.score(data.test.tokens, data.test.labels)
+        summary["test_examples"] = len(data.test)
+    save_model(model, output, provenance={"data": data.description, **summary})
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        for key, value in summary.items():
+            click.echo(f"{key:15s} {value:.4f}" if isinstance(value, float) else f"{key:15s} {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""Model files: one ``.npz`` of named arrays plus JSON metadata and the vocabulary as a string array.
+
+Layout of a file (format version 1)::
+
+    metadata            0-d str    JSON: format, format_version, hyperparameters, network config,
+                                   label names, tokenizer settings, training provenance
+    vocab               (V,) str   tokens in id order (PAD, UNK first)
+    classes             (C,)       the labels the classifier predicts (ints or strings)
+    param/<name>        arrays     the network's parameters, keyed by PyTorch's names
+
+Files are read with ``allow_pickle=False``: loading a model never executes code. Writes are atomic: the
+file is written to a temporary file in the same folder and moved over the target with ``os.replace``,
+so a failed or interrupted save leaves the previous model intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from sentiment_rnn import __version__
+from sentiment_rnn.errors import ModelFileError
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "DEFAULT_MODEL", "default_model_path", "save_model", "load_model",
+           "read_metadata", "write_npz_atomic"]
+
+FORMAT = "sentiment-rnn-model"
+FORMAT_VERSION = 1
+DEFAULT_MODEL = "default.npz"
+TOKENIZER = {"name": "nltk-treebank", "lowercase": True, "sentence_split": "punkt-untrained"}
+
+
+def default_model_path() -> Path:
+    """The shipped default model: package data in an installed wheel, ``models/`` in a checkout."""
+    try:
+        installed = Path(str(resources.files("sentiment_rnn.models").joinpath(DEFAULT_MODEL)))
+    except ModuleNotFoundError:  # running from a source checkout, where models/ sits beside the package
+        installed = None
+    if installed is not None and installed.is_file():
+        return installed
+    return Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL
+
+
+def write_npz_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray], compress: bool = True) -> Path:
+    """Write ``arrays`` to ``path`` through a temporary file in the same folder, then ``os.replace``."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as out:  # a file object: np.savez given a path would append .npz
+            (np.savez_compressed if compress else np.savez)(out, **arrays)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_model(model, path: str | os.PathLike, *, provenance: dict | None = None) -> Path:
+    """Write a fitted :class:`~sentiment_rnn.classifier.RNNClassifier` to one ``.npz`` file."""
+    model._check_fitted()
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "sentiment_rnn_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "hyperparameters": model.get_params(),
+        "config": model.model_.config.to_dict(),
+        "label_names": list(model.label_names_),
+        "tokenizer": TOKENIZER,
+        "training": {
+            **(model.training_.to_dict() if getattr(model, "training_", None) is not None else {}),
+            **(provenance or {}),
+        },
+    }
+    arrays = {
+        "metadata": np.array(json.dumps(metadata, default=_json_default)),
+        "vocab": np.array(model.vocab_.to_list()),
+        "classes": np.asarray(model.classes_),
+    }
+    arrays.update({f"param/{name}": value for name, value in model.model_.params.items()})
+    return write_npz_atomic(path, arrays)
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot store {type(value).__name__} in model metadata")
+
+
+def _default_or(path) -> Path:
+    if path is not None:
+        return Path(path)
+    default = default_model_path()
+    if not default.is_file():
+        raise ModelFileError(
+            f"the shipped default model is missing (looked for {default}); pass a model file with --model"
+        )
+    return default
+
+
+def _open(path: Path):
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such model file")
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as error:
+        if "pickle" in str(error):
+            raise ModelFileError(f"{path}: refused: the file holds pickled data, which could run code") from None
+        raise ModelFileError(f"{path}: not a sentiment-rnn model file ({error})") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as error:
+        raise ModelFileError(f"{path}: not a readable .npz model file ({error})") from None
+
+
+def _read_metadata(path: Path, data) -> dict:
+    if "metadata" not in data.files:
+        raise ModelFileError(f"{path}: not a sentiment-rnn model file (no metadata)")
+    try:
+        metadata = json.loads(str(data["metadata"]))
+    except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ModelFileError(f"{path}: corrupted metadata ({error})") from None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a sentiment-rnn model file")
+    version = metadata.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path}: model format version {version} is newer than this sentiment-rnn reads ({FORMAT_VERSION}); "
+            "upgrade sentiment-rnn"
+        )
+    return metadata
+
+
+def read_metadata(path: str | os.PathLike | None = None) -> dict:
+    """The JSON metadata of a model file (the shipped default when ``path`` is None)."""
+    path = _default_or(path)
+    with _open(path) as data:
+        return _read_metadata(path, data)
+
+
+def load_model(path: str | os.PathLike | None = None):
+    """Load a fitted RNNClassifier (the shipped default model when ``path`` is None).
+
+    Raises ModelFileError for a missing, truncated, corrupted, pickled, newer-format or
+    wrongly-shaped file.
+    """
+    from sentiment_rnn.classifier import RNNClassifier
+    from sentiment_rnn.model import ModelConfig, RNNModel
+    from sentiment_rnn.vocab import Vocab
+
+    path = _default_or(path)
+    with _open(path) as data:
+        metadata = _read_metadata(path, data)
+        try:
+            params = {key[len("param/") :]: data[key].astype(np.float32, copy=False) for key in data.files if key.startswith("param/")}
+            vocab = Vocab.from_list(data["vocab"].tolist())
+            classes = data["classes"]
+            config = ModelConfig(**metadata["config"])
+            model = RNNModel(config, params)
+            classifier = RNNClassifier(**metadata["hyperparameters"])
+        except (KeyError, TypeError, ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
+            raise ModelFileError(f"{path}: damaged or inconsistent model file ({error})") from None
+    if len(vocab) != config.vocab_size or len(classes) != config.num_classes:
+        raise ModelFileError(f"{path}: vocabulary or classes do not match the network's sizes")
+    if any(p.dtype.kind != "f" or not np.all(np.isfinite(p)) for p in params.values()):
+        raise ModelFileError(f"{path}: parameters are not finite floating-point numbers")
+    classifier.vocab_ = vocab
+    classifier.classes_ = classes
+    classifier.label_names_ = tuple(metadata["label_names"])
+    classifier.model_ = model
+    classifier.training_ = None
+    classifier.metadata_ = metadata
+    return classifier

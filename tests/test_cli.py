@@ -1,0 +1,109 @@
+"""Every command exercised through click's CliRunner: --help, exit codes, output."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from sentiment_rnn.cli import main
+from sentiment_rnn.serialization import load_model
+
+POSITIVE = ["a good film", "great acting", "i loved it", "wonderful and fun", "a great story", "good fun"]
+NEGATIVE = ["a bad film", "awful acting", "i hated it", "boring and dull", "a terrible story", "bad and dull"]
+
+
+def _write_tsv(path, rows):
+    path.write_text("text\tlabel\n" + "".join(f"{t}\t{l}\n" for t, l in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def toy_model(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    rows = [(t, "positive") for t in POSITIVE] + [(t, "negative") for t in NEGATIVE]
+    train = _write_tsv(folder / "train.tsv", rows * 4)
+    dev = _write_tsv(folder / "dev.tsv", rows)
+    output = folder / "toy.npz"
+    result = CliRunner().invoke(main, [
+        "train", "--train-file", str(train), "--dev-file", str(dev), "--cell", "gru", "--embedding-dim", "8",
+        "--hidden-size", "8", "--epochs", "25", "--batch-size", "8", "--lr", "0.02", "--dropout", "0",
+        "--embedding-dropout", "0", "--patience", "25", "-o", str(output), "--json",
+    ])
+    assert result.exit_code == 0, result.output
+    return output, json.loads(result.stdout.strip().splitlines()[-1]), dev
+
+
+@pytest.mark.parametrize("command", [[], ["train"], ["predict"], ["evaluate"]])
+def test_help_has_an_example(command):
+    result = CliRunner().invoke(main, command + ["--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output and "sentiment-rnn" in result.output
+
+
+def test_train_writes_a_model_and_reports(toy_model):
+    path, summary, _ = toy_model
+    assert summary["output"] == str(path)
+    assert summary["dev_accuracy"] == 1.0
+    assert load_model(path).label_names_ == ("negative", "positive")
+
+
+def test_predict_texts_in_each_format(toy_model):
+    path, _, _ = toy_model
+    runner = CliRunner()
+    text = runner.invoke(main, ["predict", "--model", str(path), "a great story", "a terrible story"])
+    assert text.exit_code == 0
+    lines = text.stdout.splitlines()
+    assert lines[0].startswith("positive") and lines[1].startswith("negative")
+    jsonl = runner.invoke(main, ["predict", "--model", str(path), "--format", "jsonl", "a great story"])
+    record = json.loads(jsonl.stdout)
+    assert record["label"] == "positive" and 0.5 < record["p_positive"] <= 1 and record["text"] == "a great story"
+    tsv = runner.invoke(main, ["predict", "--model", str(path), "--format", "tsv", "i hated it"])
+    label, p_positive, echoed = tsv.stdout.rstrip("\n").split("\t")
+    assert label == "negative" and float(p_positive) < 0.5 and echoed == "i hated it"
+
+
+def test_predict_reads_stdin_and_reports_bad_lines_without_stopping(toy_model):
+    path, _, _ = toy_model
+    data = "a great story\n".encode() + b"\xff\xfe broken\n" + "i hated it\n".encode()
+    result = CliRunner().invoke(main, ["predict", "--model", str(path), "--input", "-", "--format", "jsonl"],
+                                input=data)
+    assert result.exit_code == 1
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["label"] for r in records] == ["positive", "negative"]
+    assert "line 2" in result.stderr and "UTF-8" in result.stderr
+
+
+def test_predict_needs_input_and_a_real_model(tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(main, ["predict"]).exit_code == 2
+    result = runner.invoke(main, ["predict", "--model", str(tmp_path / "absent.npz"), "hello"])
+    assert result.exit_code == 1
+    assert "no such model file" in result.stderr and "Traceback" not in result.output
+
+
+def test_evaluate_a_labelled_file(toy_model):
+    path, _, dev = toy_model
+    result = CliRunner().invoke(main, ["evaluate", "--model", str(path), "--file", str(dev), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["accuracy"] == 1.0 and report["n"] == 12
+    assert np.array(report["confusion"]).sum() == 12
+    text = CliRunner().invoke(main, ["evaluate", "--model", str(path), "--file", str(dev)])
+    assert "accuracy  1.0000" in text.stdout
+
+
+def test_bad_training_file_gives_one_line_and_exit_1(tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("text\tlabel\ngood film\tpositive\nbad film\tmaybe\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["train", "--train-file", str(bad), "-o", str(tmp_path / "m.npz")])
+    assert result.exit_code == 1
+    assert "bad.tsv:3" in result.stderr and "maybe" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_single_class_training_file_is_refused(tmp_path):
+    one = _write_tsv(tmp_path / "one.tsv", [("good", "positive"), ("great", "positive")])
+    result = CliRunner().invoke(main, ["train", "--train-file", str(one), "-o", str(tmp_path / "m.npz")])
+    assert result.exit_code == 1 and "two classes" in result.stderr

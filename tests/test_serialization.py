@@ -1,0 +1,148 @@
+"""Model files: round trip, atomic writes, and refusal of anything broken or unsafe."""
+
+import json
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.errors import ModelFileError
+from sentiment_rnn.serialization import FORMAT_VERSION, load_model, read_metadata, save_model
+
+TEXTS = ["a good film", "a bad film", "great fun", "dull and boring", "i loved it", "i hated it"]
+LABELS = np.array([1, 0, 1, 0, 1, 0])
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return RNNClassifier(cell="gru", embedding_dim=6, hidden_size=5, epochs=3, patience=None,
+                         bidirectional=True).fit(TEXTS, LABELS)
+
+
+def test_round_trip_gives_identical_predictions(fitted, tmp_path):
+    path = save_model(fitted, tmp_path / "m.npz", provenance={"corpus": "toy"})
+    loaded = load_model(path)
+    np.testing.assert_array_equal(loaded.predict_proba(TEXTS), fitted.predict_proba(TEXTS))
+    assert loaded.vocab_ == fitted.vocab_
+    assert loaded.get_params() == fitted.get_params()
+    metadata = read_metadata(path)
+    assert metadata["format_version"] == FORMAT_VERSION
+    assert metadata["training"]["corpus"] == "toy"
+    assert metadata["config"]["cell"] == "gru"
+
+
+def test_file_holds_only_plain_arrays(fitted, tmp_path):
+    path = save_model(fitted, tmp_path / "m.npz")
+    with np.load(path, allow_pickle=False) as data:  # would raise if any array needed pickle
+        assert all(data[key].dtype != object for key in data.files)
+        assert {"metadata", "vocab", "classes"} <= set(data.files)
+
+
+def test_save_writes_exactly_the_named_file_and_no_temporaries(fitted, tmp_path):
+    save_model(fitted, tmp_path / "model.bin")
+    assert sorted(os.listdir(tmp_path)) == ["model.bin"]
+
+
+def test_failed_save_keeps_the_old_model(fitted, tmp_path, monkeypatch):
+    path = save_model(fitted, tmp_path / "m.npz")
+    before = path.read_bytes()
+
+    def broken_savez(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez_compressed", broken_savez)
+    with pytest.raises(OSError, match="disk full"):
+        save_model(fitted, path)
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["m.npz"]
+
+
+def _rewrite(path, target, change):
+    """Copy the npz at ``path`` to ``target`` with ``change(arrays)`` applied."""
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    change(arrays)
+    np.savez(target, **arrays)
+    return target
+
+
+def test_refuses_truncated_file(fitted, tmp_path):
+    path = save_model(fitted, tmp_path / "m.npz")
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(ModelFileError, match="truncated.npz"):
+        load_model(truncated)
+
+
+def test_refuses_a_pickle_renamed_to_npz(tmp_path):
+    evil = tmp_path / "evil.npz"
+    evil.write_bytes(pickle.dumps({"x": 1}))
+    with pytest.raises(ModelFileError):
+        load_model(evil)
+
+
+def test_refuses_an_npz_with_pickled_arrays(fitted, tmp_path):
+    path = save_model(fitted, tmp_path / "m.npz")
+    bad = tmp_path / "objects.npz"
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["vocab"] = np.array(list(arrays["vocab"]), dtype=object)
+    np.savez(bad, **arrays)
+    with pytest.raises(ModelFileError, match="pickle"):
+        load_model(bad)
+
+
+def test_refuses_newer_format_version(fitted, tmp_path):
+    path = save_model(fitted, tmp_path / "m.npz")
+
+    def bump(arrays):
+        metadata = json.loads(str(arrays["metadata"]))
+        metadata["format_version"] = FORMAT_VERSION + 1
+        arrays["metadata"] = np.array(json.dumps(metadata))
+
+    newer = _rewrite(path, tmp_path / "newer.npz", bump)
+    with pytest.raises(ModelFileError, match="newer"):
+        load_model(newer)
+
+
+def test_refuses_wrong_shapes(fitted, tmp_path):
+    path = save_model(fitted, tmp_path / "m.npz")
+
+    def shrink(arrays):
+        arrays["param/fc.weight"] = arrays["param/fc.weight"][:, :-1]
+
+    with pytest.raises(ModelFileError, match="fc.weight"):
+        load_model(_rewrite(path, tmp_path / "shapes.npz", shrink))
+
+
+def test_refuses_missing_parameter_and_foreign_npz(fitted, tmp_path):
+    path = save_model(fitted, tmp_path / "m.npz")
+    with pytest.raises(ModelFileError, match="missing"):
+        load_model(_rewrite(path, tmp_path / "missing.npz", lambda a: a.pop("param/fc.bias")))
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, x=np.zeros(3))
+    with pytest.raises(ModelFileError, match="not a sentiment-rnn model"):
+        load_model(foreign)
+
+
+def test_refuses_non_finite_parameters(fitted, tmp_path):
+    path = save_model(fitted, tmp_path / "m.npz")
+
+    def poison(arrays):
+        arrays["param/fc.bias"] = np.array([np.nan, 0.0], dtype=np.float32)
+
+    with pytest.raises(ModelFileError, match="finite"):
+        load_model(_rewrite(path, tmp_path / "nan.npz", poison))
+
+
+def test_missing_file_and_garbage(tmp_path):
+    with pytest.raises(ModelFileError, match="no such model file"):
+        load_model(tmp_path / "absent.npz")
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"\x00\x01 not a zip")
+    with pytest.raises(ModelFileError):
+        load_model(garbage)
+    assert zipfile.is_zipfile(garbage) is False
