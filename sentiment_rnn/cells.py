@@ -3,9 +3,10 @@
 Every cell has the same contract:
 
     forward(X, mask, weights, h0)   -> (Hs, cache)   X (T, B, D), mask (T, B, 1), Hs (T + 1, B, H)
-    backward(dHs, cache)            -> (dX, grads, dh0)
+    backward(dHs, cache, state_grads=None) -> (dX, grads, dh0)
                                        dHs (T, B, H) gradient into each step's output, dX (T, B, D),
-                                       grads a LayerWeights of gradients, dh0 (B, H) into the initial state
+                                       grads a LayerWeights of gradients, dh0 (B, H) into the initial state;
+                                       a (T, B, H) ``state_grads`` is filled with dLoss/dh_t (diagnostics)
 
 ``Hs[0]`` is the initial state and ``Hs[t + 1]`` the state after reading step t. Past the end of a
 review the mask is 0 and the state is carried unchanged, ``h_t = h_{t-1} + m_t (h_new - h_{t-1})``, so
@@ -106,13 +107,15 @@ class ElmanCell:
             h = Hs[t + 1] = h + mask[t] * (H_new[t] - h)  # (B, H)
         return Hs, ElmanCache(X, mask, Hs, H_new, weights)
 
-    def backward(self, dHs, cache: ElmanCache):
+    def backward(self, dHs, cache: ElmanCache, state_grads=None):
         T = dHs.shape[0]
         mask, W_hh = cache.mask, cache.weights.weight_hh
         dA = np.empty_like(cache.H_new)  # (T, B, H) gradient into the pre-activations
         dh_next = np.zeros_like(dHs[0])  # (B, H) gradient flowing into h_t from step t + 1
         for t in reversed(range(T)):
             dh = dHs[t] + dh_next  # (B, H) into h_t
+            if state_grads is not None:
+                state_grads[t] = dh  # the whole gradient of the loss with respect to h_t
             da = (mask[t] * dh) * self.activation.grad_from_output(cache.H_new[t])  # (B, H) through act
             dA[t] = da
             dh_next = (1 - mask[t]) * dh + da @ W_hh  # (B, H) into h_{t-1}: carried + recurrent
@@ -161,7 +164,7 @@ class GRUCell:
             h = Hs[t + 1] = h + mask[t] * (h_new - h)  # (B, H)
         return Hs, GRUCache(X, mask, Hs, gates, Wh_n, weights)
 
-    def backward(self, dHs, cache: GRUCache):
+    def backward(self, dHs, cache: GRUCache, state_grads=None):
         T, B, H = dHs.shape
         mask, W_hh, Hs = cache.mask, cache.weights.weight_hh, cache.Hs
         dXW = np.empty_like(cache.gates)  # (T, B, 3H) into the input projections
@@ -171,6 +174,8 @@ class GRUCell:
             r, z, n = cache.gates[t, :, :H], cache.gates[t, :, H : 2 * H], cache.gates[t, :, 2 * H :]
             h_prev = Hs[t]
             dh = dHs[t] + dh_next  # (B, H) into h_t
+            if state_grads is not None:
+                state_grads[t] = dh  # the whole gradient of the loss with respect to h_t
             dh_new = mask[t] * dh  # (B, H) through the mask
             dn = dh_new * (1 - z)  # into n
             dz = dh_new * (h_prev - n)  # into z
@@ -230,7 +235,7 @@ class LSTMCell:
             h = Hs[t + 1] = h + mask[t] * (h_new - h)  # (B, H)
         return Hs, LSTMCache(X, mask, Hs, Cs, gates, tanh_c, weights)
 
-    def backward(self, dHs, cache: LSTMCache):
+    def backward(self, dHs, cache: LSTMCache, state_grads=None):
         T, B, H = dHs.shape
         mask, W_hh = cache.mask, cache.weights.weight_hh
         dA = np.empty_like(cache.gates)  # (T, B, 4H) into the pre-activations
@@ -241,6 +246,8 @@ class LSTMCell:
             i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
             tanh_c = cache.tanh_c[t]
             dh = dHs[t] + dh_next  # (B, H) into h_t
+            if state_grads is not None:
+                state_grads[t] = dh  # the whole gradient of the loss with respect to h_t
             dh_new = mask[t] * dh  # through the mask
             dc_new = mask[t] * dc_next + dh_new * o * (1 - tanh_c * tanh_c)  # (B, H) into c_new
             dA[t, :, :H] = dc_new * g * i * (1 - i)  # into a_i, through σ

@@ -243,11 +243,13 @@ class RNNModel:
         return logits, cache
 
     # ------------------------------------------------------------------------------------------------
-    def backward(self, dlogits: np.ndarray, cache: ForwardCache, *, sparse_embedding: bool = False):
+    def backward(self, dlogits: np.ndarray, cache: ForwardCache, *, sparse_embedding: bool = False,
+                 state_grads: np.ndarray | None = None):
         """dlogits (B, C) -> gradients of every parameter, keyed like the parameters.
 
         The embedding gradient is an ``EmbeddingGrad`` of the rows seen when ``sparse_embedding`` is
-        true, else a dense (V, E) array.
+        true, else a dense (V, E) array. A (T, B, H) ``state_grads`` array is filled with dLoss/dh_t of
+        the top layer's forward direction (how far back the error signal reaches).
         """
         cfg = self.config
         H = cfg.hidden_size
@@ -275,7 +277,8 @@ class RNNModel:
                 dHs = dHs[cache.reverse_index, batch] if reverse else dHs.copy()  # cell time order
                 if layer == cfg.num_layers - 1:
                     dHs[T - 1] += dfeatures[:, d * H : (d + 1) * H]  # into the final state
-                dx, layer_grads, _ = self.cell.backward(dHs, layer_cache.caches[d])  # dx (T, B, D)
+                record = state_grads if (layer == cfg.num_layers - 1 and not reverse) else None
+                dx, layer_grads, _ = self.cell.backward(dHs, layer_cache.caches[d], record)  # dx (T, B, D)
                 if reverse:
                     dx = dx[cache.reverse_index, batch]  # back to text order
                 dinputs = dx if dinputs is None else dinputs + dx
