@@ -2,20 +2,28 @@
 
 Every cell has the same contract:
 
-    forward(X, mask, weights, h0)   -> (Hs, cache)   X (T, B, D), mask (T, B, 1), Hs (T + 1, B, H)
+    forward(X, mask, weights, h0, XW=None) -> (Hs, cache)
+                                       X (T, B, D), mask (T, B, 1), Hs (T + 1, B, H); XW (T, B, G) is
+                                       the input projection with ``input_bias`` when the caller has it
+                                       already (the model projects each distinct word once); it is
+                                       overwritten
     backward(dHs, cache, state_grads=None) -> (dX, grads, dh0)
                                        dHs (T, B, H) gradient into each step's output, dX (T, B, D),
                                        grads a LayerWeights of gradients, dh0 (B, H) into the initial state;
                                        a (T, B, H) ``state_grads`` is filled with dLoss/dh_t (diagnostics)
 
-``Hs[0]`` is the initial state and ``Hs[t + 1]`` the state after reading step t. Past the end of a
-review the mask is 0 and the state is carried unchanged, ``h_t = h_{t-1} + m_t (h_new - h_{t-1})``, so
-``Hs[T]`` is every review's state at its last real token.
+``Hs[0]`` is the initial state and ``Hs[t + 1]`` the state after reading step t. The mask is 1 on a
+review's tokens and 0 past its end, where the state is carried unchanged, ``h_t = m_t h_new + (1 - m_t)
+h_{t-1}`` (computed as a selection, so carried states are exact copies), and ``Hs[T]`` is every
+review's state at its last real token. Steps where every review goes on (most of them in length-bucketed
+batches) skip the mask altogether.
 
 The hot loop follows Karpathy's batched LSTM: the input projections of all steps are one matmul before
 the loop, each step does one fused matmul ``h @ W_hh.T`` for all gates, and the weight gradients are
 finished after the loop with one matmul over all T·B rows — the repeated chain-rule terms of BPTT are
-kept "in a matrix" (dA below) instead of being recomputed per weight.
+kept "in a matrix" (dA below) instead of being recomputed per weight. Inside the loop, the recurrent
+product goes to a scratch buffer and the nonlinearities run in place (``out=``), so a step allocates
+little: the buffer of the input projections becomes the buffer of the gates.
 
 Weights follow PyTorch's recurrent modules: ``weight_ih (G, D)``, ``weight_hh (G, H)``, ``bias_ih (G,)``,
 ``bias_hh (G,)`` with G = H (Elman), 3H (GRU: r, z, n) or 4H (LSTM: i, f, g, o).
@@ -45,7 +53,17 @@ class LayerWeights:
 def _input_projection(X: np.ndarray, W_ih: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """All steps' input projections in one matmul: (T, B, D) -> (T, B, G)."""
     T, B, D = X.shape
-    return (X.reshape(T * B, D) @ W_ih.T + bias).reshape(T, B, -1)  # (T, B, G)
+    XW = (X.reshape(T * B, D) @ W_ih.T).reshape(T, B, -1)  # (T, B, G)
+    XW += bias
+    return XW
+
+
+def _steps_past_an_end(mask: np.ndarray) -> list[bool]:
+    """For each step, whether some review of the batch has already ended there: (T, B, 1) -> T bools.
+
+    Only at those steps does the mask change anything; length-bucketed batches have few of them.
+    """
+    return (mask == 0).any(axis=(1, 2)).tolist()
 
 
 def _finish_weight_grads(
@@ -65,7 +83,7 @@ def _finish_weight_grads(
         weight_ih=dXW_rows.T @ X.reshape(T * B, D),  # (G, D)
         weight_hh=dHW_rows.T @ H_prev_rows,  # (G, H)
         bias_ih=dXW_rows.sum(axis=0),  # (G,)
-        bias_hh=dHW_rows.sum(axis=0),  # (G,)
+        bias_hh=dXW_rows.sum(axis=0) if dHW is dXW else dHW_rows.sum(axis=0),  # (G,)
     )
     dX = (dXW_rows @ weights.weight_ih).reshape(T, B, D)  # (T, B, D)
     return dX, grads
@@ -95,30 +113,41 @@ class ElmanCell:
             raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
         self.activation = ACTIVATIONS[activation]
 
-    def forward(self, X, mask, weights: LayerWeights, h0):
+    @staticmethod
+    def input_bias(weights: LayerWeights) -> np.ndarray:
+        """The bias that goes with the input projection: both, as they are only ever summed."""
+        return weights.bias_ih + weights.bias_hh  # (H,)
+
+    def forward(self, X, mask, weights: LayerWeights, h0, XW=None):
         T, B, _ = X.shape
-        XW = _input_projection(X, weights.weight_ih, weights.bias_ih + weights.bias_hh)  # (T, B, H)
-        W_hh_T = weights.weight_hh.T  # (H, H)
+        H_new = _input_projection(X, weights.weight_ih, self.input_bias(weights)) if XW is None else XW  # (T, B, H)
+        W_hh_T = np.ascontiguousarray(weights.weight_hh.T)  # (H, H) contiguous: a faster matmul
         Hs = np.empty((T + 1,) + h0.shape, dtype=X.dtype)  # (T + 1, B, H)
-        H_new = np.empty_like(XW)  # (T, B, H)
+        hW = np.empty_like(h0)  # (B, H) scratch for the recurrent product
+        ended = _steps_past_an_end(mask)
         Hs[0] = h = h0
         for t in range(T):
-            H_new[t] = self.activation.forward(XW[t] + h @ W_hh_T)  # (B, H)
-            h = Hs[t + 1] = h + mask[t] * (H_new[t] - h)  # (B, H)
+            a = H_new[t]  # (B, H) the input projection, becoming the pre-activation ...
+            a += np.matmul(h, W_hh_T, out=hW)  # ... plus the recurrent product
+            h_new = self.activation.forward(a, out=a)  # (B, H) stored in place of a
+            h = Hs[t + 1] = np.where(mask[t], h_new, h) if ended[t] else h_new  # (B, H) carried past the end
         return Hs, ElmanCache(X, mask, Hs, H_new, weights)
 
     def backward(self, dHs, cache: ElmanCache, state_grads=None):
         T = dHs.shape[0]
         mask, W_hh = cache.mask, cache.weights.weight_hh
+        ended = _steps_past_an_end(mask)
         dA = np.empty_like(cache.H_new)  # (T, B, H) gradient into the pre-activations
         dh_next = np.zeros_like(dHs[0])  # (B, H) gradient flowing into h_t from step t + 1
         for t in reversed(range(T)):
             dh = dHs[t] + dh_next  # (B, H) into h_t
             if state_grads is not None:
                 state_grads[t] = dh  # the whole gradient of the loss with respect to h_t
-            da = (mask[t] * dh) * self.activation.grad_from_output(cache.H_new[t])  # (B, H) through act
-            dA[t] = da
-            dh_next = (1 - mask[t]) * dh + da @ W_hh  # (B, H) into h_{t-1}: carried + recurrent
+            dh_new = mask[t] * dh if ended[t] else dh  # (B, H) through the mask
+            da = np.multiply(dh_new, self.activation.grad_from_output(cache.H_new[t]), out=dA[t])  # through act
+            dh_next = da @ W_hh  # (B, H) into h_{t-1}: recurrent ...
+            if ended[t]:
+                dh_next += (1 - mask[t]) * dh  # ... and carried past the end
         dX, grads = _finish_weight_grads(dA, dA, cache.X, cache.Hs, cache.weights)
         return dX, grads, dh_next
 
@@ -144,29 +173,39 @@ class GRUCell:
 
     gates = 3
 
-    def forward(self, X, mask, weights: LayerWeights, h0):
+    @staticmethod
+    def input_bias(weights: LayerWeights) -> np.ndarray:
+        """The bias that goes with the input projection: b_ih only, as b_hn sits inside the reset gate."""
+        return weights.bias_ih  # (3H,)
+
+    def forward(self, X, mask, weights: LayerWeights, h0, XW=None):
         T, B, _ = X.shape
         H = h0.shape[-1]
-        XW = _input_projection(X, weights.weight_ih, weights.bias_ih)  # (T, B, 3H)
-        W_hh_T, b_hh = weights.weight_hh.T, weights.bias_hh  # (H, 3H), (3H,)
+        gates = _input_projection(X, weights.weight_ih, self.input_bias(weights)) if XW is None else XW  # (T, B, 3H)
+        W_hh_T, b_hh = np.ascontiguousarray(weights.weight_hh.T), weights.bias_hh  # (H, 3H), (3H,)
         Hs = np.empty((T + 1, B, H), dtype=X.dtype)
-        gates = np.empty_like(XW)  # (T, B, 3H)
         Wh_n = np.empty((T, B, H), dtype=X.dtype)
+        hW = np.empty((B, 3 * H), dtype=X.dtype)  # scratch for the recurrent product
+        ended = _steps_past_an_end(mask)
         Hs[0] = h = h0
         for t in range(T):
-            hW = h @ W_hh_T + b_hh  # (B, 3H) one fused matmul for all gates
-            rz = sigmoid(XW[t, :, : 2 * H] + hW[:, : 2 * H])  # (B, 2H)
-            r, z = rz[:, :H], rz[:, H:]
-            n = np.tanh(XW[t, :, 2 * H :] + r * hW[:, 2 * H :])  # (B, H)
-            h_new = n + z * (h - n)  # (B, H) = (1 - z) n + z h
-            gates[t, :, : 2 * H], gates[t, :, 2 * H :] = rz, n
+            np.matmul(h, W_hh_T, out=hW)  # (B, 3H) one fused matmul for all gates
+            hW += b_hh
+            rz, a_n = gates[t, :, : 2 * H], gates[t, :, 2 * H :]  # (B, 2H), (B, H) input projections ...
+            rz += hW[:, : 2 * H]
+            sigmoid(rz, out=rz)  # ... through σ in place
+            r, z = rz[:, :H], rz[:, H:]  # (B, H), (B, H)
             Wh_n[t] = hW[:, 2 * H :]
-            h = Hs[t + 1] = h + mask[t] * (h_new - h)  # (B, H)
+            a_n += r * Wh_n[t]
+            n = np.tanh(a_n, out=a_n)  # (B, H)
+            h_new = n + z * (h - n)  # (B, H) = (1 - z) n + z h
+            h = Hs[t + 1] = np.where(mask[t], h_new, h) if ended[t] else h_new  # (B, H) carried past the end
         return Hs, GRUCache(X, mask, Hs, gates, Wh_n, weights)
 
     def backward(self, dHs, cache: GRUCache, state_grads=None):
         T, B, H = dHs.shape
         mask, W_hh, Hs = cache.mask, cache.weights.weight_hh, cache.Hs
+        ended = _steps_past_an_end(mask)
         dXW = np.empty_like(cache.gates)  # (T, B, 3H) into the input projections
         dHW = np.empty_like(cache.gates)  # (T, B, 3H) into the recurrent projections
         dh_next = np.zeros((B, H), dtype=dHs.dtype)
@@ -176,16 +215,19 @@ class GRUCell:
             dh = dHs[t] + dh_next  # (B, H) into h_t
             if state_grads is not None:
                 state_grads[t] = dh  # the whole gradient of the loss with respect to h_t
-            dh_new = mask[t] * dh  # (B, H) through the mask
+            dh_new = mask[t] * dh if ended[t] else dh  # (B, H) through the mask
             dn = dh_new * (1 - z)  # into n
             dz = dh_new * (h_prev - n)  # into z
-            da_n = dn * (1 - n * n)  # through tanh
+            da_n = np.multiply(dn, 1 - n * n, out=dXW[t, :, 2 * H :])  # through tanh
             dr = da_n * cache.Wh_n[t]  # into r
-            dXW[t, :, : 2 * H] = np.concatenate([dr * r * (1 - r), dz * z * (1 - z)], axis=1)  # through σ
-            dXW[t, :, 2 * H :] = da_n
+            np.multiply(dr, r * (1 - r), out=dXW[t, :, :H])  # through σ
+            np.multiply(dz, z * (1 - z), out=dXW[t, :, H : 2 * H])  # through σ
             dHW[t, :, : 2 * H] = dXW[t, :, : 2 * H]
-            dHW[t, :, 2 * H :] = da_n * r  # through the reset gate
-            dh_next = (1 - mask[t]) * dh + dh_new * z + dHW[t] @ W_hh  # (B, H) into h_{t-1}
+            np.multiply(da_n, r, out=dHW[t, :, 2 * H :])  # through the reset gate
+            dh_next = dHW[t] @ W_hh  # (B, H) into h_{t-1}: through the gates ...
+            dh_next += dh_new * z  # ... directly through h' = (1 - z) n + z h ...
+            if ended[t]:
+                dh_next += (1 - mask[t]) * dh  # ... and carried past the end
         dX, grads = _finish_weight_grads(dXW, dHW, cache.X, Hs, cache.weights)
         return dX, grads, dh_next
 
@@ -212,32 +254,40 @@ class LSTMCell:
 
     gates = 4
 
-    def forward(self, X, mask, weights: LayerWeights, h0):
+    @staticmethod
+    def input_bias(weights: LayerWeights) -> np.ndarray:
+        """The bias that goes with the input projection: both, as they are only ever summed."""
+        return weights.bias_ih + weights.bias_hh  # (4H,)
+
+    def forward(self, X, mask, weights: LayerWeights, h0, XW=None):
         T, B, _ = X.shape
         H = h0.shape[-1]
-        XW = _input_projection(X, weights.weight_ih, weights.bias_ih + weights.bias_hh)  # (T, B, 4H)
-        W_hh_T = weights.weight_hh.T  # (H, 4H)
+        gates = _input_projection(X, weights.weight_ih, self.input_bias(weights)) if XW is None else XW  # (T, B, 4H)
+        W_hh_T = np.ascontiguousarray(weights.weight_hh.T)  # (H, 4H) contiguous: a faster matmul
         Hs = np.empty((T + 1, B, H), dtype=X.dtype)
         Cs = np.empty((T + 1, B, H), dtype=X.dtype)
-        gates = np.empty_like(XW)  # (T, B, 4H)
         tanh_c = np.empty((T, B, H), dtype=X.dtype)
+        hW = np.empty((B, 4 * H), dtype=X.dtype)  # scratch for the recurrent product
+        ended = _steps_past_an_end(mask)
         Hs[0] = h = h0
         Cs[0] = c = np.zeros_like(h0)
         for t in range(T):
-            a = XW[t] + h @ W_hh_T  # (B, 4H) one fused matmul for all gates
-            gates[t] = sigmoid(a)  # (B, 4H) i, f, o through σ ...
-            gates[t, :, 2 * H : 3 * H] = np.tanh(a[:, 2 * H : 3 * H])  # ... and g through tanh
-            i, f, g, o = gates[t, :, :H], gates[t, :, H : 2 * H], gates[t, :, 2 * H : 3 * H], gates[t, :, 3 * H :]
+            a = gates[t]  # (B, 4H) the input projections, becoming the pre-activations ...
+            a += np.matmul(h, W_hh_T, out=hW)  # ... plus one fused matmul for all gates
+            sigmoid(a[:, : 2 * H], out=a[:, : 2 * H])  # i, f through σ in place,
+            np.tanh(a[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])  # g through tanh,
+            sigmoid(a[:, 3 * H :], out=a[:, 3 * H :])  # o through σ
+            i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
             c_new = f * c + i * g  # (B, H)
-            tanh_c[t] = np.tanh(c_new)
-            h_new = o * tanh_c[t]  # (B, H)
-            c = Cs[t + 1] = c + mask[t] * (c_new - c)  # (B, H)
-            h = Hs[t + 1] = h + mask[t] * (h_new - h)  # (B, H)
+            h_new = o * np.tanh(c_new, out=tanh_c[t])  # (B, H)
+            c = Cs[t + 1] = np.where(mask[t], c_new, c) if ended[t] else c_new  # (B, H) carried past the end
+            h = Hs[t + 1] = np.where(mask[t], h_new, h) if ended[t] else h_new  # (B, H)
         return Hs, LSTMCache(X, mask, Hs, Cs, gates, tanh_c, weights)
 
     def backward(self, dHs, cache: LSTMCache, state_grads=None):
         T, B, H = dHs.shape
         mask, W_hh = cache.mask, cache.weights.weight_hh
+        ended = _steps_past_an_end(mask)
         dA = np.empty_like(cache.gates)  # (T, B, 4H) into the pre-activations
         dh_next = np.zeros((B, H), dtype=dHs.dtype)
         dc_next = np.zeros((B, H), dtype=dHs.dtype)
@@ -248,14 +298,20 @@ class LSTMCell:
             dh = dHs[t] + dh_next  # (B, H) into h_t
             if state_grads is not None:
                 state_grads[t] = dh  # the whole gradient of the loss with respect to h_t
-            dh_new = mask[t] * dh  # through the mask
-            dc_new = mask[t] * dc_next + dh_new * o * (1 - tanh_c * tanh_c)  # (B, H) into c_new
-            dA[t, :, :H] = dc_new * g * i * (1 - i)  # into a_i, through σ
-            dA[t, :, H : 2 * H] = dc_new * cache.Cs[t] * f * (1 - f)  # into a_f, through σ
-            dA[t, :, 2 * H : 3 * H] = dc_new * i * (1 - g * g)  # into a_g, through tanh
-            dA[t, :, 3 * H :] = dh_new * tanh_c * o * (1 - o)  # into a_o, through σ
-            dc_next = (1 - mask[t]) * dc_next + dc_new * f  # (B, H) into c_{t-1}
-            dh_next = (1 - mask[t]) * dh + dA[t] @ W_hh  # (B, H) into h_{t-1}
+            dh_new = mask[t] * dh if ended[t] else dh  # through the mask
+            dc_new = dh_new * o * (1 - tanh_c * tanh_c)  # (B, H) into c_new: through h' ...
+            dc_new += mask[t] * dc_next if ended[t] else dc_next  # ... and from c_{t+1}
+            da = dA[t]
+            np.multiply(dc_new * g, i * (1 - i), out=da[:, :H])  # into a_i, through σ
+            np.multiply(dc_new * cache.Cs[t], f * (1 - f), out=da[:, H : 2 * H])  # into a_f, through σ
+            np.multiply(dc_new * i, 1 - g * g, out=da[:, 2 * H : 3 * H])  # into a_g, through tanh
+            np.multiply(dh_new * tanh_c, o * (1 - o), out=da[:, 3 * H :])  # into a_o, through σ
+            dc_prev = dc_new * f  # (B, H) into c_{t-1}: through c' = f c + i g ...
+            dh_prev = da @ W_hh  # (B, H) into h_{t-1}: through the gates ...
+            if ended[t]:
+                dc_prev += (1 - mask[t]) * dc_next  # ... and carried past the end
+                dh_prev += (1 - mask[t]) * dh
+            dc_next, dh_next = dc_prev, dh_prev
         dX, grads = _finish_weight_grads(dA, dA, cache.X, cache.Hs, cache.weights)
         return dX, grads, dh_next
 

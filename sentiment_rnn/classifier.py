@@ -13,6 +13,7 @@ Texts may be raw strings (tokenized with :func:`sentiment_rnn.text.tokenize`) or
 from __future__ import annotations
 
 import inspect
+import os
 from typing import Callable, Sequence
 
 import numpy as np
@@ -166,8 +167,15 @@ class RNNClassifier:
         label_names: Sequence[str] | None = None,
         progress: Callable[[int, int], None] | None = None,
         on_epoch: Callable | None = None,
+        checkpoint: str | os.PathLike | None = None,
+        resume: bool = False,
     ) -> "RNNClassifier":
-        """Train on texts ``X`` with labels ``y``; early-stop on (``X_dev``, ``y_dev``) when given."""
+        """Train on texts ``X`` with labels ``y``; early-stop on (``X_dev``, ``y_dev``) when given.
+
+        With ``checkpoint`` the training state is saved there after every epoch and on Ctrl-C;
+        ``resume=True`` continues from it (same data and hyperparameters, ``epochs`` may be raised) and
+        gives the weights an uninterrupted run would have. See :func:`sentiment_rnn.train.fit`.
+        """
         tokens = [as_tokens(x) for x in X]
         y = np.asarray(y)
         if len(tokens) != len(y):
@@ -198,7 +206,8 @@ class RNNClassifier:
         train_ids = [self.vocab_.encode(t) for t in tokens]
         dev_ids = None if dev_tokens is None else [self.vocab_.encode(t) for t in dev_tokens]
         self.training_: TrainResult = fit(
-            self.model_, train_ids, targets, self.train_config(), dev_ids, dev_targets, progress, on_epoch
+            self.model_, train_ids, targets, self.train_config(), dev_ids, dev_targets, progress, on_epoch,
+            checkpoint=checkpoint, resume=resume,
         )
         return self
 

@@ -97,12 +97,15 @@ def main():
 def predict(texts, input_file, output_format, model_path):
     """Predict the sentiment of each TEXT (or of each line of --input).
 
+    A line that is not UTF-8 or has no words is reported on stderr and skipped (exit 1 at the end);
+    the other lines are still predicted. A review over 20,000 characters is predicted from its end.
+
     \b
     Example:
       sentiment-rnn predict "this movie is not good" "not bad at all , actually quite fun"
       cat reviews.txt | sentiment-rnn predict --input - --format jsonl
     """
-    from sentiment_rnn.predict import iter_lines, predict_records, format_record
+    from sentiment_rnn.predict import TRUNCATED, format_record, iter_lines, predict_records
 
     if not texts and input_file is None:
         raise click.UsageError("give at least one TEXT or --input FILE")
@@ -115,9 +118,11 @@ def predict(texts, input_file, output_format, model_path):
                 failures += 1
                 click.echo(f"line {record['line']}: {record['error']}", err=True)
             else:
+                if record.get("truncated"):
+                    click.echo(f"line {record['line']}: {TRUNCATED}", err=True)
                 click.echo(format_record(record, output_format))
     if failures:
-        raise click.ClickException(f"{failures} line(s) could not be read; the others were predicted")
+        raise click.ClickException(f"{failures} line(s) could not be predicted; the others were")
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -163,6 +168,83 @@ def evaluate(corpus, split, data_file, text_column, label_column, as_json, model
 
 # ----------------------------------------------------------------------------------------------------
 @main.command()
+@click.option("--corpus", "corpora", multiple=True, type=click.Choice(["imdb", "movie-reviews"]),
+              help="Unlabeled review text to learn from (labels are never read); repeat for several  "
+                   "[default: imdb and movie-reviews]")
+@click.option("--dim", type=click.IntRange(1), default=100, help="Vector size (the model's --embedding-dim).")
+@click.option("--max-words", type=click.IntRange(2), default=30000, help="Keep the most frequent words.")
+@click.option("--min-count", type=click.IntRange(1), default=5, help="Drop words seen fewer times.")
+@click.option("--window", type=click.IntRange(1), default=5, help="Context window on each side.")
+@click.option("--seed", type=int, default=0, help="Seed of the randomized SVD.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("vectors.npz"),
+              help="Where to write the vectors (atomically).")
+@data_dir_option
+@fail_cleanly
+def pretrain(corpora, dim, max_words, min_count, window, seed, output, data_dir):
+    """Learn word vectors from unlabeled reviews (PPMI + truncated SVD) for `train --pretrained-vectors`.
+
+    Only the IMDB *training* reviews are read (never its test reviews), plus the movie_reviews corpus,
+    so no text of any evaluation split is seen.
+
+    \b
+    Example:
+      sentiment-rnn pretrain --dim 100 -o vectors.npz
+    """
+    from sentiment_rnn.data import unlabeled_texts
+    from sentiment_rnn.embeddings import pretrain_from_texts, save_vectors
+
+    documents = unlabeled_texts(corpora or ("imdb", "movie-reviews"), data_dir)
+    click.echo(f"{len(documents):,} documents; counting co-occurrences and factorizing", err=True)
+    words, vectors = pretrain_from_texts(documents, min_count=min_count, max_words=max_words, window=window,
+                                         dim=dim, seed=seed, n_jobs=2)
+    save_vectors(output, words, vectors)
+    click.echo(f"{len(words):,} words x {vectors.shape[1]} dimensions -> {output}")
+
+
+# ----------------------------------------------------------------------------------------------------
+BASELINE_NAMES = ("bow-logreg", "bow-bigram-logreg", "tfidf-svm", "nb", "negation-logreg")
+
+
+@main.command()
+@click.option("--model", "model_paths", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="RNN model file to score; repeat for several  [default: the shipped model]")
+@click.option("--baseline", "baselines", multiple=True, type=click.Choice(BASELINE_NAMES),
+              help="Bag-of-words baseline to train and score; repeat for several  [default: all]")
+@click.option("--level", type=click.Choice(["phrase", "sentence"]), default="phrase",
+              help="Train the baselines on every labelled phrase of the treebank or on sentences only.")
+@click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
+@click.option("--json", "as_json", is_flag=True, help="Print every number as JSON.")
+@data_dir_option
+@fail_cleanly
+def compare(model_paths, baselines, level, markdown, as_json, data_dir):
+    """Score the RNN and bag-of-words baselines on SST-2 test and the negation benchmark.
+
+    Baselines are trained on the treebank's training phrases (as the shipped RNN is), tuned on its
+    dev sentences, then every model is scored on the test sentences, the negation phrases of the
+    test trees (all, and those where negation flips the polarity), the test sentences with a
+    negator, and the curated contrast set (accuracy, and pair accuracy: both members right).
+
+    \b
+    Example:
+      sentiment-rnn compare --markdown
+    """
+    from sentiment_rnn.data import load_corpus
+    from sentiment_rnn.evaluate import compare_models, format_table, load_benchmark
+
+    models = {("sentiment-rnn" if p is None else f"sentiment-rnn {p.stem}"): _load(p) for p in (model_paths or [None])}
+    benchmark = load_benchmark(data_dir)
+    train = load_corpus("sst", "train", data_dir, level=level)
+    dev = load_corpus("sst", "dev", data_dir)
+    results = compare_models(models, baselines or BASELINE_NAMES, benchmark, train, dev,
+                             progress=lambda message: click.echo(message, err=True))
+    if as_json:
+        click.echo(json.dumps(results))
+    else:
+        click.echo(format_table(results, markdown=markdown))
+
+
+# ----------------------------------------------------------------------------------------------------
+@main.command()
 @click.option("--corpus", type=click.Choice(CORPORA), default="sst", help="Corpus to train on.")
 @click.option("--level", type=click.Choice(["phrase", "sentence"]), default="phrase",
               help="Treebank: train on every labelled phrase or on sentences only.")
@@ -201,20 +283,30 @@ def evaluate(corpus, split, data_file, text_column, label_column, as_json, model
 @click.option("--seed", type=int, default=0, help="Random seed; the same seed gives identical weights.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("model.npz"),
               help="Where to write the trained model (atomically).")
+@click.option("--checkpoint", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to save the training state after every epoch and on Ctrl-C  [default: <output>.ckpt.npz]")
+@click.option("--resume", is_flag=True,
+              help="Continue from --checkpoint: same data and options (--epochs may be raised), same result.")
+@click.option("--diagnostics", "diagnostics_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="After every epoch write learning curves and gradient norm by distance from the last token "
+                   "(CSV, JSON; PNG plots when matplotlib is installed) into this folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the training summary as JSON.")
 @data_dir_option
 @fail_cleanly
-def train(corpus, level, train_file, dev_file, text_column, label_column, seed, output, as_json, data_dir,
-          **hyperparameters):
+def train(corpus, level, train_file, dev_file, text_column, label_column, seed, output, checkpoint, resume,
+          as_json, data_dir, **hyperparameters):
     """Train a model on a corpus (default: every labelled phrase of the treebank) and save it.
 
     Early stopping watches the dev split and keeps the best weights; the test split is reported.
+    The training state is saved after every epoch and on Ctrl-C; run the same command with
+    --resume to continue, with the weights an uninterrupted run would give.
 
     \b
     Example:
       sentiment-rnn train --corpus sst --cell lstm --epochs 5 -o my_model.npz
     """
     from sentiment_rnn.classifier import RNNClassifier
+    from sentiment_rnn.errors import TrainingError, TrainingInterrupted
     from sentiment_rnn.serialization import save_model
     from sentiment_rnn.data import load_training_data
 
@@ -222,6 +314,7 @@ def train(corpus, level, train_file, dev_file, text_column, label_column, seed, 
     hyperparameters["pretrained_vectors"] = (
         None if hyperparameters["pretrained_vectors"] is None else str(hyperparameters["pretrained_vectors"])
     )
+    diagnostics = _training_diagnostics(hyperparameters.pop("diagnostics_dir"), data.train, hyperparameters)
     model = RNNClassifier(random_state=seed, **hyperparameters)
     progress, close = _progress_bar("training")
 
@@ -230,21 +323,95 @@ def train(corpus, level, train_file, dev_file, text_column, label_column, seed, 
         dev = "" if record.dev_accuracy is None else f"  dev loss {record.dev_loss:.4f}  dev acc {record.dev_accuracy:.4f}"
         click.echo(f"epoch {record.epoch:3d}  train loss {record.train_loss:.4f}{dev}  "
                    f"{record.tokens_per_second:,.0f} tokens/s", err=True)
+        if diagnostics is not None:
+            diagnostics.record(model, record)
 
-    model.fit(data.train.tokens, data.train.labels, X_dev=data.dev.tokens if data.dev else None,
-              y_dev=data.dev.labels if data.dev else None, label_names=data.train.label_names,
-              progress=progress, on_epoch=log_epoch)
+    checkpoint = checkpoint or output.with_suffix(".ckpt.npz")
+    try:
+        model.fit(data.train.tokens, data.train.labels, X_dev=data.dev.tokens if data.dev else None,
+                  y_dev=data.dev.labels if data.dev else None, label_names=data.train.label_names,
+                  progress=progress, on_epoch=log_epoch, checkpoint=checkpoint, resume=resume)
+    except TrainingInterrupted as stop:
+        close()
+        click.echo(f"Interrupted: {stop}" + ("; run the same command with --resume to continue" if stop.checkpoint else ""),
+                   err=True)
+        sys.exit(130)
+    except TrainingError as error:
+        raise click.ClickException(f"{error}; {output} was not written") from None
     summary = {"output": str(output), "best_epoch": model.training_.best_epoch,
                "dev_accuracy": model.training_.best_dev_accuracy, "train_examples": len(data.train)}
     if data.test is not None:
         summary["test_accuracy"] = model.score(data.test.tokens, data.test.labels)
         summary["test_examples"] = len(data.test)
-    save_model(model, output, provenance={"data": data.description, **summary})
+    try:
+        save_model(model, output, provenance={"data": data.description, **summary})
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot write {output} ({error.strerror or error}); the trained weights are in {checkpoint}: "
+            "fix the problem and run the same command with --resume"
+        ) from None
     if as_json:
         click.echo(json.dumps(summary))
     else:
         for key, value in summary.items():
             click.echo(f"{key:15s} {value:.4f}" if isinstance(value, float) else f"{key:15s} {value}")
+
+
+def _training_diagnostics(folder, train, hyperparameters):
+    """The per-epoch diagnostics writer of `train --diagnostics`, or None."""
+    if folder is None:
+        return None
+    from sentiment_rnn.diagnostics import TrainingDiagnostics, cell_label, plots_available
+
+    if not plots_available():
+        click.echo("matplotlib is not installed: diagnostics are written as CSV and JSON only "
+                   "(pip install 'sentiment-rnn[plots]' for the plots)", err=True)
+    label = cell_label(hyperparameters["cell"], hyperparameters["activation"])
+    return TrainingDiagnostics(folder, train.tokens, train.labels, label=label)
+
+
+# ----------------------------------------------------------------------------------------------------
+@main.command()
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help="Print the trajectory and the word weights as JSON.")
+@click.option("--no-baseline", is_flag=True, help="Leave out the bag-of-words baseline's word weights.")
+@model_option
+@data_dir_option
+@fail_cleanly
+def explain(text, as_json, no_baseline, model_path, data_dir):
+    """Show the running sentiment after every token of TEXT, beside bag-of-words word weights.
+
+    One row per token: the model's P(positive) for the text up to that token, as a number and as a
+    bar from 0.5, then the word's weight (log-odds) in a bag-of-words logistic regression trained on
+    the same treebank phrases. The RNN's bar can swing at "not ... good"; a bag-of-words weight is
+    the same in every context. The baseline ships with the package; when it is missing it is trained
+    once (from the treebank in --data-dir, else downloaded) and cached.
+
+    \b
+    Example:
+      sentiment-rnn explain "this movie is not good"
+      sentiment-rnn explain --json --no-baseline "not bad at all"
+    """
+    from sentiment_rnn.explain import explanation_dict, load_bow_weights, render_chart, trajectory
+
+    if not text.strip():
+        raise click.UsageError("TEXT is empty")
+    model = _load(model_path)
+    steps = trajectory(model, text)
+    bow = None if no_baseline else load_bow_weights(data_dir, on_training=lambda m: click.echo(m, err=True))
+    if as_json:
+        click.echo(json.dumps(explanation_dict(steps, bow, text=text), ensure_ascii=False))
+    else:
+        click.echo(render_chart(steps, bow, text=text, ascii_only=not _stdout_can_encode("█│…─")))
+
+
+def _stdout_can_encode(characters: str) -> bool:
+    encoding = getattr(click.get_text_stream("stdout"), "encoding", None) or "ascii"
+    try:
+        characters.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ __all__ = [
     "sst_trees",
     "TrainingData",
     "load_training_data",
+    "unlabeled_texts",
 ]
 
 BINARY_LABELS = ("negative", "positive")
@@ -83,7 +84,8 @@ class Corpus:
     """A labelled split of a corpus.
 
     ``pretokenized`` holds the corpus's own tokens (lowercased) for tokenized corpora; when it is
-    None, :attr:`tokens` tokenizes ``texts`` on first use and keeps the result.
+    None, :attr:`tokens` tokenizes ``texts`` on first use and keeps the result. ``source`` is the file
+    the examples were read from, when there is one (error messages name it).
     """
 
     name: str
@@ -92,6 +94,7 @@ class Corpus:
     labels: np.ndarray = field(repr=False)  # (n,) int64
     label_names: tuple[str, ...] = BINARY_LABELS
     pretokenized: list[list[str]] | None = field(default=None, repr=False)
+    source: str | None = field(default=None, repr=False)
 
     def __post_init__(self):
         labels = np.asarray(self.labels, dtype=np.int64).reshape(-1)  # (n,)
@@ -118,11 +121,12 @@ class Corpus:
         return f"Corpus(name={self.name!r}, split={self.split!r}, n={len(self)}, label_names={self.label_names})"
 
 
-def _pretokenized_corpus(name: str, split: str, token_lists: list[list[str]], labels, label_names) -> Corpus:
+def _pretokenized_corpus(name: str, split: str, token_lists: list[list[str]], labels, label_names,
+                         source: str | None = None) -> Corpus:
     """A Corpus whose texts are the corpus tokens joined by spaces and whose tokens are lowercased."""
     texts = [" ".join(tokens) for tokens in token_lists]
     lowered = [[token.lower() for token in tokens] for tokens in token_lists]
-    return Corpus(name, split, texts, np.asarray(labels, dtype=np.int64), label_names, lowered)
+    return Corpus(name, split, texts, np.asarray(labels, dtype=np.int64), label_names, lowered, source)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -573,7 +577,8 @@ def _sst_phrases(tree: Tree) -> list[tuple[list[str], int]]:
 
 
 def _load_sst(split: str, data_dir, *, level: str, classes: int, seed: int, download: bool) -> Corpus:
-    trees = sst_trees(split, data_dir, download)
+    path = _locate("sst", f"sst/{split}.txt", data_dir, download)
+    trees = read_sst_trees(path)
     if level == "sentence":
         examples = [(tree.leaves(), tree.label()) for tree in trees]
     else:
@@ -581,7 +586,9 @@ def _load_sst(split: str, data_dir, *, level: str, classes: int, seed: int, down
     if classes == 2:
         examples = [(leaves, int(label > 2)) for leaves, label in examples if label != 2]
     label_names = BINARY_LABELS if classes == 2 else SST5_LABELS
-    return _pretokenized_corpus("sst", split, [e[0] for e in examples], [e[1] for e in examples], label_names)
+    return _pretokenized_corpus(
+        "sst", split, [e[0] for e in examples], [e[1] for e in examples], label_names, str(path)
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -711,7 +718,7 @@ def _load_imdb(split: str, data_dir, *, level: str, classes: int, seed: int, dow
         if keep(row_split, review_id):
             texts.append(normalize(review))
             labels.append(label)
-    return Corpus("imdb", split, texts, np.asarray(labels, dtype=np.int64), BINARY_LABELS)
+    return Corpus("imdb", split, texts, np.asarray(labels, dtype=np.int64), BINARY_LABELS, source=str(path))
 
 
 def _read_imdb_csv(path: Path) -> Iterator[tuple[str, int, str, int]]:
@@ -780,7 +787,16 @@ def load_corpus(
     _check_choice("split", split, (*SPLITS, "full-train") if name == "imdb" else SPLITS)
     _check_choice("level", level, ("sentence", "phrase") if name == "sst" else ("sentence",))
     _check_choice("classes", classes, (2, 5) if name == "sst" else (2,))
-    return _LOADERS[name](split, data_dir, level=level, classes=classes, seed=seed, download=download)
+    corpus = _LOADERS[name](split, data_dir, level=level, classes=classes, seed=seed, download=download)
+    if not len(corpus):
+        dropped = " (2 classes drop the neutral ones)" if name == "sst" and classes == 2 else ""
+        raise DataError(f"the {split} split of {name} has no examples{dropped}", _where(corpus))
+    return corpus
+
+
+def _where(corpus: Corpus) -> str:
+    """What an error message about ``corpus`` names: its file, else the corpus and split."""
+    return corpus.source or f"{corpus.name} ({corpus.split} split)"
 
 
 def _check_choice(what: str, value, choices: tuple) -> None:
@@ -827,7 +843,7 @@ def load_file(
             raise DataError(f"empty text in {text_column!r}", path, line)
     if not texts:
         raise DataError("the file has no rows, only a header", path)
-    return Corpus(path.name, "all", texts, np.asarray(labels, dtype=np.int64), BINARY_LABELS)
+    return Corpus(path.name, "all", texts, np.asarray(labels, dtype=np.int64), BINARY_LABELS, source=str(path))
 
 
 def _file_format(path: Path, file_format: str | None) -> str:
@@ -904,9 +920,11 @@ def _jsonl_records(content: str, path: Path, text_column: str, label_column: str
 def _parse_label(value, label_column: str, path: Path, line: int) -> int:
     key = str(value).strip().lower()
     if isinstance(value, bool) or key not in _LABEL_VALUES:
-        raise DataError(
-            f"unknown label {value!r} in {label_column!r} (expected positive/negative, pos/neg or 1/0)", path, line
-        )
+        if key == label_column.strip().lower():
+            raise DataError(f"the header row is repeated here (label {value!r}); remove this line", path, line)
+        problem = f"missing label in {label_column!r}" if value is None or key == "" else (
+            f"unknown label {value!r} in {label_column!r}")
+        raise DataError(f"{problem} (expected positive/negative, pos/neg or 1/0)", path, line)
     return _LABEL_VALUES[key]
 
 
@@ -940,8 +958,36 @@ def load_training_data(
         train = load_file(train_file, **columns)
         dev = load_file(dev_file, **columns) if dev_file is not None else None
         description = {"train_file": str(train_file), "dev_file": None if dev_file is None else str(dev_file)}
+        _check_two_classes(train)
         return TrainingData(train, dev, None, description)
     train = load_corpus(corpus, "train", data_dir, level=level if corpus == "sst" else "sentence")
+    _check_two_classes(train)
     dev = load_corpus(corpus, "dev", data_dir)
     test = load_corpus(corpus, "test", data_dir)
     return TrainingData(train, dev, test, {"corpus": corpus, "level": level if corpus == "sst" else "sentence"})
+
+
+def _check_two_classes(train: Corpus) -> None:
+    present = np.unique(train.labels)  # (k,)
+    if len(present) < 2:
+        only = ", ".join(repr(train.label_names[i]) for i in present)
+        raise DataError(f"training needs at least two classes, but every example is {only}", _where(train))
+
+
+def unlabeled_texts(corpora=("imdb", "movie-reviews"), data_dir=None) -> list[str | list[str]]:
+    """Review documents for pretraining word vectors, as raw texts (imdb) or token lists (the
+    tokenized movie-reviews); labels are not returned.
+
+    imdb gives its 25,000 official *training* reviews only, movie-reviews all 2,000 documents: no
+    text from an evaluation split of IMDB, and none from the treebank or sentence_polarity (whose
+    sentences come from the same Rotten Tomatoes snippets as the treebank's test set).
+    """
+    documents: list[str | list[str]] = []
+    for name in corpora:
+        splits = ("full-train",) if name == "imdb" else SPLITS
+        if name not in ("imdb", "movie-reviews"):
+            raise ValueError(f"unlabeled text comes from imdb or movie-reviews, not {name!r}")
+        for split in splits:
+            corpus = load_corpus(name, split, data_dir)
+            documents.extend(corpus.texts if corpus.pretokenized is None else corpus.tokens)
+    return documents

@@ -33,3 +33,14 @@ class ModelFileError(SentimentRNNError):
 
 class TrainingError(SentimentRNNError):
     """Training could not go on (for example a non-finite loss or gradient)."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Training was stopped by Ctrl-C; ``checkpoint`` is the file its state was saved to, or None.
+
+    A KeyboardInterrupt, so code that catches Ctrl-C still does; the message says where training stopped.
+    """
+
+    def __init__(self, message: str, checkpoint: str | None = None):
+        super().__init__(message)
+        self.checkpoint = checkpoint

@@ -484,3 +484,58 @@ def format_table(
     def line(cells):
         return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
     return "\n".join(line(cells).rstrip() for cells in [header] + rows)
+
+
+# ----------------------------------------------------------------------------------------------
+# Comparing models on one benchmark
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """What every model is scored on: SST-2 test sentences, the test trees and the contrast set."""
+
+    test_corpus: Any
+    trees_test: Sequence
+    contrast_items: Sequence[ContrastItem]
+
+
+def load_benchmark(data_dir=None, contrast_path=None) -> Benchmark:
+    """The SST-2 test split, the treebank's test trees and the curated contrast set."""
+    from .data import load_corpus, sst_trees
+
+    return Benchmark(load_corpus("sst", "test", data_dir), sst_trees("test", data_dir), load_contrast_set(contrast_path))
+
+
+def compare_models(
+    rnn_models: Mapping[str, Any],
+    baseline_names: Sequence[str],
+    benchmark: Benchmark,
+    train_corpus=None,
+    dev_corpus=None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """``{model name: negation_benchmark(...)}`` for every fitted RNN classifier and every baseline.
+
+    Baselines are fitted on ``train_corpus`` (the RNN's training data: the treebank's phrases) with
+    their regularisation tuned on ``dev_corpus``; each result also records the baseline's chosen
+    parameter and fit time under ``"model"``.
+    """
+    from .baselines import fit_baseline
+
+    results: dict[str, dict[str, dict[str, Any]]] = {}
+    for name in baseline_names:
+        if progress:
+            progress(f"fitting baseline {name}")
+        fitted = fit_baseline(name, train_corpus.tokens, train_corpus.labels, dev_corpus.tokens, dev_corpus.labels)
+        results[name] = negation_benchmark(fitted.predict, benchmark.trees_test, benchmark.contrast_items,
+                                           benchmark.test_corpus)
+        results[name]["model"] = {"kind": "baseline", "param": f"{fitted.param_name}={fitted.param}",
+                                  "fit_seconds": round(fitted.fit_seconds, 2)}
+    for name, model in rnn_models.items():
+        if progress:
+            progress(f"scoring {name}")
+        results[name] = negation_benchmark(model.predict, benchmark.trees_test, benchmark.contrast_items,
+                                           benchmark.test_corpus)
+        config = model.model_.config
+        results[name]["model"] = {"kind": "rnn", "cell": config.cell, "bidirectional": config.bidirectional}
+    return results

@@ -14,14 +14,18 @@ import numpy as np
 __all__ = ["Activation", "ACTIVATIONS", "sigmoid", "softmax", "log_softmax", "cross_entropy"]
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic function, stable for large |x| and keeping the input's dtype.
+def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Logistic function, stable for large |x| and keeping the input's dtype; ``out`` may be ``x``.
 
     >>> sigmoid(np.array([-1000.0, 0.0, 1000.0]))
     array([0. , 0.5, 1. ])
     """
-    # 0.5 * (1 + tanh(x / 2)) equals 1 / (1 + exp(-x)) and never overflows.
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    # 0.5 * (1 + tanh(x / 2)) equals 1 / (1 + exp(-x)) and never overflows; computed in one buffer.
+    out = np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -59,15 +63,18 @@ def cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.nd
 
 @dataclass(frozen=True)
 class Activation:
-    """A nonlinearity with its derivative expressed through its output."""
+    """A nonlinearity with its derivative expressed through its output.
+
+    ``forward(a, out=None)`` may write into ``out`` (which may be ``a``); ``grad_from_output(h)``.
+    """
 
     name: str
-    forward: Callable[[np.ndarray], np.ndarray]
+    forward: Callable[..., np.ndarray]
     grad_from_output: Callable[[np.ndarray], np.ndarray]
 
 
 ACTIVATIONS: dict[str, Activation] = {
     "tanh": Activation("tanh", np.tanh, lambda h: 1.0 - h * h),
-    "relu": Activation("relu", lambda a: np.maximum(a, 0.0), lambda h: (h > 0).astype(h.dtype)),
+    "relu": Activation("relu", lambda a, out=None: np.maximum(a, 0.0, out=out), lambda h: (h > 0).astype(h.dtype)),
     "sigmoid": Activation("sigmoid", sigmoid, lambda h: h * (1.0 - h)),
 }

@@ -147,12 +147,34 @@ def _reverse_index(lengths: np.ndarray, T: int) -> np.ndarray:
     return np.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)  # (T, B)
 
 
+def _project_words(ids: np.ndarray, table: np.ndarray, W_ih: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """The first layer's input projection, table[ids] @ W_ih.T + bias, computed once per distinct word
+    and gathered: ids (T, B), table (V, E), W_ih (G, E), bias (G,) -> (T, B, G).
+
+    A batch has far fewer distinct words than positions (a third to a half in the treebank's batches),
+    so this saves that share of the projection's matmul.
+    """
+    words, positions = np.unique(ids, return_inverse=True)  # (U,), (T·B,)
+    projected = table[words] @ W_ih.T  # (U, G)
+    projected += bias
+    return projected[positions.reshape(ids.shape)]  # (T, B, G)
+
+
 def _embedding_grad(ids: np.ndarray, dX: np.ndarray, vocab_size: int) -> EmbeddingGrad:
-    """Sum the gradient rows of repeated words: ids (N,), dX (N, E) -> rows (U,), values (U, E)."""
-    rows, inverse = np.unique(ids, return_inverse=True)
-    values = np.zeros((rows.size, dX.shape[1]), dtype=dX.dtype)  # (U, E)
-    np.add.at(values, inverse, dX)
-    return EmbeddingGrad(rows, values, vocab_size)
+    """Sum the gradient rows of repeated words: ids (N,), dX (N, E) -> rows (U,), values (U, E).
+
+    Sorting groups each word's positions together, so one ``np.add.reduceat`` sums every group
+    (an order of magnitude faster than ``np.add.at``, which adds one row at a time).
+
+    >>> grad = _embedding_grad(np.array([7, 3, 7]), np.array([[1.0], [2.0], [4.0]]), 10)
+    >>> grad.rows.tolist(), grad.values.tolist()
+    ([3, 7], [[2.0], [5.0]])
+    """
+    order = np.argsort(ids, kind="stable")  # (N,) positions grouped by word, in text order within a word
+    sorted_ids = ids[order]  # (N,)
+    starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))  # (U,) group starts
+    values = np.add.reduceat(dX[order], starts, axis=0)  # (U, E)
+    return EmbeddingGrad(sorted_ids[starts], values, vocab_size)
 
 
 class RNNModel:
@@ -221,7 +243,13 @@ class RNNModel:
             for suffix in cfg.suffixes:
                 reverse = suffix == "_reverse"
                 x = inputs[reverse_index, batch] if reverse else inputs  # (T, B, D) in cell time order
-                Hs, cache = self.cell.forward(x, mask, self._layer_weights(layer, suffix), h0)  # (T+1, B, H)
+                weights = self._layer_weights(layer, suffix)
+                XW = None
+                if layer == 0 and embedding_mask is None:  # x = embedding rows: project each word once
+                    words = ids[reverse_index, batch] if reverse else ids  # (T, B) in cell time order
+                    table = self.params["embedding.weight"]
+                    XW = _project_words(words, table, weights.weight_ih, self.cell.input_bias(weights))  # (T, B, G)
+                Hs, cache = self.cell.forward(x, mask, weights, h0, XW)  # (T+1, B, H)
                 caches.append(cache)
                 top_states.append(Hs)
                 outputs.append(Hs[1:][reverse_index, batch] if reverse else Hs[1:])  # (T, B, H) text order

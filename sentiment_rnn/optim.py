@@ -80,14 +80,27 @@ class Adam:
         beta1, beta2 = self.betas
         step_size = self.lr * np.sqrt(1 - beta2**t) / (1 - beta1**t)  # bias corrections folded in
         for name, grad in grads.items():
-            param = params[name]
-            dtype = param.dtype.type
-            rows = grad.rows if isinstance(grad, EmbeddingGrad) else slice(None)
-            g = _values(grad)
-            m, v = self.state[f"m/{name}"], self.state[f"v/{name}"]
-            m_rows = m[rows] = dtype(beta1) * m[rows] + dtype(1 - beta1) * g
-            v_rows = v[rows] = dtype(beta2) * v[rows] + dtype(1 - beta2) * (g * g)
-            param[rows] -= dtype(step_size) * m_rows / (np.sqrt(v_rows) + dtype(self.eps))
+            param, m, v = params[name], self.state[f"m/{name}"], self.state[f"v/{name}"]
+            if isinstance(grad, EmbeddingGrad):  # only the rows seen: update copies, then write them back
+                rows = grad.rows
+                param_rows, m_rows, v_rows = param[rows], m[rows], v[rows]  # (U, E) each
+                self._update(param_rows, m_rows, v_rows, grad.values, step_size)
+                param[rows], m[rows], v[rows] = param_rows, m_rows, v_rows
+            else:
+                self._update(param, m, v, grad, step_size)
+
+    def _update(self, param, m, v, g, step_size: float) -> None:
+        """One Adam update of arrays of the same shape, in place (no temporaries of the parameters' size
+        beyond two): m ← β1 m + (1 − β1) g, v ← β2 v + (1 − β2) g², param ← param − step m / (√v + ε)."""
+        dtype = param.dtype.type
+        beta1, beta2 = self.betas
+        m *= dtype(beta1)
+        m += dtype(1 - beta1) * g
+        v *= dtype(beta2)
+        v += dtype(1 - beta2) * np.square(g)
+        update = np.multiply(m, dtype(step_size))
+        update /= np.sqrt(v) + dtype(self.eps)
+        param -= update
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}

@@ -8,16 +8,23 @@ Layout of a file (format version 1)::
     classes             (C,)       the labels the classifier predicts (ints or strings)
     param/<name>        arrays     the network's parameters, keyed by PyTorch's names
 
+A training checkpoint (see :mod:`sentiment_rnn.train`) has the same shape: a ``metadata`` JSON string
+whose ``format`` is ``sentiment-rnn-checkpoint``, and named arrays.
+
 Files are read with ``allow_pickle=False``: loading a model never executes code. Writes are atomic: the
-file is written to a temporary file in the same folder and moved over the target with ``os.replace``,
-so a failed or interrupted save leaves the previous model intact.
+file is written to a temporary file ``.<name>.<random>.tmp`` in the same folder and moved over the
+target with ``os.replace``, so a failed, interrupted or killed save leaves the previous file intact. A
+temporary left behind by a killed process is never read, and the next save to the same path removes it
+once it is older than ``STALE_TEMPORARY_SECONDS``.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import tempfile
+import time
 import zipfile
 from datetime import datetime, timezone
 from importlib import resources
@@ -28,11 +35,15 @@ import numpy as np
 from sentiment_rnn import __version__
 from sentiment_rnn.errors import ModelFileError
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "DEFAULT_MODEL", "default_model_path", "save_model", "load_model",
-           "read_metadata", "write_npz_atomic"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "DEFAULT_MODEL",
+           "default_model_path", "save_model", "load_model", "read_metadata", "write_npz_atomic",
+           "save_checkpoint", "load_checkpoint"]
 
 FORMAT = "sentiment-rnn-model"
 FORMAT_VERSION = 1
+CHECKPOINT_FORMAT = "sentiment-rnn-checkpoint"
+CHECKPOINT_VERSION = 1
+STALE_TEMPORARY_SECONDS = 600  # a temporary this old belongs to a save that was killed, not a running one
 DEFAULT_MODEL = "default.npz"
 TOKENIZER = {"name": "nltk-treebank", "lowercase": True, "sentence_split": "punkt-untrained"}
 
@@ -53,6 +64,7 @@ def write_npz_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray], com
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(handle, "wb") as out:  # a file object: np.savez given a path would append .npz
@@ -63,7 +75,35 @@ def write_npz_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray], com
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    _fsync_folder(folder)
     return path
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; elsewhere a no-op)."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    try:
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete ``.<name>.*.tmp`` files that a killed save to ``path`` left behind (never the target)."""
+    now = time.time()
+    for temporary in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        try:
+            if now - temporary.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+                temporary.unlink()
+        except OSError:  # removed meanwhile, or not ours to remove: leave it
+            pass
 
 
 def save_model(model, path: str | os.PathLike, *, provenance: dict | None = None) -> Path:
@@ -109,32 +149,35 @@ def _default_or(path) -> Path:
     return default
 
 
-def _open(path: Path):
+def _open(path: Path, kind: str = "model"):
     if not path.is_file():
-        raise ModelFileError(f"{path}: no such model file")
+        raise ModelFileError(f"{path}: no such {kind} file")
     try:
         return np.load(path, allow_pickle=False)
     except ValueError as error:
         if "pickle" in str(error):
             raise ModelFileError(f"{path}: refused: the file holds pickled data, which could run code") from None
-        raise ModelFileError(f"{path}: not a sentiment-rnn model file ({error})") from None
+        raise ModelFileError(f"{path}: not a sentiment-rnn {kind} file ({error})") from None
     except (OSError, zipfile.BadZipFile, EOFError) as error:
-        raise ModelFileError(f"{path}: not a readable .npz model file ({error})") from None
+        raise ModelFileError(f"{path}: not a readable .npz {kind} file, truncated or of another kind ({error})") from None
 
 
-def _read_metadata(path: Path, data) -> dict:
+def _read_metadata(path: Path, data, file_format: str = FORMAT, newest: int = FORMAT_VERSION) -> dict:
+    kind = "model" if file_format == FORMAT else "checkpoint"
     if "metadata" not in data.files:
-        raise ModelFileError(f"{path}: not a sentiment-rnn model file (no metadata)")
+        raise ModelFileError(f"{path}: not a sentiment-rnn {kind} file (no metadata)")
     try:
         metadata = json.loads(str(data["metadata"]))
     except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
         raise ModelFileError(f"{path}: corrupted metadata ({error})") from None
-    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: not a sentiment-rnn model file")
+    if not isinstance(metadata, dict) or metadata.get("format") != file_format:
+        raise ModelFileError(f"{path}: not a sentiment-rnn {kind} file")
     version = metadata.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ModelFileError(f"{path}: corrupted metadata (format version {version!r})")
+    if version > newest:
         raise ModelFileError(
-            f"{path}: model format version {version} is newer than this sentiment-rnn reads ({FORMAT_VERSION}); "
+            f"{path}: {kind} format version {version} is newer than this sentiment-rnn reads ({newest}); "
             "upgrade sentiment-rnn"
         )
     return metadata
@@ -180,3 +223,35 @@ def load_model(path: str | os.PathLike | None = None):
     classifier.training_ = None
     classifier.metadata_ = metadata
     return classifier
+
+
+def save_checkpoint(path: str | os.PathLike, metadata: dict, arrays: dict[str, np.ndarray]) -> Path:
+    """Write a training checkpoint atomically: ``metadata`` (JSON-able) plus named arrays, no pickles."""
+    header = {
+        "format": CHECKPOINT_FORMAT,
+        "format_version": CHECKPOINT_VERSION,
+        "sentiment_rnn_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **metadata,
+    }
+    contents = {"metadata": np.array(json.dumps(header, default=_json_default)), **arrays}
+    return write_npz_atomic(path, contents, compress=False)  # saved every epoch: speed over size
+
+
+def load_checkpoint(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
+    """(metadata, arrays) of a checkpoint written by :func:`save_checkpoint`, every array read and checked.
+
+    Raises ModelFileError for a missing, truncated, corrupted, pickled or newer-format file.
+    """
+    path = Path(path)
+    with _open(path, "checkpoint") as data:
+        metadata = _read_metadata(path, data, CHECKPOINT_FORMAT, CHECKPOINT_VERSION)
+        try:
+            arrays = {key: data[key] for key in data.files if key != "metadata"}
+        except ValueError as error:
+            if "pickle" in str(error):
+                raise ModelFileError(f"{path}: refused: the file holds pickled data, which could run code") from None
+            raise ModelFileError(f"{path}: damaged checkpoint ({error})") from None
+        except (zipfile.BadZipFile, OSError, EOFError) as error:
+            raise ModelFileError(f"{path}: damaged checkpoint ({error})") from None
+    return metadata, arrays

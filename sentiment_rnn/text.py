@@ -16,7 +16,10 @@ escapes are undone by the loader). Nothing here needs downloaded NLTK data.
 from __future__ import annotations
 
 import functools
+import importlib
+import importlib.util
 import re
+import sys
 import unicodedata
 
 __all__ = [
@@ -69,20 +72,51 @@ def unescape_ptb(token: str) -> str:
     return token.replace("\\/", "/").replace("\\*", "*")
 
 
+def _import_nltk_modules(*names: str) -> list:
+    """Import NLTK's modules ``names`` (e.g. ``"nltk.tokenize.punkt"``) without running NLTK's package
+    ``__init__`` files, which import all of NLTK and with it SciPy and scikit-learn (over a second).
+
+    The tokenizer modules need only a handful of small NLTK modules. While they load, the packages
+    ``nltk`` and ``nltk.tokenize`` sit in ``sys.modules`` as empty package shells (their modules made
+    from their specs, never executed); afterwards every NLTK module loaded here is taken out of
+    ``sys.modules`` again, so a later ``import nltk`` initialises NLTK as usual and finds nothing of
+    this. When NLTK is already imported, this is the regular import.
+    """
+    if "nltk" in sys.modules:
+        return [importlib.import_module(name) for name in names]
+    before = set(sys.modules)
+    try:
+        for package in ("nltk", "nltk.tokenize"):  # the parent first: finding the child's spec needs it
+            spec = importlib.util.find_spec(package)
+            if spec is None:
+                raise ModuleNotFoundError(f"No module named {package!r}", name=package)
+            sys.modules[package] = importlib.util.module_from_spec(spec)
+        return [importlib.import_module(name) for name in names]
+    finally:
+        for loaded in set(sys.modules) - before:
+            if loaded == "nltk" or loaded.startswith("nltk."):
+                del sys.modules[loaded]
+
+
+@functools.lru_cache(maxsize=1)
+def _nltk_tokenizers():
+    """NLTK's Punkt and Treebank-word tokenizer modules, loaded together (they share their imports)."""
+    punkt, destructive = _import_nltk_modules("nltk.tokenize.punkt", "nltk.tokenize.destructive")
+    return punkt, destructive
+
+
 @functools.lru_cache(maxsize=1)
 def _sentence_splitter():
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
-
-    params = PunktParameters()
+    punkt, _ = _nltk_tokenizers()
+    params = punkt.PunktParameters()
     params.abbrev_types = set(_ABBREVIATIONS)
-    return PunktSentenceTokenizer(params)
+    return punkt.PunktSentenceTokenizer(params)
 
 
 @functools.lru_cache(maxsize=1)
 def _word_tokenizer():
-    from nltk.tokenize.destructive import NLTKWordTokenizer
-
-    return NLTKWordTokenizer()
+    _, destructive = _nltk_tokenizers()
+    return destructive.NLTKWordTokenizer()
 
 
 def split_sentences(text: str) -> list[str]:
@@ -103,10 +137,16 @@ def tokenize_sentence(sentence: str, lowercase: bool = True) -> list[str]:
 def tokenize(text: str, lowercase: bool = True) -> list[str]:
     """Normalize ``text``, split it into sentences and word-tokenize each one.
 
+    Never raises on any string; every token is non-empty and holds no white space of any kind. The
+    no-break space separates tokens too (NFKC makes it a space), so the treebank's one leaf that holds
+    one, "8\u00a01/2", is one token in the treebank (its loader keeps leaves as they are) but two here.
+
     >>> tokenize("Wasn't it (really) GOOD? Yes.")
     ['was', "n't", 'it', '(', 'really', ')', 'good', '?', 'yes', '.']
     >>> tokenize("   ")
     []
+    >>> tokenize("8\u00a01/2 stars")
+    ['8', '1/2', 'stars']
     """
     tokens: list[str] = []
     for sentence in split_sentences(normalize(text)):

@@ -146,3 +146,38 @@ def test_missing_file_and_garbage(tmp_path):
     with pytest.raises(ModelFileError):
         load_model(garbage)
     assert zipfile.is_zipfile(garbage) is False
+
+
+def test_checkpoint_round_trip_and_refusals(tmp_path):
+    from sentiment_rnn.serialization import CHECKPOINT_VERSION, load_checkpoint, save_checkpoint
+
+    arrays = {"param/w": np.arange(6, dtype=np.float32).reshape(2, 3), "optim/step": np.array(4, dtype=np.int64)}
+    path = save_checkpoint(tmp_path / "run.ckpt.npz", {"epoch": 2, "rng_state": {"state": 2**100}}, arrays)
+    metadata, loaded = load_checkpoint(path)
+    assert metadata["epoch"] == 2 and metadata["rng_state"]["state"] == 2**100  # big ints survive JSON
+    assert metadata["format_version"] == CHECKPOINT_VERSION
+    assert loaded.keys() == arrays.keys() and all(np.array_equal(loaded[k], arrays[k]) for k in arrays)
+    assert sorted(os.listdir(tmp_path)) == ["run.ckpt.npz"]
+
+    def bump(contents):
+        header = json.loads(str(contents["metadata"]))
+        header["format_version"] = CHECKPOINT_VERSION + 1
+        contents["metadata"] = np.array(json.dumps(header))
+
+    with pytest.raises(ModelFileError, match="checkpoint format version .* is newer"):
+        load_checkpoint(_rewrite(path, tmp_path / "newer.npz", bump))
+    with pytest.raises(ModelFileError, match="not a sentiment-rnn checkpoint"):
+        load_checkpoint(_rewrite(path, tmp_path / "model.npz", lambda a: a.update(
+            metadata=np.array(json.dumps({"format": "sentiment-rnn-model", "format_version": 1})))))
+
+
+def test_stale_temporaries_of_killed_saves_are_removed_but_fresh_ones_kept(fitted, tmp_path):
+    stale, fresh = tmp_path / ".m.npz.abc123.tmp", tmp_path / ".m.npz.def456.tmp"
+    other = tmp_path / ".other.npz.abc123.tmp"
+    for path in (stale, fresh, other):
+        path.write_bytes(b"half a file")
+    past = os.path.getmtime(stale) - 3600
+    os.utime(stale, (past, past))
+    os.utime(other, (past, past))
+    save_model(fitted, tmp_path / "m.npz")
+    assert sorted(os.listdir(tmp_path)) == sorted([".m.npz.def456.tmp", ".other.npz.abc123.tmp", "m.npz"])

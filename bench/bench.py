@@ -1,0 +1,676 @@
+"""Speed of sentiment-rnn beside PyTorch and scikit-learn on the same CPU, measured side by side.
+
+    python bench/bench.py --out BENCHMARKS.md          # everything, about 10-15 minutes
+    python bench/bench.py --quick                       # one repeat, one thread setting, no IMDB
+
+A benchmark, not a test. Every measurement runs in a fresh worker process (``--worker``), so each gets
+its own thread settings and its own peak RSS, and one framework's thread pool never spins beside the
+other's. The jobs are interleaved (ours, theirs, ours, ...; the order flips every repeat), and the
+report gives medians and the median of the per-repeat ratios, since the machine may be busy.
+
+What is compared, identically on both sides:
+  * data: the treebank's SST-2 training sentences (``load_corpus("sst", "train")``), one vocabulary;
+  * network: embedding E=128 -> Elman (tanh) / GRU / LSTM, H=128 -> linear -> cross-entropy, no dropout;
+  * batches: the very same length-bucketed, padded batches of 64 in the same order
+    (``bucketed_batches`` with the same seed, ``pad_batch``); the state at each sentence's last real
+    token is the feature (ours by mask, PyTorch by gathering ``out[b, length_b - 1]``);
+  * Adam, lr 2e-3, gradients clipped to global norm 5, one epoch from fresh weights after a warm-up;
+  * inference: every training sentence, batches of 256 sorted by length (``sequential_batches``).
+sentiment-rnn's Adam updates only the embedding rows seen in a batch (lazy, as torch.optim.SparseAdam).
+PyTorch runs twice: its usual recipe (dense embedding gradient, torch.optim.Adam over everything),
+and the same lazy algorithm as ours (``nn.Embedding(sparse=True)`` + SparseAdam + Adam for the rest).
+Throughput is real (non-pad) tokens per second for training, sentences per second for inference.
+
+PyTorch is optional (``pip install torch==2.13.0``; never a dependency of the package): without it
+only our own numbers are printed. scikit-learn's bag-of-words pipeline gives a third reference point.
+The CLI's cold start is measured from a regular (non-editable) ``pip install`` of this checkout into a
+fresh virtual environment, against ``python -c "import numpy, click"`` in that environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CELLS = ("elman", "gru", "lstm")
+E, H, BATCH, INFER_BATCH, LR, CLIP = 128, 128, 64, 256, 2e-3, 5.0
+OURS, TORCH_DENSE, TORCH_SPARSE = "sentiment-rnn", "torch", "torch-sparse"
+PREDICT_TEXT = "Not bad at all. Actually, quite fun!"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Workers: one measurement each, in a fresh process; the result is one JSON line on stdout.
+# ---------------------------------------------------------------------------------------------------
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def _load_ids(path: str):
+    import numpy as np
+
+    data = np.load(path)
+    offsets = data["offsets"]
+    ids = data["ids"]
+    sequences = [ids[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+    return sequences, data["labels"], int(data["vocab_size"])
+
+
+def _blas_info() -> dict:
+    from threadpoolctl import threadpool_info
+
+    info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    return {k: info[0].get(k) for k in ("internal_api", "version", "architecture", "num_threads")} if info else {}
+
+
+def worker_train(job: dict) -> dict:
+    """One epoch of training and one inference pass over the SST-2 training sentences."""
+    import numpy as np
+
+    sequences, labels, V = _load_ids(job["data"])
+    lengths = np.array([len(s) for s in sequences])
+    run = {OURS: _ours, TORCH_DENSE: _torch, TORCH_SPARSE: _torch}[job["framework"]]
+    return run(job, sequences, labels, lengths, V)
+
+
+def _ours(job, sequences, labels, lengths, V):
+    import numpy as np
+
+    from sentiment_rnn.model import ModelConfig, RNNModel
+    from sentiment_rnn.train import TrainConfig, fit, predict_logits
+
+    config = ModelConfig(V, E, H, 2, cell=job["cell"], dropout=0.0, embedding_dropout=0.0)
+    train = TrainConfig(epochs=1, batch_size=BATCH, learning_rate=LR, clip_norm=CLIP, patience=None, seed=job["seed"])
+    warm = RNNModel.initialize(config, np.random.default_rng(1))  # warm-up: thread pools, allocator, caches
+    fit(warm, sequences[: 10 * BATCH], labels[: 10 * BATCH], train)
+    predict_logits(warm, sequences[: 2 * INFER_BATCH], INFER_BATCH)
+    del warm
+    rss_before = _rss_mb()
+
+    model = RNNModel.initialize(config, np.random.default_rng(job["seed"]))
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    fit(model, sequences, labels, train)
+    train_wall, train_cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
+
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    logits = predict_logits(model, sequences, INFER_BATCH)
+    infer_wall, infer_cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
+    accuracy = float((logits.argmax(axis=1) == labels).mean())
+    return dict(train_wall=train_wall, train_cpu=train_cpu, infer_wall=infer_wall, infer_cpu=infer_cpu,
+                tokens=int(lengths.sum()), sentences=len(sequences), train_accuracy=accuracy,
+                rss_before_mb=rss_before, peak_rss_mb=_peak_rss_mb(), blas=_blas_info())
+
+
+def _torch(job, sequences, labels, lengths, V):
+    import numpy as np
+    import torch
+    from torch import nn
+
+    from sentiment_rnn.batching import bucketed_batches, pad_batch, sequential_batches
+
+    torch.set_num_threads(job["threads"])
+    sparse = job["framework"] == TORCH_SPARSE
+    recurrent = {"elman": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[job["cell"]]
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(V, E, sparse=sparse)
+            self.rnn = recurrent(E, H, batch_first=True)
+            self.fc = nn.Linear(H, 2)
+
+        def forward(self, ids, lengths):  # (B, T), (B,) -> (B, 2)
+            out, _ = self.rnn(self.embedding(ids))  # (B, T, H)
+            return self.fc(out[torch.arange(len(lengths)), lengths - 1])  # the state at the last real token
+
+    targets = torch.from_numpy(np.asarray(labels, dtype=np.int64))
+
+    def make():
+        net = Net()
+        if not sparse:
+            return net, [torch.optim.Adam(net.parameters(), lr=LR)]
+        rest = [p for name, p in net.named_parameters() if not name.startswith("embedding")]
+        return net, [torch.optim.SparseAdam(list(net.embedding.parameters()), lr=LR), torch.optim.Adam(rest, lr=LR)]
+
+    def clip(net):
+        if not sparse:
+            nn.utils.clip_grad_norm_(net.parameters(), CLIP)
+            return
+        grads = [p.grad for p in net.parameters() if p.grad is not None]
+        grads = [g.coalesce() if g.is_sparse else g for g in grads]  # repeated words summed, as ours
+        norm = torch.sqrt(sum((g._values() if g.is_sparse else g).pow(2).sum() for g in grads))
+        if norm > CLIP:
+            for p in net.parameters():
+                if p.grad is not None:
+                    p.grad = p.grad.coalesce() * (CLIP / (float(norm) + 1e-6)) if p.grad.is_sparse else p.grad.mul_(CLIP / (float(norm) + 1e-6))
+
+    def epoch(net, optimizers, limit=None):
+        rng = np.random.default_rng(job["seed"])  # the batch order of sentiment-rnn's fit with this seed
+        net.train()
+        for k, index in enumerate(bucketed_batches(lengths, BATCH, rng)):
+            if limit is not None and k >= limit:
+                break
+            ids, batch_lengths = pad_batch([sequences[i] for i in index])
+            for optimizer in optimizers:
+                optimizer.zero_grad(set_to_none=True)
+            logits = net(torch.from_numpy(ids), torch.from_numpy(batch_lengths))
+            loss = nn.functional.cross_entropy(logits, targets[torch.from_numpy(index)])
+            loss.backward()
+            clip(net)
+            for optimizer in optimizers:
+                optimizer.step()
+
+    def infer(net, subset):
+        net.eval()
+        out = np.empty((len(subset), 2), dtype=np.float32)
+        with torch.inference_mode():
+            for index in sequential_batches(lengths[subset], INFER_BATCH):
+                ids, batch_lengths = pad_batch([sequences[subset[i]] for i in index])
+                out[index] = net(torch.from_numpy(ids), torch.from_numpy(batch_lengths)).numpy()
+        return out
+
+    torch.manual_seed(1)
+    warm, warm_optimizers = make()
+    epoch(warm, warm_optimizers, limit=10)
+    infer(warm, np.arange(2 * INFER_BATCH))
+    del warm, warm_optimizers
+    rss_before = _rss_mb()
+
+    torch.manual_seed(job["seed"])
+    net, optimizers = make()
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    epoch(net, optimizers)
+    train_wall, train_cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    logits = infer(net, np.arange(len(sequences)))
+    infer_wall, infer_cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
+    accuracy = float((logits.argmax(axis=1) == labels).mean())
+    return dict(train_wall=train_wall, train_cpu=train_cpu, infer_wall=infer_wall, infer_cpu=infer_cpu,
+                tokens=int(lengths.sum()), sentences=len(sequences), train_accuracy=accuracy,
+                rss_before_mb=rss_before, peak_rss_mb=_peak_rss_mb(), blas=_blas_info(),
+                torch=torch.__version__, torch_threads=torch.get_num_threads(),
+                mkldnn=bool(torch.backends.mkldnn.is_available()))
+
+
+def worker_bow(job: dict) -> dict:
+    """scikit-learn's unigram bag-of-words + logistic regression: fit and predict on the same sentences."""
+    import numpy as np
+
+    from sentiment_rnn.baselines import make_baseline
+
+    sequences, labels, _ = _load_ids(job["data"])
+    documents = [[str(i) for i in s] for s in sequences]  # the same tokens, as strings
+    fits, predicts = [], []
+    for _ in range(3):
+        pipeline = make_baseline("bow-logreg")
+        start = time.perf_counter()
+        pipeline.fit(documents, labels)
+        fits.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        pipeline.predict(documents)
+        predicts.append(time.perf_counter() - start)
+    tokens = sum(len(s) for s in sequences)
+    return dict(fit_wall=statistics.median(fits), predict_wall=statistics.median(predicts), tokens=tokens,
+                sentences=len(sequences), peak_rss_mb=_peak_rss_mb(), accuracy=float(np.mean(pipeline.predict(documents) == labels)))
+
+
+def worker_load(job: dict) -> dict:
+    """Loading the model file: the first load in a fresh process, then the median of a few more."""
+    from sentiment_rnn.serialization import load_model
+
+    times = []
+    for _ in range(6):
+        start = time.perf_counter()
+        model = load_model(job["model"])
+        times.append(time.perf_counter() - start)
+    return dict(first_load=times[0], median_load=statistics.median(times[1:]), vocab=len(model.vocab_),
+                params=int(sum(p.size for p in model.params_.values())), cell=model.cell)
+
+
+def worker_imdb(job: dict) -> dict:
+    """One epoch on IMDB reviews (25k, or a subset), optionally truncated to their last max_len tokens."""
+    import numpy as np
+
+    from sentiment_rnn.model import ModelConfig, RNNModel
+    from sentiment_rnn.train import TrainConfig, fit, truncate
+
+    sequences, labels, V = _load_ids(job["data"])
+    if job.get("subset"):
+        keep = np.random.default_rng(0).permutation(len(sequences))[: job["subset"]]
+        sequences, labels = [sequences[i] for i in keep], labels[keep]
+    max_len = job.get("max_len")
+    lengths = np.array([len(truncate(s, max_len)) for s in sequences])
+    config = ModelConfig(V, E, H, 2, cell=job["cell"])  # the CLI's default dropout (0.5, 0.2)
+    model = RNNModel.initialize(config, np.random.default_rng(0))
+    rss_before = _rss_mb()
+    start, cpu = time.perf_counter(), _cpu_seconds()
+    result = fit(model, sequences, labels, TrainConfig(epochs=1, batch_size=BATCH, max_len=max_len, patience=None))
+    wall = time.perf_counter() - start
+    return dict(wall=wall, cpu=_cpu_seconds() - cpu, tokens=int(lengths.sum()), reviews=len(sequences),
+                max_length=int(lengths.max()), median_length=float(np.median(lengths)), vocab=V,
+                train_loss=result.history[0].train_loss, rss_before_mb=rss_before, peak_rss_mb=_peak_rss_mb())
+
+
+WORKERS = {"train": worker_train, "bow": worker_bow, "load": worker_load, "imdb": worker_imdb}
+
+
+# ---------------------------------------------------------------------------------------------------
+# The driver
+# ---------------------------------------------------------------------------------------------------
+
+
+def _env(threads: int | None, unset_openblas_hints: bool) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    if threads is not None:
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[name] = str(threads)
+    if unset_openblas_hints:
+        env.pop("OPENBLAS_CORETYPE", None)
+        env.pop("OPENBLAS_L2_SIZE", None)
+    return env
+
+
+def run_worker(kind: str, job: dict, threads: int | None, args) -> dict:
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, json.dumps(job)]
+    result = subprocess.run(command, capture_output=True, text=True, env=_env(threads, args.unset_openblas_hints))
+    if result.returncode != 0:
+        raise RuntimeError(f"worker {kind} {job} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def prepare_sst(workdir: Path, data_dir: str | None) -> Path:
+    import numpy as np
+
+    from sentiment_rnn.data import load_corpus
+    from sentiment_rnn.vocab import Vocab
+
+    corpus = load_corpus("sst", "train", data_dir)
+    vocab = Vocab.build(corpus.tokens)
+    return _save_ids(workdir / "sst-train.npz", [vocab.encode(t) for t in corpus.tokens], np.asarray(corpus.labels), len(vocab))
+
+
+def _save_ids(path: Path, sequences, labels, vocab_size: int) -> Path:
+    import numpy as np
+
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in sequences])]).astype(np.int64)
+    ids = np.concatenate(sequences).astype(np.int64) if sequences else np.zeros(0, np.int64)
+    np.savez(path, ids=ids, offsets=offsets, labels=labels, vocab_size=vocab_size)
+    return path
+
+
+def _tokenize_chunk(texts):
+    from sentiment_rnn.text import tokenize
+
+    return [tokenize(t) for t in texts]
+
+
+def prepare_imdb(data_dir: str | None) -> tuple[Path, float | None]:
+    """IMDB's 25k training reviews as ids, tokenized once (a few minutes) and cached."""
+    import numpy as np
+
+    from sentiment_rnn.data import cache_dir, load_corpus
+    from sentiment_rnn.vocab import Vocab
+
+    path = cache_dir() / "bench" / "imdb-full-train-ids.npz"
+    if path.is_file():
+        return path, None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    corpus = load_corpus("imdb", "full-train", data_dir)
+    start = time.perf_counter()
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [corpus.texts[i : i + 500] for i in range(0, len(corpus.texts), 500)]
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        tokens = [t for chunk in pool.map(_tokenize_chunk, chunks) for t in chunk]
+    seconds = time.perf_counter() - start
+    vocab = Vocab.build(tokens)
+    temporary = path.with_suffix(".tmp.npz")
+    _save_ids(temporary, [vocab.encode(t) for t in tokens], np.asarray(corpus.labels), len(vocab))
+    os.replace(temporary, path)
+    return path, seconds
+
+
+def find_or_train_model(workdir: Path, data_dir: str | None) -> tuple[Path, str]:
+    from sentiment_rnn.serialization import default_model_path
+
+    shipped = ROOT / "models" / "default.npz"
+    if shipped.is_file():
+        return shipped, "the shipped model (models/default.npz)"
+    if default_model_path().is_file():
+        return default_model_path(), "the shipped model"
+    from sentiment_rnn import RNNClassifier, save_model
+    from sentiment_rnn.data import load_corpus
+
+    train = load_corpus("sst", "train", data_dir)
+    model = RNNClassifier(cell="lstm", epochs=1, patience=None).fit(train.tokens, train.labels, label_names=train.label_names)
+    path = save_model(model, workdir / "stand-in.npz")
+    return path, "a stand-in (models/default.npz is absent): LSTM E=H=128, 1 epoch on SST-2 sentences"
+
+
+def cold_start(workdir: Path, model: Path, shipped: bool, repeats: int) -> dict:
+    """Regular pip install into a fresh venv; time `sentiment-rnn predict` against `import numpy, click`."""
+    source = workdir / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", "build", "*.egg-info", "__pycache__", "tests", "bench", "docs", ".ci", "*.pyc"))
+    venv = workdir / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    start = time.perf_counter()
+    pip = [str(python), "-m", "pip", "install", "-q", "--no-deps", "--disable-pip-version-check", str(source)]
+    if subprocess.run(pip, capture_output=True).returncode != 0:  # offline: build with what is installed
+        subprocess.run(pip + ["--no-build-isolation"], check=True, capture_output=True)
+    install_seconds = time.perf_counter() - start
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)  # the installed package, not this checkout
+    site = Path(subprocess.run([str(python), "-c", "import sentiment_rnn, os; print(os.path.dirname(sentiment_rnn.__file__))"],
+                               capture_output=True, text=True, check=True, cwd=workdir, env=env).stdout.strip())
+    py_files = sorted(site.glob("*.py"))
+    compiled = [f for f in py_files if list((site / "__pycache__").glob(f"{f.stem}.*.pyc"))]
+    command = [str(venv / "bin" / "sentiment-rnn"), "predict", PREDICT_TEXT] + ([] if shipped else ["--model", str(model)])
+    floor = [str(python), "-c", "import numpy, click"]
+    output = subprocess.run(command, capture_output=True, text=True, env=env, cwd=workdir)
+    if output.returncode != 0:
+        raise RuntimeError(f"sentiment-rnn predict failed: {output.stderr}")
+
+    def timed(cmd):
+        start = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, env=env, cwd=workdir, check=True)
+        return time.perf_counter() - start
+
+    predict_times, floor_times, import_times = [], [], []
+    library = [str(python), "-c", "import sentiment_rnn.cli, sentiment_rnn.serialization, sentiment_rnn.predict"]
+    for r in range(repeats):
+        order = [(floor, floor_times), (command, predict_times), (library, import_times)]
+        for cmd, sink in (order if r % 2 == 0 else order[::-1]):
+            sink.append(timed(cmd))
+    trace = subprocess.run([str(python), "-X", "importtime", str(venv / "bin" / "sentiment-rnn")] + command[1:],
+                           capture_output=True, text=True, env=env, cwd=workdir)
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in trace.stderr.splitlines() if line.startswith("import time:")}
+    heaviest = sorted(
+        ((int(line.split("|")[1]), line.split("|")[-1].rstrip()) for line in trace.stderr.splitlines()
+         if line.startswith("import time:") and line.split("|")[1].strip().isdigit()), reverse=True)[:8]
+    nltk_full = timed([str(python), "-c", "import nltk"])
+    return dict(
+        predict=statistics.median(predict_times), floor=statistics.median(floor_times),
+        library_import=statistics.median(import_times), predict_all=predict_times, floor_all=floor_times,
+        install_seconds=install_seconds, py_files=len(py_files), compiled=len(compiled),
+        imports_sklearn="sklearn" in imported, imports_scipy="scipy" in imported,
+        nltk_modules=sorted(line.split("|")[-1].strip() for line in trace.stderr.splitlines()
+                            if line.startswith("import time:") and line.split("|")[-1].strip().startswith("nltk")),
+        heaviest=[(us / 1000, name.strip()) for us, name in heaviest], plain_nltk_import=nltk_full,
+        output=output.stdout.strip(),
+    )
+
+
+def machine_info(args) -> dict:
+    import numpy as np
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = dict(cpu=cpu, cores=os.cpu_count(), python=platform.python_version(), numpy=np.__version__,
+                platform=platform.platform(), openblas_coretype=os.environ.get("OPENBLAS_CORETYPE"),
+                openblas_l2_size=os.environ.get("OPENBLAS_L2_SIZE"), unset_openblas_hints=args.unset_openblas_hints,
+                load_start=os.getloadavg())
+    try:
+        import sklearn
+
+        info["sklearn"] = sklearn.__version__
+    except ImportError:
+        pass
+    return info
+
+
+def have_torch() -> str | None:
+    try:
+        out = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True)
+        return out.stdout.strip() if out.returncode == 0 else None
+    except OSError:
+        return None
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, help="write the report (Markdown) to this file as well as stdout")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of every training job")
+    parser.add_argument("--threads", default="1,2", help="thread counts to compare at, e.g. 1,2")
+    parser.add_argument("--cells", default=",".join(CELLS))
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even when it is importable")
+    parser.add_argument("--no-imdb", action="store_true", help="skip the IMDB scale run")
+    parser.add_argument("--imdb-cell", default="lstm", choices=CELLS)
+    parser.add_argument("--imdb-max-len", type=int, default=400, help="--max-len of the 25k-review run")
+    parser.add_argument("--imdb-full-subset", type=int, default=5000,
+                        help="reviews in the full-length (no --max-len) run; 0 for all 25k")
+    parser.add_argument("--cold-start-repeats", type=int, default=7)
+    parser.add_argument("--unset-openblas-hints", action="store_true",
+                        help="unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for the workers (reported)")
+    parser.add_argument("--quick", action="store_true", help="1 repeat, 1 thread, no IMDB")
+    parser.add_argument("--data-dir", default=os.environ.get("SENTIMENT_RNN_DATA"))
+    parser.add_argument("--worker", nargs=2, metavar=("KIND", "JOB"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        kind, job = args.worker
+        print(json.dumps(WORKERS[kind](json.loads(job))))
+        return 0
+    if args.quick:
+        args.repeats, args.threads, args.no_imdb, args.cold_start_repeats = 1, "1", True, 3
+
+    started = time.perf_counter()
+    threads = [int(t) for t in args.threads.split(",")]
+    cells = args.cells.split(",")
+    torch_version = None if args.no_torch else have_torch()
+    frameworks = [OURS] + ([TORCH_DENSE, TORCH_SPARSE] if torch_version else [])
+    info = machine_info(args)
+    info["torch"] = torch_version
+    workdir = Path(tempfile.mkdtemp(prefix="sentiment-rnn-bench-"))
+    try:
+        log(f"bench: data -> {workdir}")
+        sst = prepare_sst(workdir, args.data_dir)
+        results: list[dict] = []
+        for repeat in range(args.repeats):
+            for cell in cells:
+                for n in threads:
+                    order = frameworks if repeat % 2 == 0 else frameworks[::-1]
+                    for framework in order:
+                        job = dict(data=str(sst), framework=framework, cell=cell, threads=n, seed=repeat)
+                        result = run_worker("train", job, n, args)
+                        results.append({**job, **result})
+                        log(f"  repeat {repeat + 1}/{args.repeats} {cell:5s} {n} thread(s) {framework:13s} "
+                            f"train {result['tokens'] / result['train_wall']:>9,.0f} tok/s  "
+                            f"infer {result['sentences'] / result['infer_wall']:>8,.0f} sent/s  "
+                            f"peak {result['peak_rss_mb']:.0f} MB")
+        log("bench: scikit-learn bag of words")
+        bow = run_worker("bow", dict(data=str(sst)), threads[0], args)
+        log("bench: model size and load time")
+        model_path, model_note = find_or_train_model(workdir, args.data_dir)
+        load = run_worker("load", dict(model=str(model_path)), None, args)
+        load.update(path=str(model_path), note=model_note, bytes=model_path.stat().st_size)
+        log("bench: cold start (pip install into a fresh venv)")
+        shipped = model_note.startswith("the shipped")
+        cold = cold_start(workdir, model_path, shipped, args.cold_start_repeats)
+        imdb = []
+        if not args.no_imdb:
+            log("bench: IMDB (tokenized once and cached)")
+            imdb_ids, tokenize_seconds = prepare_imdb(args.data_dir)
+            for max_len, subset in ((args.imdb_max_len, 0), (None, args.imdb_full_subset)):
+                job = dict(data=str(imdb_ids), cell=args.imdb_cell, max_len=max_len, subset=subset)
+                result = run_worker("imdb", job, None, args)
+                imdb.append({**job, **result, "tokenize_seconds": tokenize_seconds})
+                log(f"  IMDB max_len={max_len} subset={subset or 'all'}: {result['tokens'] / result['wall']:,.0f} tok/s, "
+                    f"peak {result['peak_rss_mb']:.0f} MB")
+        info["load_end"] = os.getloadavg()
+        info["minutes"] = (time.perf_counter() - started) / 60
+        report = render(info, results, bow, load, cold, imdb, args, threads, cells, frameworks)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(report)
+    if args.out:
+        args.out.write_text(report)
+        log(f"bench: wrote {args.out}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# The report
+# ---------------------------------------------------------------------------------------------------
+
+
+def _median(rows, key):
+    return statistics.median(r[key] for r in rows)
+
+
+def render(info, results, bow, load, cold, imdb, args, threads, cells, frameworks) -> str:
+    lines = []
+    add = lines.append
+    add("## Measured by `python bench/bench.py`\n")
+    add(f"Machine: {info['cpu']}, {info['cores']} cores; Python {info['python']}, NumPy {info['numpy']} "
+        f"({_blas_text(results)}), PyTorch {info['torch'] or 'not installed'}, scikit-learn {info.get('sklearn', '?')}. "
+        f"OPENBLAS_CORETYPE={info['openblas_coretype']}, OPENBLAS_L2_SIZE={info['openblas_l2_size']}"
+        f"{' (unset for the workers)' if info['unset_openblas_hints'] else ''}. Load average at start "
+        f"{info['load_start'][0]:.1f}, at end {info['load_end'][0]:.1f} (other work on the same 2 cores inflates "
+        f"wall times; ratios of interleaved runs are the robust numbers). {args.repeats} interleaved repeats, medians; "
+        f"the whole run took {info['minutes']:.1f} min.\n")
+
+    theirs = [f for f in frameworks if f != OURS]
+    add("### Training: one epoch of SST-2 (6,920 sentences, "
+        f"{results[0]['tokens']:,} tokens), E = H = 128, batch 64, Adam, clip 5\n")
+    header = "| cell | threads | sentiment-rnn tok/s |" + "".join(f" {f} tok/s | ours / {f} |" for f in theirs)
+    add(header)
+    add("|" + "---|" * (header.count("|") - 1))
+    for cell in cells:
+        for n in threads:
+            ours = [r for r in results if r["cell"] == cell and r["threads"] == n and r["framework"] == OURS]
+            row = f"| {cell} | {n} | {_median(ours, 'tokens') / _median(ours, 'train_wall'):,.0f} |"
+            for f in theirs:
+                other = [r for r in results if r["cell"] == cell and r["threads"] == n and r["framework"] == f]
+                row += f" {_median(other, 'tokens') / _median(other, 'train_wall'):,.0f} | {_paired_ratio(ours, other, 'train_wall')} |"
+            add(row)
+    add("\nRatios are the median over repeats of (our throughput / theirs) within the same repeat; the range "
+        "is in brackets. `torch` is PyTorch's usual recipe (dense embedding gradient, Adam over the whole "
+        "embedding matrix every step); `torch-sparse` runs the same lazy algorithm as sentiment-rnn "
+        "(sparse embedding gradient, SparseAdam on the rows seen + Adam on the rest).\n")
+    if 1 in threads:
+        add("Per CPU-second at 1 thread (less sensitive to other load on the machine):\n")
+        add("| cell |" + "".join(f" {f} tok/CPU-s |" for f in frameworks))
+        add("|---|" + "---|" * len(frameworks))
+        for cell in cells:
+            row = f"| {cell} |"
+            for f in frameworks:
+                rows = [r for r in results if r["cell"] == cell and r["threads"] == 1 and r["framework"] == f]
+                row += f" {_median(rows, 'tokens') / _median(rows, 'train_cpu'):,.0f} |"
+            add(row)
+        add("")
+
+    add(f"### Inference: all {results[0]['sentences']:,} sentences, batches of {INFER_BATCH} sorted by length\n")
+    header = "| cell | threads | sentiment-rnn sent/s |" + "".join(f" {f} sent/s | ours / {f} |" for f in theirs[:1])
+    add(header)
+    add("|" + "---|" * (header.count("|") - 1))
+    for cell in cells:
+        for n in threads:
+            ours = [r for r in results if r["cell"] == cell and r["threads"] == n and r["framework"] == OURS]
+            row = f"| {cell} | {n} | {_median(ours, 'sentences') / _median(ours, 'infer_wall'):,.0f} |"
+            for f in theirs[:1]:
+                other = [r for r in results if r["cell"] == cell and r["threads"] == n and r["framework"] == f]
+                row += f" {_median(other, 'sentences') / _median(other, 'infer_wall'):,.0f} | {_paired_ratio(ours, other, 'infer_wall')} |"
+            add(row)
+    add("\n(torch-sparse differs from torch only in training; its inference is the same network.)\n")
+
+    add("### Peak memory of a training worker (RSS: imports, data, warm-up, one epoch, inference)\n")
+    add("| cell |" + "".join(f" {f} peak MB (after set-up) |" for f in frameworks))
+    add("|---|" + "---|" * len(frameworks))
+    for cell in cells:
+        row = f"| {cell} |"
+        for f in frameworks:
+            rows = [r for r in results if r["cell"] == cell and r["framework"] == f]
+            row += f" {_median(rows, 'peak_rss_mb'):.0f} ({_median(rows, 'rss_before_mb'):.0f}) |"
+        add(row)
+    add("")
+
+    add("### scikit-learn bag of words (unigram counts + logistic regression, liblinear), same sentences\n")
+    add(f"fit {bow['sentences'] / bow['fit_wall']:,.0f} sentences/s ({bow['tokens'] / bow['fit_wall']:,.0f} tokens/s), "
+        f"predict {bow['sentences'] / bow['predict_wall']:,.0f} sentences/s; peak RSS {bow['peak_rss_mb']:.0f} MB.\n")
+
+    add("### The model file and the CLI's cold start\n")
+    add(f"Model: {load['note']}: {load['bytes'] / 2**20:.2f} MB on disk, {load['params']:,} parameters, "
+        f"vocabulary {load['vocab']:,}. `load_model`: {load['first_load'] * 1000:.0f} ms the first time in a process, "
+        f"{load['median_load'] * 1000:.0f} ms after that (median).\n")
+    add(f"Cold start, regular `pip install` into a fresh venv ({cold['compiled']}/{cold['py_files']} modules of "
+        f"the package have .pyc files written at install time), medians of {len(cold['predict_all'])} interleaved runs:\n")
+    add("| command | seconds | × floor |")
+    add("|---|---|---|")
+    add(f"| `python -c \"import numpy, click\"` (the floor) | {cold['floor']:.3f} | 1.00 |")
+    add(f"| `python -c \"import sentiment_rnn.cli, ...serialization, ...predict\"` | {cold['library_import']:.3f} | "
+        f"{cold['library_import'] / cold['floor']:.2f} |")
+    add(f"| `sentiment-rnn predict \"{PREDICT_TEXT}\"` | {cold['predict']:.3f} | {cold['predict'] / cold['floor']:.2f} |")
+    add(f"| `python -c \"import nltk\"` (for comparison; once) | {cold['plain_nltk_import']:.3f} | "
+        f"{cold['plain_nltk_import'] / cold['floor']:.2f} |")
+    add(f"\nThe predict path imports scikit-learn: {'yes' if cold['imports_sklearn'] else 'no'}; SciPy: "
+        f"{'yes' if cold['imports_scipy'] else 'no'}; NLTK modules: {', '.join(cold['nltk_modules'])} "
+        "(not `nltk/__init__`). Heaviest imports (cumulative ms, `-X importtime`): "
+        + ", ".join(f"{name} {ms:.0f}" for ms, name in cold["heaviest"][:6]) + ".\n")
+
+    if imdb:
+        add(f"### IMDB scale: one epoch, {imdb[0]['cell']}, batch 64, Adam, the CLI's default dropout\n")
+        add("| reviews | --max-len | tokens | longest | median | tokens/s | peak RSS MB (before training) |")
+        add("|---|---|---|---|---|---|---|")
+        for r in imdb:
+            add(f"| {r['reviews']:,} | {r['max_len'] or 'none (full length)'} | {r['tokens']:,} | {r['max_length']:,} | "
+                f"{r['median_length']:.0f} | {r['tokens'] / r['wall']:,.0f} | {r['peak_rss_mb']:.0f} ({r['rss_before_mb']:.0f}) |")
+        if imdb[0].get("tokenize_seconds"):
+            add(f"\n(Tokenizing the 25k reviews once took {imdb[0]['tokenize_seconds']:.0f} s; the ids are cached.)")
+        add("")
+    return "\n".join(lines)
+
+
+def _paired_ratio(ours, other, key) -> str:
+    """median of per-repeat ratios other[key] / ours[key] (a throughput ratio), with its range."""
+    by_seed = {r["seed"]: r[key] for r in other}
+    ratios = sorted(by_seed[r["seed"]] / r[key] for r in ours if r["seed"] in by_seed)
+    if not ratios:
+        return "–"
+    text = f"**{statistics.median(ratios):.2f}**"
+    return text + (f" [{ratios[0]:.2f}–{ratios[-1]:.2f}]" if len(ratios) > 1 else "")
+
+
+def _blas_text(results) -> str:
+    blas = next((r["blas"] for r in results if r["framework"] == OURS and r.get("blas")), {})
+    return f"{blas.get('internal_api', '?')} {blas.get('version', '')}, kernel {blas.get('architecture', '?')}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

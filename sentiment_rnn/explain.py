@@ -1,0 +1,394 @@
+"""Per-token sentiment: the running prediction after every token, beside a bag-of-words model's
+word weights for the same text, as a terminal chart or a JSON-ready dict.
+
+**The running sentiment** after token t is the model's prediction for the prefix ``tokens[:t + 1]``:
+
+* a unidirectional model reads left to right, so that prediction is the output layer applied to the
+  state after token t, and one forward pass gives all of them: ``softmax(fc.weight @ h_t + fc.bias)``
+  (method ``"running-state"``);
+* a bidirectional model's backward direction starts from the text's end, so it has no running
+  state; each prefix is run as a text of its own, in batches (method ``"prefixes"``): the
+  prediction the model would give had the text stopped there.
+
+Either way the last value is the model's prediction for the whole text. A model with ``max_len``
+reads only the last ``max_len`` tokens; the trajectory covers those (``skipped`` counts the rest).
+
+**The bag-of-words side** is a unigram logistic regression (the ``bow-logreg`` baseline) trained on
+the treebank's phrases, the data of the shipped model. Its score for a text is
+``intercept + Σ coef[token]``, so each token's weight is its own coefficient whatever its context:
+"good" weighs the same in "good" and in "not good", which is the contrast the chart shows.
+
+>>> bow = BowWeights(np.array(["good", "not"]), np.array([1.5, -0.5]), 0.25)
+>>> bow.word_weights(["not", "good", "film"]).tolist(), bow.decision(["not", "good"])
+([-0.5, 1.5, 0.0], 1.25)
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from sentiment_rnn.batching import truncate
+from sentiment_rnn.errors import ModelFileError, SentimentRNNError
+from sentiment_rnn.functional import softmax
+from sentiment_rnn.model import RNNModel
+from sentiment_rnn.train import predict_logits
+from sentiment_rnn.vocab import UNK_ID
+
+__all__ = [
+    "Trajectory",
+    "BowWeights",
+    "BOW_BASELINE",
+    "BOW_FILE",
+    "trajectory",
+    "running_probabilities",
+    "prefix_probabilities",
+    "fit_bow_weights",
+    "load_bow_weights",
+    "shipped_bow_path",
+    "explanation_dict",
+    "render_chart",
+]
+
+BOW_BASELINE = "bow-logreg"
+BOW_FILE = "bow-logreg.npz"  # shipped in models/ beside the default model; else cached after training
+BOW_FORMAT = "sentiment-rnn-bow"
+
+
+# ---------------------------------------------------------------------------------------------------
+# The RNN's trajectory
+# ---------------------------------------------------------------------------------------------------
+
+
+def running_probabilities(model: RNNModel, ids: np.ndarray) -> np.ndarray:
+    """ids (T,) -> (T, C) class probabilities from the top layer's state after each token, in one
+    forward pass. Unidirectional models only."""
+    if model.config.bidirectional:
+        raise ValueError("a bidirectional model has no running state; use prefix_probabilities")
+    ids = np.asarray(ids)
+    _, cache = model.forward(ids[None, :], np.array([len(ids)]))
+    states = cache.top_states[0][1:, 0]  # (T, H) the state after each token
+    logits = states @ model.params["fc.weight"].T + model.params["fc.bias"]  # (T, C)
+    return softmax(logits.astype(np.float64))  # (T, C)
+
+
+def prefix_probabilities(model: RNNModel, ids: np.ndarray, batch_size: int = 64) -> np.ndarray:
+    """ids (T,) -> (T, C) class probabilities of each prefix ids[:t + 1] run as a text of its own.
+    Works for every architecture; costs T runs (batched) instead of one."""
+    ids = np.asarray(ids)
+    prefixes = [ids[: t + 1] for t in range(len(ids))]
+    return softmax(predict_logits(model, prefixes, batch_size).astype(np.float64))  # (T, C)
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """The running prediction of a classifier over one text."""
+
+    tokens: tuple[str, ...]  # the tokens the model read, in order
+    known: tuple[bool, ...]  # in the model's vocabulary (else read as <unk>)
+    probabilities: np.ndarray  # (T, C) class probabilities after each token
+    label_names: tuple[str, ...]  # (C,)
+    method: str  # "running-state" or "prefixes"
+    skipped: int = 0  # leading tokens the model does not read (its max_len keeps the last ones)
+
+    @property
+    def prediction(self) -> int:
+        """Index of the class predicted for the whole text."""
+        return int(self.probabilities[-1].argmax())
+
+    @property
+    def focus(self) -> int:
+        """The class the chart follows: 'positive' when there is one, else the predicted class."""
+        return self.label_names.index("positive") if "positive" in self.label_names else self.prediction
+
+    @property
+    def scores(self) -> np.ndarray:
+        """(T,) probability of the focus class after each token."""
+        return self.probabilities[:, self.focus]
+
+
+def trajectory(classifier, text) -> Trajectory:
+    """The running sentiment of a fitted RNNClassifier over ``text`` (a string or a token list).
+
+    Raises SentimentRNNError when the text has no tokens.
+    """
+    from sentiment_rnn.classifier import as_tokens
+
+    tokens = as_tokens(text)
+    if not tokens:
+        raise SentimentRNNError("nothing to explain: the text has no tokens")
+    ids = classifier.encode([tokens])[0]  # (T,)
+    read = truncate(ids, classifier.max_len)  # what predict() reads
+    skipped = len(ids) - len(read)
+    model = classifier.model_
+    if model.config.bidirectional:
+        probabilities, method = prefix_probabilities(model, read), "prefixes"
+    else:
+        probabilities, method = running_probabilities(model, read), "running-state"
+    return Trajectory(
+        tokens=tuple(tokens[skipped:]),
+        known=tuple(bool(i != UNK_ID) for i in read),
+        probabilities=probabilities,
+        label_names=tuple(classifier.label_names_),
+        method=method,
+        skipped=skipped,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# The bag-of-words side
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class BowWeights:
+    """A unigram linear bag-of-words model as plain arrays: the score (log-odds of positive) of a
+    text is ``intercept + Σ coef[token]`` over its tokens; tokens outside the vocabulary weigh 0."""
+
+    vocabulary: np.ndarray  # (F,) str
+    coef: np.ndarray  # (F,)
+    intercept: float
+    metadata: dict = field(default_factory=dict)  # baseline name, training data, C, dev accuracy
+
+    @functools.cached_property
+    def _index(self) -> dict[str, int]:
+        return {str(word): i for i, word in enumerate(self.vocabulary)}
+
+    def word_weights(self, tokens: Sequence[str]) -> np.ndarray:
+        """(T,) each token's contribution to the score."""
+        index = self._index
+        return np.array([float(self.coef[index[t]]) if t in index else 0.0 for t in tokens])  # (T,)
+
+    def decision(self, tokens: Sequence[str]) -> float:
+        """The score: log-odds of positive."""
+        return float(self.intercept + self.word_weights(tokens).sum())
+
+    def p_positive(self, tokens: Sequence[str]) -> float:
+        return float(1.0 / (1.0 + np.exp(-self.decision(tokens))))
+
+    @classmethod
+    def from_fitted(cls, fitted, **metadata) -> "BowWeights":
+        """From a :class:`~sentiment_rnn.baselines.FittedBaseline` whose vectorizer counts unigrams
+        and whose classifier is linear (``bow-logreg``); its word_weights then agree with these."""
+        from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+        from sentiment_rnn.baselines import identity
+
+        vectorizer = fitted.pipeline.named_steps["vectorizer"]
+        classifier = fitted.pipeline.named_steps["classifier"]
+        plain_counts = (isinstance(vectorizer, CountVectorizer) and not isinstance(vectorizer, TfidfVectorizer)
+                        and vectorizer.preprocessor is identity)
+        if not plain_counts or vectorizer.ngram_range != (1, 1) or not hasattr(classifier, "coef_"):
+            raise ValueError(f"baseline {fitted.name!r} is not a unigram linear bag of words")
+        vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+        metadata = {"baseline": fitted.name, "param": {fitted.param_name: fitted.param},
+                    "dev_accuracy": fitted.dev_accuracy.get(fitted.param), **metadata}
+        return cls(np.array(vocabulary), classifier.coef_.ravel().copy(), float(np.ravel(classifier.intercept_)[0]),
+                   metadata)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """One .npz (atomic write): vocabulary (F,) str, coef (F,) float32, intercept, JSON metadata."""
+        from sentiment_rnn.serialization import write_npz_atomic
+
+        metadata = {"format": BOW_FORMAT, "format_version": 1, **self.metadata}
+        return write_npz_atomic(path, {
+            "metadata": np.array(json.dumps(metadata)),
+            "vocabulary": np.asarray(self.vocabulary, dtype=str),
+            "coef": np.asarray(self.coef, dtype=np.float32),
+            "intercept": np.array(self.intercept),
+        })
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "BowWeights":
+        """Read a file written by :meth:`save` (no pickle); ModelFileError if it is not one."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                metadata = json.loads(str(data["metadata"]))
+                if metadata.pop("format", None) != BOW_FORMAT:
+                    raise ValueError("not a bag-of-words weights file")
+                metadata.pop("format_version", None)
+                weights = cls(data["vocabulary"], data["coef"].astype(np.float64), float(data["intercept"]), metadata)
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as error:
+            raise ModelFileError(f"{path}: not a readable bag-of-words weights file ({error})") from None
+        if weights.vocabulary.shape != weights.coef.shape:
+            raise ModelFileError(f"{path}: vocabulary and coefficients differ in length")
+        return weights
+
+
+def fit_bow_weights(data_dir=None) -> BowWeights:
+    """Train ``bow-logreg`` on the treebank's training phrases (C chosen on the dev sentences), the
+    data of the shipped model. Needs the treebank (downloaded to the cache when missing)."""
+    from sentiment_rnn.baselines import fit_baseline
+    from sentiment_rnn.data import load_corpus
+
+    train = load_corpus("sst", "train", data_dir, level="phrase")
+    dev = load_corpus("sst", "dev", data_dir)
+    fitted = fit_baseline(BOW_BASELINE, train.tokens, train.labels, dev.tokens, dev.labels)
+    return BowWeights.from_fitted(fitted, trained_on="sst train phrases (binary)", train_examples=len(train))
+
+
+def shipped_bow_path() -> Path:
+    """Where the shipped weights live: beside the default model (package data, or models/)."""
+    from sentiment_rnn.serialization import default_model_path
+
+    return default_model_path().parent / BOW_FILE
+
+
+def load_bow_weights(data_dir=None, *, on_training: Callable[[str], None] | None = None) -> BowWeights:
+    """The bag-of-words model the chart shows: the shipped file, else the cached one, else trained
+    now (about ten seconds; ``on_training`` is told first) and cached for next time."""
+    from sentiment_rnn.data import cache_dir
+
+    cached = cache_dir() / BOW_FILE
+    for path in (shipped_bow_path(), cached):
+        if path.is_file():
+            return BowWeights.load(path)
+    if on_training is not None:
+        on_training(f"training the bag-of-words baseline on the treebank's phrases (once; cached in {cached})")
+    weights = fit_bow_weights(data_dir)
+    try:
+        weights.save(cached)
+    except OSError:  # a read-only cache only costs the training next time
+        pass
+    return weights
+
+
+# ---------------------------------------------------------------------------------------------------
+# Output: a dict for --json, a chart for the terminal
+# ---------------------------------------------------------------------------------------------------
+
+
+def _probabilities_dict(names: Sequence[str], p: np.ndarray) -> dict[str, float]:
+    return {name: round(float(q), 6) for name, q in zip(names, p)}
+
+
+def explanation_dict(traj: Trajectory, bow: BowWeights | None = None, *, text: str | None = None) -> dict:
+    """Everything the chart shows, as plain JSON types."""
+    names = traj.label_names
+    has_positive = "positive" in names
+    weights = None if bow is None else bow.word_weights(traj.tokens)
+    steps = []
+    for t, (token, known, p) in enumerate(zip(traj.tokens, traj.known, traj.probabilities)):
+        step = {"token": token, "in_vocabulary": known, "label": names[int(p.argmax())]}
+        if has_positive:
+            step["p_positive"] = round(float(p[names.index("positive")]), 6)
+        step["probabilities"] = _probabilities_dict(names, p)
+        if weights is not None:
+            step["bow_weight"] = round(float(weights[t]), 6)
+        steps.append(step)
+    final = traj.probabilities[-1]
+    prediction = {"label": names[traj.prediction], "probabilities": _probabilities_dict(names, final)}
+    if has_positive:
+        prediction["p_positive"] = round(float(final[names.index("positive")]), 6)
+    result = {
+        "text": text,
+        "tokens": list(traj.tokens),
+        "skipped_tokens": traj.skipped,
+        "method": traj.method,
+        "label_names": list(names),
+        "prediction": prediction,
+        "trajectory": steps,
+        "baseline": None,
+    }
+    if bow is not None:
+        p = bow.p_positive(traj.tokens)
+        result["baseline"] = {
+            "name": bow.metadata.get("baseline", BOW_BASELINE),
+            "trained_on": bow.metadata.get("trained_on"),
+            "intercept": round(bow.intercept, 6),
+            "decision": round(bow.decision(traj.tokens), 6),
+            "p_positive": round(p, 6),
+            "label": "positive" if p > 0.5 else "negative",
+        }
+    return result
+
+
+TOKEN_WIDTH = 14
+HALF_BAR = 16  # cells on each side of the 0.5 mark
+HALF_BOW_BAR = 5  # cells on each side of 0 for a word weight
+BOW_PER_CELL = 0.4  # log-odds per cell of the word-weight bar
+
+
+@dataclass(frozen=True)
+class _Glyphs:
+    full: str
+    axis: str
+    more: str  # marks a clipped word-weight bar or a cut token
+    rule: str
+
+
+_UNICODE = _Glyphs("█", "│", "…", "─")
+_ASCII = _Glyphs("#", "|", "~", "-")
+
+
+def _diverging_bar(value: float, half: int, glyphs: _Glyphs, clipped: bool = False) -> str:
+    """A bar of |value| · half cells, left of the axis when negative, right when positive
+    (value in [-1, 1]); a clipped bar ends in ``glyphs.more``."""
+    cells = min(half, int(round(abs(value) * half)))
+    bar = glyphs.full * cells
+    if clipped and cells:
+        bar = bar[:-1] + glyphs.more
+    left = bar[::-1].rjust(half) if value < 0 else " " * half
+    right = bar.ljust(half) if value > 0 else " " * half
+    return left + glyphs.axis + right
+
+
+def _short(token: str, width: int, glyphs: _Glyphs) -> str:
+    return token if len(token) <= width else token[: width - 1] + glyphs.more
+
+
+def render_chart(traj: Trajectory, bow: BowWeights | None = None, *, text: str | None = None,
+                 ascii_only: bool = False) -> str:
+    """The trajectory as a chart of at most 80 columns: one row per token with the probability of the
+    focus class (P(positive)) after it, a bar from the 0.5 mark (left: negative, right: positive)
+    and, with ``bow``, the token's bag-of-words weight with its own bar."""
+    glyphs = _ASCII if ascii_only else _UNICODE
+    names = traj.label_names
+    focus = names[traj.focus]
+    short = "pos" if focus == "positive" else focus[:3]
+    lines = []
+    if text is not None:
+        quoted = " ".join(text.split())
+        lines.append(f'"{quoted}"' if len(quoted) <= 76 else f'"{quoted[:75]}{glyphs.more}"')
+    final = traj.probabilities[-1]
+    lines.append(f"RNN  {names[traj.prediction]:<9s} P({focus}) = {final[traj.focus]:.3f}"
+                 + ("   (each row: prediction for the text up to that token)" if traj.method == "prefixes" else ""))
+    weights = None
+    if bow is not None:
+        weights = bow.word_weights(traj.tokens)  # (T,)
+        p = bow.p_positive(traj.tokens)
+        lines.append(f"BoW  {'positive' if p > 0.5 else 'negative':<9s} P(positive) = {p:.3f}"
+                     f"   (intercept {bow.intercept:+.2f}, {bow.metadata.get('baseline', BOW_BASELINE)})")
+    if traj.skipped:
+        lines.append(f"(the first {traj.skipped} tokens are not read: the model keeps the last {len(traj.tokens)})")
+    lines.append("")
+
+    axis = "0".ljust(HALF_BAR - 1) + "0.5" + "1".rjust(HALF_BAR - 1)  # 0.5 centred on the axis
+    header = f"{'token':<{TOKEN_WIDTH}} P({short}) {axis}"
+    if weights is not None:
+        header += "  " + "BoW weight".rjust(6 + 1 + HALF_BOW_BAR)
+    lines.append(header)
+    lines.append(glyphs.rule * len(header))
+    for t, (token, known, score) in enumerate(zip(traj.tokens, traj.known, traj.scores)):
+        name = _short(token, TOKEN_WIDTH - 1, glyphs) if known else _short(token, TOKEN_WIDTH - 2, glyphs) + "?"
+        row = f"{name:<{TOKEN_WIDTH}} {score:6.3f} {_diverging_bar(2 * (score - 0.5), HALF_BAR, glyphs)}"
+        if weights is not None:
+            w = weights[t]
+            scaled = w / (BOW_PER_CELL * HALF_BOW_BAR)
+            bar = _diverging_bar(max(-1.0, min(1.0, scaled)), HALF_BOW_BAR, glyphs, clipped=abs(scaled) > 1)
+            row += f"  {w:+6.2f} {bar}"
+        lines.append(row.rstrip())
+    lines.append("")
+    lines.append(f"bar: P({focus}) - 0.5 after each token (left: lower, right: higher)")
+    if weights is not None:
+        lines.append(f"BoW weight: the word's log-odds, the same in every context ({BOW_PER_CELL:g} a cell)")
+    if not all(traj.known):
+        lines.append("?: a word the RNN does not know (read as <unk>)")
+    return "\n".join(lines)
