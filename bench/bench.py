@@ -475,6 +475,7 @@ def main(argv=None) -> int:
     parser.add_argument("--imdb-max-len", type=int, default=400, help="--max-len of the 25k-review run")
     parser.add_argument("--imdb-full-subset", type=int, default=5000,
                         help="reviews in the full-length (no --max-len) run; 0 for all 25k")
+    parser.add_argument("--imdb-threads", type=int, default=1, help="BLAS threads of the IMDB runs")
     parser.add_argument("--cold-start-repeats", type=int, default=7)
     parser.add_argument("--unset-openblas-hints", action="store_true",
                         help="unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for the workers (reported)")
@@ -529,8 +530,8 @@ def main(argv=None) -> int:
             imdb_ids, tokenize_seconds = prepare_imdb(args.data_dir)
             for max_len, subset in ((args.imdb_max_len, 0), (None, args.imdb_full_subset)):
                 job = dict(data=str(imdb_ids), cell=args.imdb_cell, max_len=max_len, subset=subset)
-                result = run_worker("imdb", job, None, args)
-                imdb.append({**job, **result, "tokenize_seconds": tokenize_seconds})
+                result = run_worker("imdb", job, args.imdb_threads, args)
+                imdb.append({**job, **result, "tokenize_seconds": tokenize_seconds, "threads": args.imdb_threads})
                 log(f"  IMDB max_len={max_len} subset={subset or 'all'}: {result['tokens'] / result['wall']:,.0f} tok/s, "
                     f"peak {result['peak_rss_mb']:.0f} MB")
         info["load_end"] = os.getloadavg()
@@ -645,7 +646,8 @@ def render(info, results, bow, load, cold, imdb, args, threads, cells, framework
         + ", ".join(f"{name} {ms:.0f}" for ms, name in cold["heaviest"][:6]) + ".\n")
 
     if imdb:
-        add(f"### IMDB scale: one epoch, {imdb[0]['cell']}, batch 64, Adam, the CLI's default dropout\n")
+        add(f"### IMDB scale: one epoch, {imdb[0]['cell']}, batch 64, Adam, the CLI's default dropout, "
+            f"{imdb[0]['threads']} BLAS thread(s)\n")
         add("| reviews | --max-len | tokens | longest | median | tokens/s | peak RSS MB (before training) |")
         add("|---|---|---|---|---|---|---|")
         for r in imdb:

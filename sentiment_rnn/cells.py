@@ -79,11 +79,12 @@ def _finish_weight_grads(
     dXW_rows = dXW.reshape(T * B, G)  # (T·B, G)
     dHW_rows = dHW.reshape(T * B, G)  # (T·B, G)
     H_prev_rows = Hs[:-1].reshape(T * B, -1)  # (T·B, H)
+    dbias_ih = dXW_rows.sum(axis=0)  # (G,)
     grads = LayerWeights(
         weight_ih=dXW_rows.T @ X.reshape(T * B, D),  # (G, D)
         weight_hh=dHW_rows.T @ H_prev_rows,  # (G, H)
-        bias_ih=dXW_rows.sum(axis=0),  # (G,)
-        bias_hh=dXW_rows.sum(axis=0) if dHW is dXW else dHW_rows.sum(axis=0),  # (G,)
+        bias_ih=dbias_ih,
+        bias_hh=dbias_ih.copy() if dHW is dXW else dHW_rows.sum(axis=0),  # (G,)
     )
     dX = (dXW_rows @ weights.weight_ih).reshape(T, B, D)  # (T, B, D)
     return dX, grads
@@ -130,7 +131,10 @@ class ElmanCell:
             a = H_new[t]  # (B, H) the input projection, becoming the pre-activation ...
             a += np.matmul(h, W_hh_T, out=hW)  # ... plus the recurrent product
             h_new = self.activation.forward(a, out=a)  # (B, H) stored in place of a
-            h = Hs[t + 1] = np.where(mask[t], h_new, h) if ended[t] else h_new  # (B, H) carried past the end
+            Hs[t + 1] = h_new
+            if ended[t]:  # past a review's end the old state is carried instead
+                np.copyto(Hs[t + 1], h, where=mask[t] == 0)
+            h = Hs[t + 1]
         return Hs, ElmanCache(X, mask, Hs, H_new, weights)
 
     def backward(self, dHs, cache: ElmanCache, state_grads=None):
@@ -198,8 +202,12 @@ class GRUCell:
             Wh_n[t] = hW[:, 2 * H :]
             a_n += r * Wh_n[t]
             n = np.tanh(a_n, out=a_n)  # (B, H)
-            h_new = n + z * (h - n)  # (B, H) = (1 - z) n + z h
-            h = Hs[t + 1] = np.where(mask[t], h_new, h) if ended[t] else h_new  # (B, H) carried past the end
+            h_new = np.subtract(h, n, out=Hs[t + 1])  # (B, H) h' = z (h - n) ...
+            h_new *= z
+            h_new += n  # ... + n = (1 - z) n + z h
+            if ended[t]:  # past a review's end the old state is carried instead
+                np.copyto(h_new, h, where=mask[t] == 0)
+            h = h_new
         return Hs, GRUCache(X, mask, Hs, gates, Wh_n, weights)
 
     def backward(self, dHs, cache: GRUCache, state_grads=None):
@@ -278,10 +286,13 @@ class LSTMCell:
             np.tanh(a[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])  # g through tanh,
             sigmoid(a[:, 3 * H :], out=a[:, 3 * H :])  # o through σ
             i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-            c_new = f * c + i * g  # (B, H)
-            h_new = o * np.tanh(c_new, out=tanh_c[t])  # (B, H)
-            c = Cs[t + 1] = np.where(mask[t], c_new, c) if ended[t] else c_new  # (B, H) carried past the end
-            h = Hs[t + 1] = np.where(mask[t], h_new, h) if ended[t] else h_new  # (B, H)
+            c_new = np.multiply(f, c, out=Cs[t + 1])  # (B, H) c' = f c ...
+            c_new += i * g  # ... + i g
+            h_new = np.multiply(o, np.tanh(c_new, out=tanh_c[t]), out=Hs[t + 1])  # (B, H) h' = o tanh(c')
+            if ended[t]:  # past a review's end the old states are carried instead
+                np.copyto(c_new, c, where=mask[t] == 0)
+                np.copyto(h_new, h, where=mask[t] == 0)
+            c, h = c_new, h_new
         return Hs, LSTMCache(X, mask, Hs, Cs, gates, tanh_c, weights)
 
     def backward(self, dHs, cache: LSTMCache, state_grads=None):

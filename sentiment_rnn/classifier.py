@@ -25,7 +25,7 @@ from sentiment_rnn.text import tokenize
 from sentiment_rnn.train import TrainConfig, TrainResult, fit, predict_logits
 from sentiment_rnn.vocab import Vocab
 
-__all__ = ["RNNClassifier", "as_tokens"]
+__all__ = ["RNNClassifier", "EnsembleClassifier", "as_tokens"]
 
 BINARY_LABEL_NAMES = ("negative", "positive")
 
@@ -48,6 +48,12 @@ class RNNClassifier:
     data when no dev split is given), vocabulary limits, optional pretrained word vectors
     (``pretrained_vectors``: a path written by :func:`sentiment_rnn.embeddings.save_vectors`) and
     ``random_state``.
+
+    ``train_label_map`` trains on finer labels than it predicts: training label k (an int) is a class
+    of the network's softmax that counts towards predicted class ``train_label_map[k]`` (None: towards
+    none). ``(0, 0, None, 1, 1)`` trains on the treebank's five sentiment labels, neutral phrases
+    included, and predicts negative (0) or positive (1) from P(0) + P(1) against P(3) + P(4). The dev
+    labels are then predicted classes, and early stopping watches the predicted classes' accuracy.
     """
 
     def __init__(
@@ -60,6 +66,7 @@ class RNNClassifier:
         bidirectional: bool = False,
         dropout: float = 0.5,
         embedding_dropout: float = 0.2,
+        word_dropout: float = 0.0,
         epochs: int = 10,
         batch_size: int = 64,
         learning_rate: float = 2e-3,
@@ -73,6 +80,7 @@ class RNNClassifier:
         max_len: int | None = None,
         pretrained_vectors: str | None = None,
         freeze_embeddings: bool = False,
+        train_label_map: Sequence[int | None] | None = None,
         random_state: int = 0,
     ):
         self.cell = cell
@@ -83,6 +91,7 @@ class RNNClassifier:
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.embedding_dropout = embedding_dropout
+        self.word_dropout = word_dropout
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -96,6 +105,7 @@ class RNNClassifier:
         self.max_len = max_len
         self.pretrained_vectors = pretrained_vectors
         self.freeze_embeddings = freeze_embeddings
+        self.train_label_map = train_label_map
         self.random_state = random_state
 
     # --- scikit-learn's estimator protocol ---------------------------------------------------------
@@ -141,6 +151,7 @@ class RNNClassifier:
             bidirectional=self.bidirectional,
             dropout=self.dropout,
             embedding_dropout=self.embedding_dropout,
+            word_dropout=self.word_dropout,
         )
 
     def train_config(self) -> TrainConfig:
@@ -180,10 +191,14 @@ class RNNClassifier:
         y = np.asarray(y)
         if len(tokens) != len(y):
             raise ValueError(f"{len(tokens)} texts but {len(y)} labels")
-        self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:
-            raise SentimentRNNError(f"training needs at least two classes, found only {self.classes_.tolist()}")
-        targets = np.searchsorted(self.classes_, y)
+        if self.train_label_map is None:
+            self.classes_ = np.unique(y)
+            targets = np.searchsorted(self.classes_, y)  # (N,) network classes = predicted classes
+        else:
+            self.classes_ = np.array(sorted({c for c in self.train_label_map if c is not None}))
+            targets = self.training_targets(y)  # (N,) the finer training labels
+        if len(np.unique(self._predicted_index(targets))) < 2:
+            raise SentimentRNNError(f"training needs at least two classes, found only {np.unique(y).tolist()}")
         self.label_names_ = tuple(label_names) if label_names is not None else self._default_label_names()
         rng = np.random.default_rng(self.random_state)
 
@@ -192,24 +207,64 @@ class RNNClassifier:
             dev_targets = self._encode_labels(y_dev)
         elif self.patience is not None and self.validation_fraction > 0:
             held_out = _stratified_holdout(targets, self.validation_fraction, rng)
-            dev_tokens = [tokens[i] for i in np.flatnonzero(held_out)]
-            dev_targets = targets[held_out]
+            held_out_rows = np.flatnonzero(held_out)
+            dev_targets = self._predicted_index(targets[held_out])  # scored as predicted classes
+            dev_tokens = [tokens[i] for i, t in zip(held_out_rows, dev_targets) if t >= 0]
+            dev_targets = dev_targets[dev_targets >= 0]
             tokens = [tokens[i] for i in np.flatnonzero(~held_out)]
             targets = targets[~held_out]
         else:
             dev_tokens, dev_targets = None, None
 
         self.vocab_, embedding = self._build_vocab_and_embedding(tokens, rng)
-        self.model_ = RNNModel.initialize(self.model_config(len(self.vocab_), len(self.classes_)), rng)
+        num_outputs = len(self.classes_) if self.train_label_map is None else len(self.train_label_map)
+        self.model_ = RNNModel.initialize(self.model_config(len(self.vocab_), num_outputs), rng)
         if embedding is not None:
             self.model_.params["embedding.weight"][...] = embedding
         train_ids = [self.vocab_.encode(t) for t in tokens]
         dev_ids = None if dev_tokens is None else [self.vocab_.encode(t) for t in dev_tokens]
         self.training_: TrainResult = fit(
             self.model_, train_ids, targets, self.train_config(), dev_ids, dev_targets, progress, on_epoch,
-            checkpoint=checkpoint, resume=resume,
+            checkpoint=checkpoint, resume=resume, output_map=self._output_map(),
         )
         return self
+
+    # --- training labels and predicted classes ----------------------------------------------------
+    def training_targets(self, y) -> np.ndarray:
+        """The network's class index (N,) of each training label."""
+        y = np.asarray(y)
+        if self.train_label_map is None:
+            return self._encode_labels(y)
+        K = len(self.train_label_map)
+        if y.dtype.kind not in "iu" or (len(y) and (y.min() < 0 or y.max() >= K)):
+            raise SentimentRNNError(f"with train_label_map, training labels must be integers 0..{K - 1}")
+        return y.astype(np.int64)
+
+    def _predicted_index(self, targets: np.ndarray) -> np.ndarray:
+        """Index into ``classes_`` of the class each network class counts towards (-1: none)."""
+        if self.train_label_map is None:
+            return targets
+        lookup = np.array([-1 if c is None else int(np.searchsorted(self.classes_, c)) for c in self.train_label_map])
+        return lookup[targets]
+
+    def _output_map(self) -> np.ndarray | None:
+        """(K, C) 0/1 matrix summing the network's K class probabilities into the C predicted classes."""
+        if self.train_label_map is None:
+            return None
+        K, C = len(self.train_label_map), len(self.classes_)
+        rows = self._predicted_index(np.arange(K))
+        output_map = np.zeros((K, C))
+        output_map[rows >= 0, rows[rows >= 0]] = 1.0
+        return output_map
+
+    def probabilities_from_logits(self, logits: np.ndarray) -> np.ndarray:
+        """(n, K) network logits -> (n, C) probabilities of the predicted classes."""
+        probabilities = softmax(np.asarray(logits, dtype=np.float64))  # (n, K)
+        output_map = self._output_map()
+        if output_map is None:
+            return probabilities
+        collapsed = probabilities @ output_map  # (n, C)
+        return collapsed / collapsed.sum(axis=1, keepdims=True)
 
     def _default_label_names(self) -> tuple[str, ...]:
         if len(self.classes_) == 2 and set(self.classes_.tolist()) == {0, 1}:
@@ -236,8 +291,11 @@ class RNNClassifier:
             raise SentimentRNNError(
                 f"pretrained vectors have {vectors.shape[1]} dimensions but embedding_dim is {self.embedding_dim}"
             )
-        # Words with a pretrained vector keep their meaning even when the training data never shows them.
-        vocab = Vocab.from_list(vocab.to_list() + [w for w in words if w not in vocab])
+        # Words with a pretrained vector keep their meaning even when the training data never shows them:
+        # they join the vocabulary after the training words, most frequent first, up to max_vocab.
+        extra = [w for w in words if w not in vocab]
+        room = len(extra) if self.max_vocab is None else max(0, self.max_vocab - len(vocab))
+        vocab = Vocab.from_list(vocab.to_list() + extra[:room])
         weight, _ = embedding_matrix(vocab.to_list(), words, vectors.astype(np.float32), rng)
         return vocab, weight
 
@@ -252,16 +310,19 @@ class RNNClassifier:
         return [self.vocab_.encode(as_tokens(x)) for x in X]
 
     def decision_function(self, X: Sequence) -> np.ndarray:
-        """Logits (n, C)."""
-        return predict_logits(self.model_, self.encode(X), max_len=self.max_len)
+        """Logits (n, C); with ``train_label_map``, the log-probabilities of the predicted classes."""
+        logits = predict_logits(self.model_, self.encode(X), max_len=self.max_len)
+        if self.train_label_map is None:
+            return logits
+        return np.log(np.maximum(self.probabilities_from_logits(logits), 1e-300))
 
     def predict_proba(self, X: Sequence) -> np.ndarray:
         """Class probabilities (n, C), columns in the order of ``classes_``."""
-        return softmax(self.decision_function(X).astype(np.float64))
+        return self.probabilities_from_logits(predict_logits(self.model_, self.encode(X), max_len=self.max_len))
 
     def predict(self, X: Sequence) -> np.ndarray:
         self._check_fitted()
-        return self.classes_[self.decision_function(X).argmax(axis=1)]
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
     def score(self, X: Sequence, y) -> float:
         """Mean accuracy."""
@@ -275,11 +336,12 @@ class RNNClassifier:
         return self.model_.params
 
     def loss_and_gradients(self, X: Sequence, y) -> tuple[float, dict[str, np.ndarray]]:
-        """Mean cross-entropy on (X, y) and its gradient for every parameter (same keys), no dropout."""
+        """Mean cross-entropy on (X, y) and its gradient for every parameter (same keys), no dropout;
+        ``y`` are training labels (the finer ones with ``train_label_map``)."""
         from sentiment_rnn.batching import pad_batch
 
         ids, lengths = pad_batch(self.encode(X))
-        return self.model_.loss_and_grads(ids, lengths, self._encode_labels(y))
+        return self.model_.loss_and_grads(ids, lengths, self.training_targets(y))
 
 
 def _stratified_holdout(targets: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
@@ -290,3 +352,49 @@ def _stratified_holdout(targets: np.ndarray, fraction: float, rng: np.random.Gen
         count = max(1, int(round(fraction * len(members))))
         held_out[rng.choice(members, size=min(count, len(members) - 1), replace=False)] = True
     return held_out
+
+
+class EnsembleClassifier:
+    """The average of the class probabilities of several fitted classifiers ("averaging over seeds").
+
+    Every member is a fitted :class:`RNNClassifier` (each with its own vocabulary and network); they
+    must predict the same classes. ``predict_proba`` is the mean of the members' probabilities.
+    """
+
+    def __init__(self, members: Sequence[RNNClassifier]):
+        self.members_ = list(members)
+        if not self.members_:
+            raise SentimentRNNError("an ensemble needs at least one fitted model")
+        for member in self.members_:
+            member._check_fitted()
+        first = self.members_[0]
+        for member in self.members_[1:]:
+            if not np.array_equal(member.classes_, first.classes_) or member.label_names_ != first.label_names_:
+                raise SentimentRNNError("the models of an ensemble must predict the same classes")
+        self.classes_ = first.classes_
+        self.label_names_ = first.label_names_
+
+    def __len__(self) -> int:
+        return len(self.members_)
+
+    def __repr__(self) -> str:
+        return f"EnsembleClassifier({len(self)} members: {self.members_[0]!r} ...)"
+
+    def _check_fitted(self) -> None:
+        """An ensemble is made of fitted members."""
+
+    def predict_proba(self, X: Sequence) -> np.ndarray:
+        """Mean class probabilities (n, C) of the members, columns in the order of ``classes_``."""
+        tokens = [as_tokens(x) for x in X]  # tokenize once for every member
+        return np.mean([member.predict_proba(tokens) for member in self.members_], axis=0)
+
+    def decision_function(self, X: Sequence) -> np.ndarray:
+        """Log of the mean probabilities (n, C)."""
+        return np.log(np.maximum(self.predict_proba(X), 1e-300))
+
+    def predict(self, X: Sequence) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def score(self, X: Sequence, y) -> float:
+        """Mean accuracy."""
+        return float(np.mean(self.predict(X) == np.asarray(y)))

@@ -202,6 +202,32 @@ def pretrain(corpora, dim, max_words, min_count, window, seed, output, data_dir)
 
 
 # ----------------------------------------------------------------------------------------------------
+@main.command()
+@click.argument("models", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the ensemble (atomically).")
+@fail_cleanly
+def ensemble(models, output):
+    """Average several trained models (e.g. the same settings with other --seed values) into one file.
+
+    The ensemble predicts the mean of its members' class probabilities.
+
+    \b
+    Example:
+      sentiment-rnn ensemble seed0.npz seed1.npz seed2.npz -o ensemble.npz
+    """
+    from sentiment_rnn.classifier import EnsembleClassifier
+    from sentiment_rnn.serialization import save_model
+
+    members = []
+    for path in models:
+        model = _load(path)
+        members.extend(getattr(model, "members_", [model]))
+    save_model(EnsembleClassifier(members), output, provenance={"members_from": [str(p) for p in models]})
+    click.echo(f"{len(members)} members -> {output}")
+
+
+# ----------------------------------------------------------------------------------------------------
 BASELINE_NAMES = ("bow-logreg", "bow-bigram-logreg", "tfidf-svm", "nb", "negation-logreg")
 
 
@@ -248,6 +274,9 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
 @click.option("--corpus", type=click.Choice(CORPORA), default="sst", help="Corpus to train on.")
 @click.option("--level", type=click.Choice(["phrase", "sentence"]), default="phrase",
               help="Treebank: train on every labelled phrase or on sentences only.")
+@click.option("--fine-grained", is_flag=True,
+              help="Treebank: train on its five sentiment labels (neutral phrases too) and predict "
+                   "negative/positive from them.")
 @click.option("--train-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Train on a labelled CSV/TSV/JSONL file instead of a corpus.")
 @click.option("--dev-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -265,6 +294,8 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
               help="Dropout on the final state and between layers.")
 @click.option("--embedding-dropout", type=click.FloatRange(0, 1, max_open=True), default=0.2,
               help="Dropout on the word vectors.")
+@click.option("--word-dropout", type=click.FloatRange(0, 1, max_open=True), default=0.0,
+              help="In training, read this fraction of words as unknown.")
 @click.option("--epochs", type=click.IntRange(1), default=10, help="Maximum number of epochs.")
 @click.option("--batch-size", type=click.IntRange(1), default=64, help="Reviews per mini-batch.")
 @click.option("--lr", "learning_rate", type=click.FloatRange(0, min_open=True), default=2e-3, help="Learning rate.")
@@ -281,6 +312,7 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
               help="Initialise word vectors from this file (see `sentiment-rnn pretrain`).")
 @click.option("--freeze-embeddings", is_flag=True, help="Keep the word vectors fixed during training.")
 @click.option("--seed", type=int, default=0, help="Random seed; the same seed gives identical weights.")
+@click.option("--compact", is_flag=True, help="Store the word vectors as float16 (half the file size).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("model.npz"),
               help="Where to write the trained model (atomically).")
 @click.option("--checkpoint", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -293,8 +325,8 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
 @click.option("--json", "as_json", is_flag=True, help="Print the training summary as JSON.")
 @data_dir_option
 @fail_cleanly
-def train(corpus, level, train_file, dev_file, text_column, label_column, seed, output, checkpoint, resume,
-          as_json, data_dir, **hyperparameters):
+def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_column, seed, output, checkpoint,
+          resume, as_json, data_dir, **hyperparameters):
     """Train a model on a corpus (default: every labelled phrase of the treebank) and save it.
 
     Early stopping watches the dev split and keeps the best weights; the test split is reported.
@@ -310,12 +342,17 @@ def train(corpus, level, train_file, dev_file, text_column, label_column, seed, 
     from sentiment_rnn.serialization import save_model
     from sentiment_rnn.data import load_training_data
 
-    data = load_training_data(corpus, level, train_file, dev_file, text_column, label_column, data_dir)
+    if fine_grained and (corpus != "sst" or train_file is not None):
+        raise click.UsageError("--fine-grained needs the treebank's five labels: use it with --corpus sst")
+    data = load_training_data(corpus, level, train_file, dev_file, text_column, label_column, data_dir,
+                              train_classes=5 if fine_grained else 2)
     hyperparameters["pretrained_vectors"] = (
         None if hyperparameters["pretrained_vectors"] is None else str(hyperparameters["pretrained_vectors"])
     )
+    compact = hyperparameters.pop("compact")
     diagnostics = _training_diagnostics(hyperparameters.pop("diagnostics_dir"), data.train, hyperparameters)
-    model = RNNClassifier(random_state=seed, **hyperparameters)
+    label_map = (0, 0, None, 1, 1) if fine_grained else None  # very negative .. very positive -> neg / pos
+    model = RNNClassifier(random_state=seed, train_label_map=label_map, **hyperparameters)
     progress, close = _progress_bar("training")
 
     def log_epoch(record):
@@ -329,7 +366,7 @@ def train(corpus, level, train_file, dev_file, text_column, label_column, seed, 
     checkpoint = checkpoint or output.with_suffix(".ckpt.npz")
     try:
         model.fit(data.train.tokens, data.train.labels, X_dev=data.dev.tokens if data.dev else None,
-                  y_dev=data.dev.labels if data.dev else None, label_names=data.train.label_names,
+                  y_dev=data.dev.labels if data.dev else None, label_names=(data.dev or data.train).label_names,
                   progress=progress, on_epoch=log_epoch, checkpoint=checkpoint, resume=resume)
     except TrainingInterrupted as stop:
         close()
@@ -338,13 +375,16 @@ def train(corpus, level, train_file, dev_file, text_column, label_column, seed, 
         sys.exit(130)
     except TrainingError as error:
         raise click.ClickException(f"{error}; {output} was not written") from None
+    if compact:  # score exactly the weights the file will hold
+        embedding = model.params_["embedding.weight"]
+        embedding[...] = embedding.astype("float16")
     summary = {"output": str(output), "best_epoch": model.training_.best_epoch,
                "dev_accuracy": model.training_.best_dev_accuracy, "train_examples": len(data.train)}
     if data.test is not None:
         summary["test_accuracy"] = model.score(data.test.tokens, data.test.labels)
         summary["test_examples"] = len(data.test)
     try:
-        save_model(model, output, provenance={"data": data.description, **summary})
+        save_model(model, output, provenance={"data": data.description, **summary}, compact=compact)
     except OSError as error:
         raise click.ClickException(
             f"cannot write {output} ({error.strerror or error}); the trained weights are in {checkpoint}: "

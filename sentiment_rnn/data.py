@@ -950,9 +950,11 @@ def load_training_data(
     text_column: str = "text",
     label_column: str = "label",
     data_dir: str | os.PathLike | None = None,
+    train_classes: int = 2,
 ) -> TrainingData:
     """Train/dev/test of a corpus (``level`` applies to the treebank's train split only; dev and
-    test are always sentences), or a user's train file with an optional dev file."""
+    test are always binary sentences), or a user's train file with an optional dev file.
+    ``train_classes=5`` gives the treebank's train split with its five labels, neutral included."""
     if train_file is not None:
         columns = {"text_column": text_column, "label_column": label_column}
         train = load_file(train_file, **columns)
@@ -960,11 +962,13 @@ def load_training_data(
         description = {"train_file": str(train_file), "dev_file": None if dev_file is None else str(dev_file)}
         _check_two_classes(train)
         return TrainingData(train, dev, None, description)
-    train = load_corpus(corpus, "train", data_dir, level=level if corpus == "sst" else "sentence")
+    sst = corpus == "sst"
+    train = load_corpus(corpus, "train", data_dir, level=level if sst else "sentence", classes=train_classes)
     _check_two_classes(train)
     dev = load_corpus(corpus, "dev", data_dir)
     test = load_corpus(corpus, "test", data_dir)
-    return TrainingData(train, dev, test, {"corpus": corpus, "level": level if corpus == "sst" else "sentence"})
+    description = {"corpus": corpus, "level": level if sst else "sentence", "train_classes": train_classes}
+    return TrainingData(train, dev, test, description)
 
 
 def _check_two_classes(train: Corpus) -> None:

@@ -244,7 +244,7 @@ class TrainingDiagnostics:
     def record(self, classifier, record: EpochRecord) -> list[Path]:
         """Measure ``classifier`` (after epoch ``record.epoch``), append to the log, rewrite the files."""
         sequences = [truncate(ids, classifier.max_len) for ids in classifier.encode(self.texts)]
-        targets = np.searchsorted(classifier.classes_, self.labels)
+        targets = classifier.training_targets(self.labels)
         flow = gradient_flow(classifier.model_, sequences, targets)
         self.log.epochs.append(
             EpochDiagnostics(record.epoch, record.train_loss, record.dev_loss, record.dev_accuracy, flow)

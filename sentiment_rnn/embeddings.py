@@ -7,9 +7,10 @@ window:
     X[w, c]  = sum over occurrences of c at distance d <= window from w of 1/d      (symmetric)
     PMI(w,c) = log( X[w,c] * sum(X) / (X[w,:].sum() * P_a(c) * sum(X)) ),  P_a(c) ∝ X[:,c].sum() ** a
     M        = max(PMI - log(shift), 0)                                              (shifted PPMI)
-    M       ~= U S V^T (rank E),   W = U * S ** p,   rows scaled to unit length
+    M       ~= U S V^T (rank E),   W = U * S ** p  (+ V * S ** p),   rows scaled to unit length
 
-with context smoothing ``a = 0.75`` and eigenvalue weight ``p = 0.5`` by default. Everything is sparse
+with context smoothing ``a = 0.75`` and eigenvalue weight ``p = 0.5`` by default; adding the context
+vectors ``V S^p`` to the word vectors ("w + c") is an option. Everything is sparse
 and vectorized: the corpus becomes one id array, and each window distance is one shifted slice of it.
 
 The vectors file is one ``.npz`` holding ``words`` (V,) str, ``vectors`` (V, E) float32 and
@@ -169,6 +170,7 @@ def ppmi_svd_vectors(
     context_smoothing: float = 0.75,
     eigenvalue_weight: float = 0.5,
     shift: float = 1.0,
+    add_context_vectors: bool = False,
     normalize: bool = True,
     n_iter: int = 5,
     rng: np.random.Generator | None = None,
@@ -176,13 +178,15 @@ def ppmi_svd_vectors(
     """Word vectors from a truncated SVD of the (shifted, smoothed) PPMI matrix.
 
     ``PPMI ~= U S V^T`` (rank ``dim``, randomized SVD with ``n_iter`` power iterations), then
-    ``W = U * S ** eigenvalue_weight`` and, if ``normalize``, every nonzero row scaled to length 1.
+    ``W = U * S ** eigenvalue_weight``, plus ``V * S ** eigenvalue_weight`` if ``add_context_vectors``,
+    and, if ``normalize``, every nonzero row scaled to length 1.
 
     Args:
         counts: (V, V) co-occurrence counts, e.g. from :func:`cooccurrence_counts`.
         dim: E, the number of dimensions; at most V - 1.
         context_smoothing, shift: see :func:`ppmi_matrix`.
         eigenvalue_weight: p in ``S ** p``; 0 gives U, 1 gives U S.
+        add_context_vectors: add the context vectors V S^p to the word vectors (w + c).
         normalize: scale rows to unit length.
         n_iter: power iterations of the randomized SVD.
         rng: the source of the SVD's random test matrix; the result is a function of its state.
@@ -195,8 +199,10 @@ def ppmi_svd_vectors(
         raise ValueError(f"dim must be in [1, {V - 1}] for {V} words, got {dim}")
     M = ppmi_matrix(counts, context_smoothing=context_smoothing, shift=shift)  # (V, V)
     seed = int(rng.integers(2**31 - 1))
-    U, S, _ = randomized_svd(M, dim, n_iter=n_iter, random_state=seed)  # (V, E), (E,)
+    U, S, Vt = randomized_svd(M, dim, n_iter=n_iter, random_state=seed)  # (V, E), (E,), (E, V)
     W = U * S**eigenvalue_weight  # (V, E)
+    if add_context_vectors:
+        W = W + Vt.T * S**eigenvalue_weight  # (V, E)
     if normalize:
         norms = np.linalg.norm(W, axis=1, keepdims=True)  # (V, 1)
         W = W / np.where(norms > 0, norms, 1.0)  # (V, E)
@@ -233,6 +239,7 @@ def pretrain_from_texts(
     context_smoothing: float = 0.75,
     eigenvalue_weight: float = 0.5,
     shift: float = 1.0,
+    add_context_vectors: bool = False,
     normalize: bool = True,
     n_iter: int = 5,
     seed: int = 0,
@@ -245,7 +252,7 @@ def pretrain_from_texts(
         documents: raw texts (tokenized with :func:`sentiment_rnn.text.tokenize`) or token lists.
         min_count, max_words: the vocabulary, see :func:`build_vocabulary`.
         window, distance_weighting: see :func:`cooccurrence_counts`.
-        dim, context_smoothing, eigenvalue_weight, shift, normalize, n_iter: see
+        dim, context_smoothing, eigenvalue_weight, shift, add_context_vectors, normalize, n_iter: see
             :func:`ppmi_svd_vectors`.
         seed: seeds the SVD; the same documents and arguments give the same vectors.
         n_jobs: processes used to tokenize raw texts.
@@ -261,6 +268,7 @@ def pretrain_from_texts(
         context_smoothing=context_smoothing,
         eigenvalue_weight=eigenvalue_weight,
         shift=shift,
+        add_context_vectors=add_context_vectors,
         normalize=normalize,
         n_iter=n_iter,
         rng=np.random.default_rng(seed),

@@ -536,6 +536,8 @@ def compare_models(
             progress(f"scoring {name}")
         results[name] = negation_benchmark(model.predict, benchmark.trees_test, benchmark.contrast_items,
                                            benchmark.test_corpus)
-        config = model.model_.config
-        results[name]["model"] = {"kind": "rnn", "cell": config.cell, "bidirectional": config.bidirectional}
+        networks = [m.model_ for m in getattr(model, "members_", [model])]
+        config = networks[0].config
+        results[name]["model"] = {"kind": "rnn", "cell": config.cell, "bidirectional": config.bidirectional,
+                                  "members": len(networks)}
     return results

@@ -25,6 +25,8 @@ the treebank's phrases, the data of the shipped model. Its score for a text is
 
 from __future__ import annotations
 
+import dataclasses
+
 import functools
 import json
 import os
@@ -124,6 +126,9 @@ def trajectory(classifier, text) -> Trajectory:
     tokens = as_tokens(text)
     if not tokens:
         raise SentimentRNNError("nothing to explain: the text has no tokens")
+    if hasattr(classifier, "members_"):  # an ensemble: the mean of its members' running sentiments
+        members = [trajectory(member, tokens) for member in classifier.members_]
+        return dataclasses.replace(members[0], probabilities=np.mean([m.probabilities for m in members], axis=0))
     ids = classifier.encode([tokens])[0]  # (T,)
     read = truncate(ids, classifier.max_len)  # what predict() reads
     skipped = len(ids) - len(read)
@@ -132,6 +137,8 @@ def trajectory(classifier, text) -> Trajectory:
         probabilities, method = prefix_probabilities(model, read), "prefixes"
     else:
         probabilities, method = running_probabilities(model, read), "running-state"
+    if getattr(classifier, "train_label_map", None) is not None:  # finer training classes: collapse them
+        probabilities = classifier.probabilities_from_logits(np.log(np.maximum(probabilities, 1e-300)))
     return Trajectory(
         tokens=tuple(tokens[skipped:]),
         known=tuple(bool(i != UNK_ID) for i in read),

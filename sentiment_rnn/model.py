@@ -20,6 +20,7 @@ import numpy as np
 from sentiment_rnn.cells import LayerWeights, make_cell
 from sentiment_rnn.functional import cross_entropy
 from sentiment_rnn.init import orthogonal, xavier_uniform
+from sentiment_rnn.vocab import PAD_ID, UNK_ID
 
 __all__ = ["ModelConfig", "EmbeddingGrad", "RNNModel", "init_params", "param_shapes"]
 
@@ -38,13 +39,14 @@ class ModelConfig:
     bidirectional: bool = False
     dropout: float = 0.0  # on the final features and between stacked layers
     embedding_dropout: float = 0.0
+    word_dropout: float = 0.0  # in training, this fraction of words is read as the unknown word (id 1)
 
     def __post_init__(self):
         make_cell(self.cell, self.activation)  # validates cell and activation names
         for name in ("vocab_size", "embedding_dim", "hidden_size", "num_classes", "num_layers"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        for name in ("dropout", "embedding_dropout"):
+        for name in ("dropout", "embedding_dropout", "word_dropout"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
 
@@ -157,7 +159,7 @@ def _project_words(ids: np.ndarray, table: np.ndarray, W_ih: np.ndarray, bias: n
     words, positions = np.unique(ids, return_inverse=True)  # (U,), (T·B,)
     projected = table[words] @ W_ih.T  # (U, G)
     projected += bias
-    return projected[positions.reshape(ids.shape)]  # (T, B, G)
+    return np.take(projected, positions.reshape(ids.shape), axis=0)  # (T, B, G)
 
 
 def _embedding_grad(ids: np.ndarray, dX: np.ndarray, vocab_size: int) -> EmbeddingGrad:
@@ -221,9 +223,11 @@ class RNNModel:
         With ``train=True`` dropout is applied, drawing its masks from ``rng``.
         """
         cfg, dtype = self.config, self.dtype
-        if train and (cfg.dropout > 0 or cfg.embedding_dropout > 0) and rng is None:
+        if train and (cfg.dropout > 0 or cfg.embedding_dropout > 0 or cfg.word_dropout > 0) and rng is None:
             raise ValueError("training with dropout needs an rng")
         ids = np.asarray(ids).T  # (T, B) time-major
+        if train and cfg.word_dropout > 0:  # word dropout: forget some words, keep the padding
+            ids = np.where((rng.random(ids.shape) < cfg.word_dropout) & (ids != PAD_ID), UNK_ID, ids)  # (T, B)
         lengths = np.asarray(lengths)
         T, B = ids.shape
         H = cfg.hidden_size

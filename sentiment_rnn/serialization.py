@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from sentiment_rnn import __version__
-from sentiment_rnn.errors import ModelFileError
+from sentiment_rnn.errors import ModelFileError, SentimentRNNError
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "DEFAULT_MODEL",
            "default_model_path", "save_model", "load_model", "read_metadata", "write_npz_atomic",
@@ -71,12 +71,20 @@ def write_npz_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray], com
             (np.savez_compressed if compress else np.savez)(out, **arrays)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(temporary, _new_file_mode())  # mkstemp makes 0600 files; give the usual permissions
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     _fsync_folder(folder)
     return path
+
+
+def _new_file_mode() -> int:
+    """The mode an ordinary new file gets here: 0666 less the process's umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -106,30 +114,49 @@ def _remove_stale_temporaries(path: Path) -> None:
             pass
 
 
-def save_model(model, path: str | os.PathLike, *, provenance: dict | None = None) -> Path:
-    """Write a fitted :class:`~sentiment_rnn.classifier.RNNClassifier` to one ``.npz`` file."""
+def save_model(model, path: str | os.PathLike, *, provenance: dict | None = None, compact: bool = False) -> Path:
+    """Write a fitted :class:`~sentiment_rnn.classifier.RNNClassifier`, or an
+    :class:`~sentiment_rnn.classifier.EnsembleClassifier` of them, to one ``.npz`` file.
+
+    ``compact`` stores the word vectors (most of the file) as float16, halving the file; they are read
+    back as float32.
+    """
     model._check_fitted()
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "sentiment_rnn_version": __version__,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "hyperparameters": model.get_params(),
-        "config": model.model_.config.to_dict(),
         "label_names": list(model.label_names_),
         "tokenizer": TOKENIZER,
-        "training": {
-            **(model.training_.to_dict() if getattr(model, "training_", None) is not None else {}),
-            **(provenance or {}),
-        },
     }
-    arrays = {
-        "metadata": np.array(json.dumps(metadata, default=_json_default)),
-        "vocab": np.array(model.vocab_.to_list()),
-        "classes": np.asarray(model.classes_),
-    }
-    arrays.update({f"param/{name}": value for name, value in model.model_.params.items()})
+    if hasattr(model, "members_"):  # an ensemble: member k's arrays are stored under "member<k>/"
+        arrays, members = {}, []
+        for k, member in enumerate(model.members_):
+            member_metadata, member_arrays = _network_entries(member, compact)
+            members.append(member_metadata)
+            arrays.update({f"member{k}/{key}": value for key, value in member_arrays.items()})
+        metadata.update(kind="ensemble", members=members, training=dict(provenance or {}))
+    else:
+        network_metadata, arrays = _network_entries(model, compact)
+        metadata.update(kind="network", **network_metadata)
+        metadata["training"].update(provenance or {})
+    arrays["metadata"] = np.array(json.dumps(metadata, default=_json_default))
     return write_npz_atomic(path, arrays)
+
+
+def _network_entries(model, compact: bool = False) -> tuple[dict, dict[str, np.ndarray]]:
+    """The metadata and arrays of one fitted RNNClassifier (float16 word vectors if ``compact``)."""
+    metadata = {
+        "hyperparameters": model.get_params(),
+        "config": model.model_.config.to_dict(),
+        "training": model.training_.to_dict() if getattr(model, "training_", None) is not None else {},
+    }
+    arrays = {"vocab": np.array(model.vocab_.to_list()), "classes": np.asarray(model.classes_)}
+    arrays.update({f"param/{name}": value for name, value in model.model_.params.items()})
+    if compact:
+        arrays["param/embedding.weight"] = arrays["param/embedding.weight"].astype(np.float16)
+    return metadata, arrays
 
 
 def _json_default(value):
@@ -191,27 +218,56 @@ def read_metadata(path: str | os.PathLike | None = None) -> dict:
 
 
 def load_model(path: str | os.PathLike | None = None):
-    """Load a fitted RNNClassifier (the shipped default model when ``path`` is None).
+    """Load a fitted RNNClassifier or EnsembleClassifier (the shipped default model when ``path`` is None).
 
     Raises ModelFileError for a missing, truncated, corrupted, pickled, newer-format or
     wrongly-shaped file.
     """
-    from sentiment_rnn.classifier import RNNClassifier
-    from sentiment_rnn.model import ModelConfig, RNNModel
-    from sentiment_rnn.vocab import Vocab
+    from sentiment_rnn.classifier import EnsembleClassifier
 
     path = _default_or(path)
     with _open(path) as data:
         metadata = _read_metadata(path, data)
-        try:
-            params = {key[len("param/") :]: data[key].astype(np.float32, copy=False) for key in data.files if key.startswith("param/")}
-            vocab = Vocab.from_list(data["vocab"].tolist())
-            classes = data["classes"]
-            config = ModelConfig(**metadata["config"])
-            model = RNNModel(config, params)
-            classifier = RNNClassifier(**metadata["hyperparameters"])
-        except (KeyError, TypeError, ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
-            raise ModelFileError(f"{path}: damaged or inconsistent model file ({error})") from None
+        if metadata.get("kind") == "ensemble":
+            members = metadata.get("members")
+            if not isinstance(members, list) or not members:
+                raise ModelFileError(f"{path}: damaged ensemble file (no members)")
+            classifiers = [
+                _load_network(path, data, {**metadata, **member}, f"member{k}/") for k, member in enumerate(members)
+            ]
+            try:
+                model = EnsembleClassifier(classifiers)
+            except SentimentRNNError as error:
+                raise ModelFileError(f"{path}: {error}") from None
+        else:
+            model = _load_network(path, data, metadata, "")
+    model.metadata_ = metadata
+    return model
+
+
+def _load_network(path: Path, data, metadata: dict, prefix: str):
+    """One RNNClassifier from the arrays under ``prefix`` and its metadata."""
+    from sentiment_rnn.classifier import RNNClassifier
+    from sentiment_rnn.model import ModelConfig, RNNModel
+    from sentiment_rnn.vocab import Vocab
+
+    param_prefix = prefix + "param/"
+    try:
+        params = {
+            key[len(param_prefix) :]: data[key].astype(np.float32, copy=False)
+            for key in data.files
+            if key.startswith(param_prefix)
+        }
+        vocab = Vocab.from_list(data[prefix + "vocab"].tolist())
+        classes = data[prefix + "classes"]
+        config = ModelConfig(**metadata["config"])
+        network = RNNModel(config, params)
+        hyperparameters = dict(metadata["hyperparameters"])
+        if hyperparameters.get("train_label_map") is not None:  # JSON gave a list
+            hyperparameters["train_label_map"] = tuple(hyperparameters["train_label_map"])
+        classifier = RNNClassifier(**hyperparameters)
+    except (KeyError, TypeError, ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ModelFileError(f"{path}: damaged or inconsistent model file ({error})") from None
     if len(vocab) != config.vocab_size or len(classes) != config.num_classes:
         raise ModelFileError(f"{path}: vocabulary or classes do not match the network's sizes")
     if any(p.dtype.kind != "f" or not np.all(np.isfinite(p)) for p in params.values()):
@@ -219,7 +275,7 @@ def load_model(path: str | os.PathLike | None = None):
     classifier.vocab_ = vocab
     classifier.classes_ = classes
     classifier.label_names_ = tuple(metadata["label_names"])
-    classifier.model_ = model
+    classifier.model_ = network
     classifier.training_ = None
     classifier.metadata_ = metadata
     return classifier

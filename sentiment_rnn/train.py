@@ -31,7 +31,7 @@ import numpy as np
 
 from sentiment_rnn.batching import bucketed_batches, pad_batch, sequential_batches, truncate
 from sentiment_rnn.errors import ModelFileError, TrainingError, TrainingInterrupted
-from sentiment_rnn.functional import cross_entropy
+from sentiment_rnn.functional import cross_entropy, softmax
 from sentiment_rnn.model import RNNModel
 from sentiment_rnn.optim import clip_grad_norm, make_optimizer
 
@@ -97,10 +97,17 @@ def predict_logits(model: RNNModel, sequences: Sequence[np.ndarray], batch_size:
     return logits
 
 
-def _evaluate(model, sequences, targets, config: TrainConfig) -> tuple[float, float]:
-    logits = predict_logits(model, sequences, max_len=config.max_len, keep=config.keep)
-    loss, _ = cross_entropy(logits.astype(np.float64), targets)
-    return loss, float((logits.argmax(axis=1) == targets).mean())
+def _evaluate(model, sequences, targets, config: TrainConfig, output_map=None) -> tuple[float, float]:
+    """Dev loss and accuracy; with a (K, C) ``output_map`` the network's K class probabilities are
+    summed into C predicted classes first, and ``targets`` are predicted classes."""
+    logits = predict_logits(model, sequences, max_len=config.max_len, keep=config.keep).astype(np.float64)
+    if output_map is None:
+        loss, _ = cross_entropy(logits, targets)
+        return loss, float((logits.argmax(axis=1) == targets).mean())
+    probabilities = softmax(logits) @ output_map  # (N, C)
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    loss = -float(np.log(np.maximum(probabilities[np.arange(len(targets)), targets], 1e-300)).mean())
+    return loss, float((probabilities.argmax(axis=1) == targets).mean())
 
 
 @dataclass
@@ -132,13 +139,16 @@ def fit(
     *,
     checkpoint: str | os.PathLike | None = None,
     resume: bool = False,
+    output_map: np.ndarray | None = None,
 ) -> TrainResult:
     """Train ``model.params`` in place; with a dev split, end with the weights of the best dev epoch.
 
     ``progress(done, total)`` is called after every batch and ``on_epoch(record)`` after every epoch.
     With ``checkpoint``, the training state is saved there after every epoch and on Ctrl-C (then
     TrainingInterrupted, a KeyboardInterrupt, is raised); ``resume=True`` continues from it, which
-    needs the same data and settings (``config.epochs`` may be raised).
+    needs the same data and settings (``config.epochs`` may be raised). A (K, C) ``output_map`` scores
+    the dev split on C predicted classes made of the network's K classes (see RNNClassifier's
+    ``train_label_map``); ``dev_targets`` are then predicted classes.
     Raises TrainingError on a non-finite loss or gradient, leaving the last good weights in place and
     the checkpoint untouched.
     """
@@ -212,7 +222,7 @@ def fit(
                     raise non_finite("weights", f"epoch {epoch}")  # checked once an epoch: it reads every weight
                 dev_loss = dev_accuracy = None
                 if has_dev:
-                    dev_loss, dev_accuracy = _evaluate(model, dev_sequences, np.asarray(dev_targets), config)
+                    dev_loss, dev_accuracy = _evaluate(model, dev_sequences, np.asarray(dev_targets), config, output_map)
                 seconds = max(position.seconds, 1e-9)
                 record = EpochRecord(epoch, position.total_loss / len(sequences), dev_loss, dev_accuracy, seconds,
                                      position.tokens / seconds)

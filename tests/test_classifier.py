@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from sentiment_rnn.batching import pad_batch
 from sentiment_rnn.classifier import RNNClassifier
 from sentiment_rnn.errors import SentimentRNNError
 
@@ -107,3 +108,35 @@ def test_set_params_rejects_unknown_names():
     with pytest.raises(ValueError, match="invalid parameter"):
         RNNClassifier().set_params(colour="red")
     assert RNNClassifier().set_params(cell="gru").cell == "gru"
+
+
+NEUTRAL = ["a film", "the story", "it is a movie", "the actors", "a scene", "the end"]
+
+
+def test_finer_training_labels_predict_the_mapped_classes():
+    texts = (NEGATIVE + NEUTRAL + POSITIVE) * 3
+    fine = np.array(([0] * 6 + [1] * 6 + [2] * 6) * 3)  # negative, neutral, positive
+    model = _small(train_label_map=(0, None, 1), epochs=40).fit(texts, fine)
+    assert list(model.classes_) == [0, 1] and model.label_names_ == ("negative", "positive")
+    assert model.model_.config.num_classes == 3  # the network learns all three labels
+    proba = model.predict_proba(POSITIVE + NEGATIVE)
+    assert proba.shape == (12, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert model.score(POSITIVE + NEGATIVE, [1] * 6 + [0] * 6) == 1.0
+    # the predicted classes' probabilities are the network's, summed per class and renormalized
+    logits = model.model_.logits(*pad_batch(model.encode(["a great story"])))
+    p = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+    np.testing.assert_allclose(model.predict_proba(["a great story"])[0], [p[0, 0], p[0, 2]] / (p[0, 0] + p[0, 2]),
+                               rtol=1e-5)
+
+
+def test_finer_training_labels_early_stop_on_predicted_classes_and_check_labels():
+    texts = (NEGATIVE + NEUTRAL + POSITIVE) * 2
+    fine = np.array(([0] * 6 + [1] * 6 + [2] * 6) * 2)
+    model = _small(train_label_map=(0, None, 1), epochs=5, patience=2).fit(
+        texts, fine, X_dev=POSITIVE + NEGATIVE, y_dev=[1] * 6 + [0] * 6)
+    assert 0.0 <= model.training_.best_dev_accuracy <= 1.0
+    held_out = _small(train_label_map=(0, None, 1), epochs=3, patience=2, validation_fraction=0.3).fit(texts, fine)
+    assert held_out.training_.best_dev_accuracy is not None
+    with pytest.raises(SentimentRNNError, match="integers 0..2"):
+        _small(train_label_map=(0, None, 1)).fit(texts[:3], [0, 1, 5])

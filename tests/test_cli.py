@@ -34,7 +34,7 @@ def toy_model(tmp_path_factory):
     return output, json.loads(result.stdout.strip().splitlines()[-1]), dev
 
 
-@pytest.mark.parametrize("command", [[], ["train"], ["predict"], ["evaluate"]])
+@pytest.mark.parametrize("command", [[], ["train"], ["predict"], ["evaluate"], ["compare"], ["explain"], ["pretrain"], ["ensemble"]])
 def test_help_has_an_example(command):
     result = CliRunner().invoke(main, command + ["--help"])
     assert result.exit_code == 0
@@ -107,3 +107,16 @@ def test_single_class_training_file_is_refused(tmp_path):
     one = _write_tsv(tmp_path / "one.tsv", [("good", "positive"), ("great", "positive")])
     result = CliRunner().invoke(main, ["train", "--train-file", str(one), "-o", str(tmp_path / "m.npz")])
     assert result.exit_code == 1 and "two classes" in result.stderr
+
+
+def test_ensemble_command_combines_models(toy_model, tmp_path):
+    path, _, dev = toy_model
+    output = tmp_path / "ens.npz"
+    result = CliRunner().invoke(main, ["ensemble", str(path), str(path), "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert "2 members" in result.stdout
+    ensemble = load_model(output)
+    single = load_model(path)
+    np.testing.assert_allclose(ensemble.predict_proba(["a great story"]), single.predict_proba(["a great story"]))
+    bad = CliRunner().invoke(main, ["ensemble", str(tmp_path / "absent.npz"), "-o", str(output)])
+    assert bad.exit_code == 1 and "no such model file" in bad.stderr

@@ -130,6 +130,11 @@ def test_eigenvalue_weight_and_normalize():
     S = np.linalg.norm(US, axis=0)  # (E,) the singular values, largest first
     assert np.all(np.diff(S) <= 1e-5)
     np.testing.assert_allclose(US, U * S, atol=1e-5)
+    UV = ppmi_svd_vectors(
+        counts, dim=5, eigenvalue_weight=0.0, add_context_vectors=True, normalize=False, rng=np.random.default_rng(0)
+    )
+    V = UV - U  # (V, E) the right singular vectors
+    np.testing.assert_allclose(V.T @ V, np.eye(5), atol=1e-5)
 
 
 def test_save_load_round_trip(tmp_path):

@@ -181,3 +181,36 @@ def test_stale_temporaries_of_killed_saves_are_removed_but_fresh_ones_kept(fitte
     os.utime(other, (past, past))
     save_model(fitted, tmp_path / "m.npz")
     assert sorted(os.listdir(tmp_path)) == sorted([".m.npz.def456.tmp", ".other.npz.abc123.tmp", "m.npz"])
+
+
+def test_saved_file_gets_ordinary_permissions(fitted, tmp_path):
+    umask = os.umask(0o022)
+    try:
+        path = save_model(fitted, tmp_path / "m.npz")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_ensemble_round_trip_averages_its_members(fitted, tmp_path):
+    from sentiment_rnn.classifier import EnsembleClassifier
+
+    other = RNNClassifier(cell="elman", embedding_dim=4, hidden_size=3, epochs=2, patience=None,
+                          random_state=1).fit(TEXTS, LABELS)
+    ensemble = EnsembleClassifier([fitted, other])
+    expected = (fitted.predict_proba(TEXTS) + other.predict_proba(TEXTS)) / 2
+    np.testing.assert_allclose(ensemble.predict_proba(TEXTS), expected, rtol=1e-12)
+    loaded = load_model(save_model(ensemble, tmp_path / "ensemble.npz"))
+    assert isinstance(loaded, EnsembleClassifier) and len(loaded) == 2
+    np.testing.assert_array_equal(loaded.predict_proba(TEXTS), ensemble.predict_proba(TEXTS))
+    assert read_metadata(tmp_path / "ensemble.npz")["kind"] == "ensemble"
+
+
+def test_compact_file_stores_half_precision_word_vectors(fitted, tmp_path):
+    full = save_model(fitted, tmp_path / "full.npz")
+    compact = save_model(fitted, tmp_path / "compact.npz", compact=True)
+    with np.load(compact, allow_pickle=False) as data:
+        assert data["param/embedding.weight"].dtype == np.float16
+    loaded = load_model(compact)
+    assert loaded.params_["embedding.weight"].dtype == np.float32
+    np.testing.assert_allclose(loaded.predict_proba(TEXTS), load_model(full).predict_proba(TEXTS), atol=1e-2)

@@ -1,0 +1,74 @@
+"""The shortcuts taken for speed give the numbers of the plain formulas they replace."""
+
+import numpy as np
+import pytest
+
+from sentiment_rnn.cells import CELLS, LayerWeights, _input_projection, make_cell
+from sentiment_rnn.model import ModelConfig, RNNModel, _embedding_grad, _project_words
+from sentiment_rnn.optim import Adam
+
+
+def test_projecting_each_distinct_word_once_equals_projecting_every_position():
+    rng = np.random.default_rng(0)
+    table = rng.standard_normal((30, 5))  # (V, E)
+    ids = rng.integers(0, 30, size=(7, 4))  # (T, B), with repeats
+    W_ih, bias = rng.standard_normal((12, 5)), rng.standard_normal(12)
+    np.testing.assert_allclose(_project_words(ids, table, W_ih, bias), _input_projection(table[ids], W_ih, bias),
+                               rtol=1e-13, atol=1e-13)
+
+
+def test_embedding_gradient_by_sorting_equals_add_at():
+    rng = np.random.default_rng(1)
+    ids = rng.integers(0, 9, size=40)  # (N,) many repeats
+    dX = rng.standard_normal((40, 3))  # (N, E)
+    grad = _embedding_grad(ids, dX, 9)
+    expected = np.zeros((9, 3))
+    np.add.at(expected, ids, dX)
+    np.testing.assert_array_equal(grad.rows, np.unique(ids))
+    np.testing.assert_allclose(grad.to_dense(), expected, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_cells_given_the_projection_equal_cells_computing_it(cell):
+    rng = np.random.default_rng(2)
+    T, B, D, H = 5, 3, 4, 6
+    unit = make_cell(cell)
+    G = unit.gates * H
+    weights = LayerWeights(*(rng.standard_normal(shape) for shape in [(G, D), (G, H), (G,), (G,)]))
+    X, h0 = rng.standard_normal((T, B, D)), np.zeros((B, H))
+    mask = (np.arange(T)[:, None] < np.array([5, 2, 4])[None, :]).astype(float)[:, :, None]  # (T, B, 1)
+    Hs, _ = unit.forward(X, mask, weights, h0)
+    XW = _input_projection(X, weights.weight_ih, unit.input_bias(weights))
+    Hs_given, _ = unit.forward(X, mask, weights, h0, XW)
+    np.testing.assert_array_equal(Hs_given, Hs)
+    np.testing.assert_array_equal(Hs[5, 1], Hs[2, 1])  # carried unchanged past the end of review 1
+
+
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_model_with_and_without_embedding_dropout_path_agree_when_no_unit_is_dropped(cell):
+    # embedding_dropout > 0 takes the plain projection; with rate ~0 every unit is kept (scale 1)
+    rng = np.random.default_rng(3)
+    ids = rng.integers(2, 25, size=(4, 6))
+    lengths = np.array([6, 3, 1, 5])
+    plain = RNNModel.initialize(ModelConfig(25, 5, 7, cell=cell), rng, dtype=np.float64)
+    dropout = RNNModel(ModelConfig(25, 5, 7, cell=cell, embedding_dropout=1e-12), plain.params)
+    fast, _ = plain.forward(ids, lengths, train=True, rng=np.random.default_rng(0))
+    slow, _ = dropout.forward(ids, lengths, train=True, rng=np.random.default_rng(0))
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-12)
+
+
+def test_adam_in_place_equals_the_textbook_update():
+    rng = np.random.default_rng(4)
+    p0, g1, g2 = (rng.standard_normal((3, 4)).astype(np.float32) for _ in range(3))
+    params = {"w": p0.copy()}
+    optimizer = Adam(params, lr=0.01)
+    optimizer.step(params, {"w": g1})
+    optimizer.step(params, {"w": g2})
+    m = v = np.zeros_like(p0)
+    p = p0.copy()
+    for t, g in enumerate([g1, g2], start=1):
+        m = np.float32(0.9) * m + np.float32(0.1) * g
+        v = np.float32(0.999) * v + np.float32(0.001) * (g * g)
+        step = 0.01 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t)
+        p -= np.float32(step) * m / (np.sqrt(v) + np.float32(1e-8))
+    np.testing.assert_array_equal(params["w"], p)
