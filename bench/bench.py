@@ -1,7 +1,8 @@
 """Speed of sentiment-rnn beside PyTorch and scikit-learn on the same CPU, measured side by side.
 
-    python bench/bench.py --out BENCHMARKS.md          # everything, about 10-15 minutes
-    python bench/bench.py --quick                       # one repeat, one thread setting, no IMDB
+    python bench/bench.py --out BENCHMARKS.md          # everything at 1 thread, about 10-15 minutes
+    python bench/bench.py --threads 1,2 --no-imdb      # also at 2 threads
+    python bench/bench.py --quick                       # one repeat, no IMDB
 
 A benchmark, not a test. Every measurement runs in a fresh worker process (``--worker``), so each gets
 its own thread settings and its own peak RSS, and one framework's thread pool never spins beside the
@@ -466,8 +467,9 @@ def have_torch() -> str | None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, help="write the report (Markdown) to this file as well as stdout")
-    parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of every training job")
-    parser.add_argument("--threads", default="1,2", help="thread counts to compare at, e.g. 1,2")
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats of every training job")
+    parser.add_argument("--threads", default="1", help="thread counts to compare at, e.g. 1,2 (2 threads on a "
+                        "busy 2-core machine mostly measures the contention)")
     parser.add_argument("--cells", default=",".join(CELLS))
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even when it is importable")
     parser.add_argument("--no-imdb", action="store_true", help="skip the IMDB scale run")
@@ -512,8 +514,10 @@ def main(argv=None) -> int:
                         result = run_worker("train", job, n, args)
                         results.append({**job, **result})
                         log(f"  repeat {repeat + 1}/{args.repeats} {cell:5s} {n} thread(s) {framework:13s} "
-                            f"train {result['tokens'] / result['train_wall']:>9,.0f} tok/s  "
-                            f"infer {result['sentences'] / result['infer_wall']:>8,.0f} sent/s  "
+                            f"train {result['tokens'] / result['train_wall']:>9,.0f} tok/s "
+                            f"({result['tokens'] / result['train_cpu']:>9,.0f} /CPU-s)  "
+                            f"infer {result['sentences'] / result['infer_wall']:>8,.0f} sent/s "
+                            f"({result['sentences'] / result['infer_cpu']:>8,.0f} /CPU-s)  "
                             f"peak {result['peak_rss_mb']:.0f} MB")
         log("bench: scikit-learn bag of words")
         bow = run_worker("bow", dict(data=str(sst)), threads[0], args)
@@ -541,9 +545,24 @@ def main(argv=None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     print(report)
     if args.out:
-        args.out.write_text(report)
+        write_report(args.out, report)
         log(f"bench: wrote {args.out}")
     return 0
+
+
+BEGIN, END = "<!-- bench/bench.py writes from here -->", "<!-- bench/bench.py writes up to here -->"
+
+
+def write_report(path: Path, report: str) -> None:
+    """Put the report between the markers of an existing file (keeping the prose around them), or
+    write a new file."""
+    text = path.read_text() if path.is_file() else ""
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = f"{head}{BEGIN}\n{report}\n{END}{rest.split(END, 1)[1]}"
+    else:
+        text = f"# Benchmarks\n\n{BEGIN}\n{report}\n{END}\n"
+    path.write_text(text)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -567,49 +586,27 @@ def render(info, results, bow, load, cold, imdb, args, threads, cells, framework
         f"wall times; ratios of interleaved runs are the robust numbers). {args.repeats} interleaved repeats, medians; "
         f"the whole run took {info['minutes']:.1f} min.\n")
 
-    theirs = [f for f in frameworks if f != OURS]
-    add("### Training: one epoch of SST-2 (6,920 sentences, "
-        f"{results[0]['tokens']:,} tokens), E = H = 128, batch 64, Adam, clip 5\n")
-    header = "| cell | threads | sentiment-rnn tok/s |" + "".join(f" {f} tok/s | ours / {f} |" for f in theirs)
-    add(header)
-    add("|" + "---|" * (header.count("|") - 1))
-    for cell in cells:
-        for n in threads:
-            ours = [r for r in results if r["cell"] == cell and r["threads"] == n and r["framework"] == OURS]
-            row = f"| {cell} | {n} | {_median(ours, 'tokens') / _median(ours, 'train_wall'):,.0f} |"
-            for f in theirs:
-                other = [r for r in results if r["cell"] == cell and r["threads"] == n and r["framework"] == f]
-                row += f" {_median(other, 'tokens') / _median(other, 'train_wall'):,.0f} | {_paired_ratio(ours, other, 'train_wall')} |"
-            add(row)
-    add("\nRatios are the median over repeats of (our throughput / theirs) within the same repeat; the range "
-        "is in brackets. `torch` is PyTorch's usual recipe (dense embedding gradient, Adam over the whole "
-        "embedding matrix every step); `torch-sparse` runs the same lazy algorithm as sentiment-rnn "
-        "(sparse embedding gradient, SparseAdam on the rows seen + Adam on the rest).\n")
+    tokens, sentences = results[0]["tokens"], results[0]["sentences"]
+    add(f"### Training: one epoch of SST-2 ({sentences:,} sentences, {tokens:,} tokens), E = H = 128, batch 64, "
+        "Adam, clip 5\n")
+    add("`torch` is PyTorch's usual recipe (dense embedding gradient, Adam over the whole embedding matrix "
+        "every step); `torch-sparse` runs the same lazy algorithm as sentiment-rnn (sparse embedding "
+        "gradient, SparseAdam on the rows seen, Adam on the rest). A ratio is the median over repeats of "
+        "(our throughput / theirs) within the same repeat, its range in brackets.\n")
     if 1 in threads:
-        add("Per CPU-second at 1 thread (less sensitive to other load on the machine):\n")
-        add("| cell |" + "".join(f" {f} tok/CPU-s |" for f in frameworks))
-        add("|---|" + "---|" * len(frameworks))
-        for cell in cells:
-            row = f"| {cell} |"
-            for f in frameworks:
-                rows = [r for r in results if r["cell"] == cell and r["threads"] == 1 and r["framework"] == f]
-                row += f" {_median(rows, 'tokens') / _median(rows, 'train_cpu'):,.0f} |"
-            add(row)
-        add("")
+        add("**1 thread, per CPU-second** (each process's own user + system time: what a busy machine's other "
+            "work disturbs least):\n")
+        _table(add, results, cells, [1], frameworks, "tokens", "train_cpu", "tok/CPU-s")
+    add("**Wall clock** (tokens per second of elapsed time):\n")
+    _table(add, results, cells, threads, frameworks, "tokens", "train_wall", "tok/s")
 
-    add(f"### Inference: all {results[0]['sentences']:,} sentences, batches of {INFER_BATCH} sorted by length\n")
-    header = "| cell | threads | sentiment-rnn sent/s |" + "".join(f" {f} sent/s | ours / {f} |" for f in theirs[:1])
-    add(header)
-    add("|" + "---|" * (header.count("|") - 1))
-    for cell in cells:
-        for n in threads:
-            ours = [r for r in results if r["cell"] == cell and r["threads"] == n and r["framework"] == OURS]
-            row = f"| {cell} | {n} | {_median(ours, 'sentences') / _median(ours, 'infer_wall'):,.0f} |"
-            for f in theirs[:1]:
-                other = [r for r in results if r["cell"] == cell and r["threads"] == n and r["framework"] == f]
-                row += f" {_median(other, 'sentences') / _median(other, 'infer_wall'):,.0f} | {_paired_ratio(ours, other, 'infer_wall')} |"
-            add(row)
-    add("\n(torch-sparse differs from torch only in training; its inference is the same network.)\n")
+    inference = [f for f in frameworks if f != TORCH_SPARSE]  # the same network as torch at inference
+    add(f"### Inference: all {sentences:,} sentences, batches of {INFER_BATCH} sorted by length\n")
+    if 1 in threads:
+        add("**1 thread, per CPU-second:**\n")
+        _table(add, results, cells, [1], inference, "sentences", "infer_cpu", "sent/CPU-s")
+    add("**Wall clock:**\n")
+    _table(add, results, cells, threads, inference, "sentences", "infer_wall", "sent/s")
 
     add("### Peak memory of a training worker (RSS: imports, data, warm-up, one epoch, inference)\n")
     add("| cell |" + "".join(f" {f} peak MB (after set-up) |" for f in frameworks))
@@ -657,6 +654,23 @@ def render(info, results, bow, load, cold, imdb, args, threads, cells, framework
             add(f"\n(Tokenizing the 25k reviews once took {imdb[0]['tokenize_seconds']:.0f} s; the ids are cached.)")
         add("")
     return "\n".join(lines)
+
+
+def _table(add, results, cells, thread_counts, frameworks, count_key, time_key, unit) -> None:
+    theirs = [f for f in frameworks if f != OURS]
+    header = "| cell | threads |" + "".join(f" {f} {unit} |" for f in frameworks) + "".join(f" ours / {f} |" for f in theirs)
+    add(header)
+    add("|" + "---|" * (header.count("|") - 1))
+    for cell in cells:
+        for n in thread_counts:
+            rows = {f: [r for r in results if r["cell"] == cell and r["threads"] == n and r["framework"] == f] for f in frameworks}
+            if not rows[OURS]:
+                continue
+            line = f"| {cell} | {n} |"
+            line += "".join(f" {_median(rows[f], count_key) / _median(rows[f], time_key):,.0f} |" for f in frameworks)
+            line += "".join(f" {_paired_ratio(rows[OURS], rows[f], time_key)} |" for f in theirs)
+            add(line)
+    add("")
 
 
 def _paired_ratio(ours, other, key) -> str:

@@ -141,14 +141,14 @@ class ElmanCell:
         T = dHs.shape[0]
         mask, W_hh = cache.mask, cache.weights.weight_hh
         ended = _steps_past_an_end(mask)
-        dA = np.empty_like(cache.H_new)  # (T, B, H) gradient into the pre-activations
+        dA = self.activation.grad_from_output(cache.H_new)  # (T, B, H) act' of every step, times dh_t below
         dh_next = np.zeros_like(dHs[0])  # (B, H) gradient flowing into h_t from step t + 1
         for t in reversed(range(T)):
             dh = dHs[t] + dh_next  # (B, H) into h_t
             if state_grads is not None:
                 state_grads[t] = dh  # the whole gradient of the loss with respect to h_t
-            dh_new = mask[t] * dh if ended[t] else dh  # (B, H) through the mask
-            da = np.multiply(dh_new, self.activation.grad_from_output(cache.H_new[t]), out=dA[t])  # through act
+            da = dA[t]
+            da *= mask[t] * dh if ended[t] else dh  # (B, H) through act (and the mask)
             dh_next = da @ W_hh  # (B, H) into h_{t-1}: recurrent ...
             if ended[t]:
                 dh_next += (1 - mask[t]) * dh  # ... and carried past the end
@@ -214,26 +214,26 @@ class GRUCell:
         T, B, H = dHs.shape
         mask, W_hh, Hs = cache.mask, cache.weights.weight_hh, cache.Hs
         ended = _steps_past_an_end(mask)
+        r, z, n = cache.gates[..., :H], cache.gates[..., H : 2 * H], cache.gates[..., 2 * H :]  # (T, B, H) each
+        # The local derivatives of every step at once; the loop multiplies in the upstream gradient.
         dXW = np.empty_like(cache.gates)  # (T, B, 3H) into the input projections
+        dXW[..., :H] = cache.Wh_n * (r * (1 - r))  # a_r: ∂a_n/∂r · σ'      (times da_n)
+        dXW[..., H : 2 * H] = (Hs[:-1] - n) * (z * (1 - z))  # a_z: ∂h'/∂z · σ'  (times dh')
+        dXW[..., 2 * H :] = (1 - z) * (1 - n * n)  # a_n: ∂h'/∂n · tanh'     (times dh')
         dHW = np.empty_like(cache.gates)  # (T, B, 3H) into the recurrent projections
         dh_next = np.zeros((B, H), dtype=dHs.dtype)
         for t in reversed(range(T)):
-            r, z, n = cache.gates[t, :, :H], cache.gates[t, :, H : 2 * H], cache.gates[t, :, 2 * H :]
-            h_prev = Hs[t]
             dh = dHs[t] + dh_next  # (B, H) into h_t
             if state_grads is not None:
                 state_grads[t] = dh  # the whole gradient of the loss with respect to h_t
             dh_new = mask[t] * dh if ended[t] else dh  # (B, H) through the mask
-            dn = dh_new * (1 - z)  # into n
-            dz = dh_new * (h_prev - n)  # into z
-            da_n = np.multiply(dn, 1 - n * n, out=dXW[t, :, 2 * H :])  # through tanh
-            dr = da_n * cache.Wh_n[t]  # into r
-            np.multiply(dr, r * (1 - r), out=dXW[t, :, :H])  # through σ
-            np.multiply(dz, z * (1 - z), out=dXW[t, :, H : 2 * H])  # through σ
+            dXW[t].reshape(B, 3, H)[:, 1:] *= dh_new[:, None, :]  # into a_z and a_n
+            da_n = dXW[t, :, 2 * H :]  # (B, H)
+            dXW[t, :, :H] *= da_n  # into a_r, through the candidate
             dHW[t, :, : 2 * H] = dXW[t, :, : 2 * H]
-            np.multiply(da_n, r, out=dHW[t, :, 2 * H :])  # through the reset gate
+            np.multiply(da_n, r[t], out=dHW[t, :, 2 * H :])  # through the reset gate
             dh_next = dHW[t] @ W_hh  # (B, H) into h_{t-1}: through the gates ...
-            dh_next += dh_new * z  # ... directly through h' = (1 - z) n + z h ...
+            dh_next += dh_new * z[t]  # ... directly through h' = (1 - z) n + z h ...
             if ended[t]:
                 dh_next += (1 - mask[t]) * dh  # ... and carried past the end
         dX, grads = _finish_weight_grads(dXW, dHW, cache.X, Hs, cache.weights)
@@ -297,28 +297,30 @@ class LSTMCell:
 
     def backward(self, dHs, cache: LSTMCache, state_grads=None):
         T, B, H = dHs.shape
-        mask, W_hh = cache.mask, cache.weights.weight_hh
+        mask, W_hh, tanh_c = cache.mask, cache.weights.weight_hh, cache.tanh_c
         ended = _steps_past_an_end(mask)
+        i, f, g, o = (cache.gates[..., k * H : (k + 1) * H] for k in range(4))  # (T, B, H) each
+        # The local derivatives of every step at once; the loop multiplies in the upstream gradient.
         dA = np.empty_like(cache.gates)  # (T, B, 4H) into the pre-activations
+        dA[..., :H] = g * (i * (1 - i))  # a_i: ∂c'/∂i · σ'       (times dc')
+        dA[..., H : 2 * H] = cache.Cs[:-1] * (f * (1 - f))  # a_f: ∂c'/∂f · σ'  (times dc')
+        dA[..., 2 * H : 3 * H] = i * (1 - g * g)  # a_g: ∂c'/∂g · tanh'  (times dc')
+        dA[..., 3 * H :] = tanh_c * (o * (1 - o))  # a_o: ∂h'/∂o · σ'       (times dh')
+        dc_from_h = o * (1 - tanh_c * tanh_c)  # (T, B, H) ∂h'/∂c', through tanh
         dh_next = np.zeros((B, H), dtype=dHs.dtype)
         dc_next = np.zeros((B, H), dtype=dHs.dtype)
         for t in reversed(range(T)):
-            gates = cache.gates[t]
-            i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
-            tanh_c = cache.tanh_c[t]
             dh = dHs[t] + dh_next  # (B, H) into h_t
             if state_grads is not None:
                 state_grads[t] = dh  # the whole gradient of the loss with respect to h_t
             dh_new = mask[t] * dh if ended[t] else dh  # through the mask
-            dc_new = dh_new * o * (1 - tanh_c * tanh_c)  # (B, H) into c_new: through h' ...
+            dc_new = dh_new * dc_from_h[t]  # (B, H) into c': through h' = o tanh(c') ...
             dc_new += mask[t] * dc_next if ended[t] else dc_next  # ... and from c_{t+1}
-            da = dA[t]
-            np.multiply(dc_new * g, i * (1 - i), out=da[:, :H])  # into a_i, through σ
-            np.multiply(dc_new * cache.Cs[t], f * (1 - f), out=da[:, H : 2 * H])  # into a_f, through σ
-            np.multiply(dc_new * i, 1 - g * g, out=da[:, 2 * H : 3 * H])  # into a_g, through tanh
-            np.multiply(dh_new * tanh_c, o * (1 - o), out=da[:, 3 * H :])  # into a_o, through σ
-            dc_prev = dc_new * f  # (B, H) into c_{t-1}: through c' = f c + i g ...
-            dh_prev = da @ W_hh  # (B, H) into h_{t-1}: through the gates ...
+            da = dA[t].reshape(B, 4, H)
+            da[:, :3] *= dc_new[:, None, :]  # into a_i, a_f, a_g
+            da[:, 3] *= dh_new  # into a_o
+            dc_prev = dc_new * f[t]  # (B, H) into c_{t-1}: through c' = f c + i g ...
+            dh_prev = dA[t] @ W_hh  # (B, H) into h_{t-1}: through the gates ...
             if ended[t]:
                 dc_prev += (1 - mask[t]) * dc_next  # ... and carried past the end
                 dh_prev += (1 - mask[t]) * dh

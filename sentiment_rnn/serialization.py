@@ -268,7 +268,9 @@ def _load_network(path: Path, data, metadata: dict, prefix: str):
         classifier = RNNClassifier(**hyperparameters)
     except (KeyError, TypeError, ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
         raise ModelFileError(f"{path}: damaged or inconsistent model file ({error})") from None
-    if len(vocab) != config.vocab_size or len(classes) != config.num_classes:
+    label_map = classifier.train_label_map
+    outputs = len(classes) if label_map is None else len(label_map)  # the network's classes
+    if len(vocab) != config.vocab_size or outputs != config.num_classes:
         raise ModelFileError(f"{path}: vocabulary or classes do not match the network's sizes")
     if any(p.dtype.kind != "f" or not np.all(np.isfinite(p)) for p in params.values()):
         raise ModelFileError(f"{path}: parameters are not finite floating-point numbers")

@@ -214,3 +214,11 @@ def test_compact_file_stores_half_precision_word_vectors(fitted, tmp_path):
     loaded = load_model(compact)
     assert loaded.params_["embedding.weight"].dtype == np.float32
     np.testing.assert_allclose(loaded.predict_proba(TEXTS), load_model(full).predict_proba(TEXTS), atol=1e-2)
+
+
+def test_round_trip_of_a_model_trained_on_finer_labels(tmp_path):
+    model = RNNClassifier(embedding_dim=4, hidden_size=3, epochs=2, patience=None, train_label_map=(0, None, 1))
+    model.fit(TEXTS + ["a film", "the plot"], [2, 0, 2, 0, 2, 0, 1, 1])
+    loaded = load_model(save_model(model, tmp_path / "fine.npz"))
+    assert loaded.train_label_map == (0, None, 1) and loaded.model_.config.num_classes == 3
+    np.testing.assert_array_equal(loaded.predict_proba(TEXTS), model.predict_proba(TEXTS))
