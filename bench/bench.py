@@ -638,8 +638,8 @@ def render(info, results, bow, load, cold, imdb, args, threads, cells, framework
     add(f"| `python -c \"import nltk\"` (for comparison; once) | {cold['plain_nltk_import']:.3f} | "
         f"{cold['plain_nltk_import'] / cold['floor']:.2f} |")
     add(f"\nThe predict path imports scikit-learn: {'yes' if cold['imports_sklearn'] else 'no'}; SciPy: "
-        f"{'yes' if cold['imports_scipy'] else 'no'}; NLTK modules: {', '.join(cold['nltk_modules'])} "
-        "(not `nltk/__init__`). Heaviest imports (cumulative ms, `-X importtime`): "
+        f"{'yes' if cold['imports_scipy'] else 'no'}; NLTK: `nltk.tokenize.punkt` and `nltk.tokenize.destructive` "
+        f"with their imports {', '.join(sorted(set(cold['nltk_modules'])))}, not `nltk/__init__`. Heaviest imports (cumulative ms, `-X importtime`): "
         + ", ".join(f"{name} {ms:.0f}" for ms, name in cold["heaviest"][:6]) + ".\n")
 
     if imdb:

@@ -216,9 +216,9 @@ class GRUCell:
         ended = _steps_past_an_end(mask)
         r, z, n = cache.gates[..., :H], cache.gates[..., H : 2 * H], cache.gates[..., 2 * H :]  # (T, B, H) each
         # The local derivatives of every step at once; the loop multiplies in the upstream gradient.
-        dXW = np.empty_like(cache.gates)  # (T, B, 3H) into the input projections
-        dXW[..., :H] = cache.Wh_n * (r * (1 - r))  # a_r: ∂a_n/∂r · σ'      (times da_n)
-        dXW[..., H : 2 * H] = (Hs[:-1] - n) * (z * (1 - z))  # a_z: ∂h'/∂z · σ'  (times dh')
+        dXW = cache.gates * (1 - cache.gates)  # (T, B, 3H) into the input projections; σ' of r, z first
+        dXW[..., :H] *= cache.Wh_n  # a_r: ∂a_n/∂r · σ'      (times da_n)
+        dXW[..., H : 2 * H] *= Hs[:-1] - n  # a_z: ∂h'/∂z · σ'  (times dh')
         dXW[..., 2 * H :] = (1 - z) * (1 - n * n)  # a_n: ∂h'/∂n · tanh'     (times dh')
         dHW = np.empty_like(cache.gates)  # (T, B, 3H) into the recurrent projections
         dh_next = np.zeros((B, H), dtype=dHs.dtype)
@@ -301,11 +301,11 @@ class LSTMCell:
         ended = _steps_past_an_end(mask)
         i, f, g, o = (cache.gates[..., k * H : (k + 1) * H] for k in range(4))  # (T, B, H) each
         # The local derivatives of every step at once; the loop multiplies in the upstream gradient.
-        dA = np.empty_like(cache.gates)  # (T, B, 4H) into the pre-activations
-        dA[..., :H] = g * (i * (1 - i))  # a_i: ∂c'/∂i · σ'       (times dc')
-        dA[..., H : 2 * H] = cache.Cs[:-1] * (f * (1 - f))  # a_f: ∂c'/∂f · σ'  (times dc')
+        dA = cache.gates * (1 - cache.gates)  # (T, B, 4H) into the pre-activations; σ' of i, f, o first
+        dA[..., :H] *= g  # a_i: ∂c'/∂i · σ'       (times dc')
+        dA[..., H : 2 * H] *= cache.Cs[:-1]  # a_f: ∂c'/∂f · σ'  (times dc')
         dA[..., 2 * H : 3 * H] = i * (1 - g * g)  # a_g: ∂c'/∂g · tanh'  (times dc')
-        dA[..., 3 * H :] = tanh_c * (o * (1 - o))  # a_o: ∂h'/∂o · σ'       (times dh')
+        dA[..., 3 * H :] *= tanh_c  # a_o: ∂h'/∂o · σ'       (times dh')
         dc_from_h = o * (1 - tanh_c * tanh_c)  # (T, B, H) ∂h'/∂c', through tanh
         dh_next = np.zeros((B, H), dtype=dHs.dtype)
         dc_next = np.zeros((B, H), dtype=dHs.dtype)

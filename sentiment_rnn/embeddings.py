@@ -33,7 +33,6 @@ import collections
 import itertools
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -288,22 +287,14 @@ def save_vectors(
     if len(set(words)) != len(words):
         raise ValueError("words contains duplicates")
     meta = {"format_version": FORMAT_VERSION, **(metadata or {})}
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".vectors-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(
-                f,
-                words=np.array(list(words), dtype=str),
-                vectors=vectors,
-                metadata=np.array(json.dumps(meta, sort_keys=True)),
-            )
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    from sentiment_rnn.serialization import write_npz_atomic
+
+    arrays = {
+        "words": np.array(list(words), dtype=str),
+        "vectors": vectors,
+        "metadata": np.array(json.dumps(meta, sort_keys=True)),
+    }
+    write_npz_atomic(path, arrays, compress=False)
 
 
 def _open_vectors(path: str | os.PathLike):

@@ -3,6 +3,9 @@ contexts give similar vectors, the vectors file round trip, and determinism for 
 
 from __future__ import annotations
 
+import os
+import stat
+
 import numpy as np
 import pytest
 
@@ -89,9 +92,11 @@ def test_shared_contexts_give_similar_vectors():
     docs = []
     for _ in range(400):
         if rng.random() < 0.5:
-            docs.append(["the", "film", "was", rng.choice(["good", "great"]), "and", rng.choice(["fun", "moving"])])
+            adjective, other = rng.choice(["good", "great"]), rng.choice(["fun", "moving"])
+            docs.append(["the", "film", "was", adjective, "and", other])
         else:
-            docs.append(["a", "plot", "so", rng.choice(["bad", "awful"]), "but", rng.choice(["dull", "long"])])
+            adjective, other = rng.choice(["bad", "awful"]), rng.choice(["dull", "long"])
+            docs.append(["a", "plot", "so", adjective, "but", other])
     words, vectors = pretrain_from_texts(docs, min_count=1, max_words=None, window=2, dim=4, seed=0)
     v = {w: vectors[i] for i, w in enumerate(words)}
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
@@ -131,7 +136,8 @@ def test_eigenvalue_weight_and_normalize():
     assert np.all(np.diff(S) <= 1e-5)
     np.testing.assert_allclose(US, U * S, atol=1e-5)
     UV = ppmi_svd_vectors(
-        counts, dim=5, eigenvalue_weight=0.0, add_context_vectors=True, normalize=False, rng=np.random.default_rng(0)
+        counts, dim=5, eigenvalue_weight=0.0, add_context_vectors=True, normalize=False,
+        rng=np.random.default_rng(0),
     )
     V = UV - U  # (V, E) the right singular vectors
     np.testing.assert_allclose(V.T @ V, np.eye(5), atol=1e-5)
@@ -150,6 +156,9 @@ def test_save_load_round_trip(tmp_path):
     np.testing.assert_array_equal(loaded, vectors.astype(np.float32))
     assert load_vectors_metadata(path) == {"corpus": "synthetic", "format_version": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["vectors.npz"]  # no temporary file left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask  # not mkstemp's 0600
 
 
 def test_failed_save_keeps_old_file(tmp_path):
@@ -176,7 +185,8 @@ def test_load_rejects_bad_files(tmp_path):
 
 def test_embedding_matrix_copies_known_words():
     words, vectors = ["good", "bad"], np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
-    weight, found = embedding_matrix(["<pad>", "bad", "plot", "good"], words, vectors, np.random.default_rng(0))
+    vocab = ["<pad>", "bad", "plot", "good"]
+    weight, found = embedding_matrix(vocab, words, vectors, np.random.default_rng(0))
     assert weight.shape == (4, 2) and weight.dtype == np.float32
     assert found.tolist() == [False, True, False, True]
     np.testing.assert_array_equal(weight[[1, 3]], vectors[[1, 0]])
