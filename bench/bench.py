@@ -63,6 +63,12 @@ def _rss_mb() -> float:
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM). Not ru_maxrss: Linux carries that over from the parent
+    across fork and exec, so a worker would report at least the driver's size."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -500,6 +506,7 @@ def main(argv=None) -> int:
     frameworks = [OURS] + ([TORCH_DENSE, TORCH_SPARSE] if torch_version else [])
     info = machine_info(args)
     info["torch"] = torch_version
+    info["command"] = "python bench/bench.py " + " ".join(a for a in (argv if argv is not None else sys.argv[1:]))
     workdir = Path(tempfile.mkdtemp(prefix="sentiment-rnn-bench-"))
     try:
         log(f"bench: data -> {workdir}")
@@ -577,7 +584,7 @@ def _median(rows, key):
 def render(info, results, bow, load, cold, imdb, args, threads, cells, frameworks) -> str:
     lines = []
     add = lines.append
-    add("## Measured by `python bench/bench.py`\n")
+    add(f"## Measured by `{info['command']}`\n")
     add(f"Machine: {info['cpu']}, {info['cores']} cores; Python {info['python']}, NumPy {info['numpy']} "
         f"({_blas_text(results)}), PyTorch {info['torch'] or 'not installed'}, scikit-learn {info.get('sklearn', '?')}. "
         f"OPENBLAS_CORETYPE={info['openblas_coretype']}, OPENBLAS_L2_SIZE={info['openblas_l2_size']}"

@@ -446,7 +446,7 @@ def explain(text, as_json, no_baseline, model_path, data_dir):
 
 
 def _stdout_can_encode(characters: str) -> bool:
-    encoding = getattr(click.get_text_stream("stdout"), "encoding", None) or "ascii"
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
     try:
         characters.encode(encoding)
     except (UnicodeEncodeError, LookupError):
