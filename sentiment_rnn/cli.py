@@ -206,8 +206,9 @@ def pretrain(corpora, dim, max_words, min_count, window, seed, output, data_dir)
 @click.argument("models", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the ensemble (atomically).")
+@click.option("--compact", is_flag=True, help="Store the word vectors as float16 (half the file size).")
 @fail_cleanly
-def ensemble(models, output):
+def ensemble(models, output, compact):
     """Average several trained models (e.g. the same settings with other --seed values) into one file.
 
     The ensemble predicts the mean of its members' class probabilities.
@@ -223,7 +224,8 @@ def ensemble(models, output):
     for path in models:
         model = _load(path)
         members.extend(getattr(model, "members_", [model]))
-    save_model(EnsembleClassifier(members), output, provenance={"members_from": [str(p) for p in models]})
+    save_model(EnsembleClassifier(members), output, provenance={"members_from": [str(p) for p in models]},
+               compact=compact)
     click.echo(f"{len(members)} members -> {output}")
 
 

@@ -118,5 +118,9 @@ def test_ensemble_command_combines_models(toy_model, tmp_path):
     ensemble = load_model(output)
     single = load_model(path)
     np.testing.assert_allclose(ensemble.predict_proba(["a great story"]), single.predict_proba(["a great story"]))
+    compact = tmp_path / "compact.npz"
+    assert CliRunner().invoke(main, ["ensemble", str(path), str(path), "--compact", "-o", str(compact)]).exit_code == 0
+    with np.load(compact, allow_pickle=False) as data:
+        assert data["member0/param/embedding.weight"].dtype == np.float16
     bad = CliRunner().invoke(main, ["ensemble", str(tmp_path / "absent.npz"), "-o", str(output)])
     assert bad.exit_code == 1 and "no such model file" in bad.stderr
