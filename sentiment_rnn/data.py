@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import DataError, DownloadError
+from .serialization import atomic_write
 from .text import normalize, tokenize, unescape_ptb
 
 if TYPE_CHECKING:
@@ -252,17 +253,10 @@ def download_file(
     ``hint`` ends the one-line DownloadError raised when the server cannot be reached.
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            digest = _stream_to(url, out, timeout, hint)
+    with atomic_write(dest) as out:  # a raise inside (offline, bad checksum) leaves no dest behind
+        digest = _stream_to(url, out, timeout, hint)
         if md5 is not None:
             _check_digest("md5", md5, digest, url)
-        os.replace(tmp_name, dest)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp_name)
     return dest
 
 
@@ -326,14 +320,8 @@ def _check_digest(kind: str, expected: str, actual: str, what: str) -> None:
 
 def _write_atomic(dest: Path, data: bytes) -> None:
     """Write ``data`` to ``dest`` through a temporary file in the same folder and os.replace."""
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp_name, dest)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp_name)
+    with atomic_write(dest) as out:
+        out.write(data)
 
 
 def _fetch_archive(name: str, cache: Path, mirror: str | None) -> Path:

@@ -39,7 +39,6 @@ import csv
 import io
 import json
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -210,17 +209,11 @@ def _cell(value: float | None) -> str:
 
 
 def _write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` through a temporary file in the same folder, then ``os.replace``. The file
-    gets the usual permissions (0666 less the umask), not mkstemp's private 0600."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    """Write ``data`` through a temporary file in the same folder, then ``os.replace``."""
+    from sentiment_rnn.serialization import atomic_write
+
+    with atomic_write(path) as out:
+        out.write(data)
     return path
 
 

@@ -20,6 +20,7 @@ once it is older than ``STALE_TEMPORARY_SECONDS``.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -36,7 +37,7 @@ from sentiment_rnn import __version__
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "DEFAULT_MODEL",
-           "default_model_path", "save_model", "load_model", "read_metadata", "write_npz_atomic",
+           "default_model_path", "save_model", "load_model", "read_metadata", "write_npz_atomic", "atomic_write",
            "save_checkpoint", "load_checkpoint"]
 
 FORMAT = "sentiment-rnn-model"
@@ -59,16 +60,20 @@ def default_model_path() -> Path:
     return Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL
 
 
-def write_npz_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray], compress: bool = True) -> Path:
-    """Write ``arrays`` to ``path`` through a temporary file in the same folder, then ``os.replace``."""
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike):
+    """Open a temporary file ``.<name>.<random>.tmp`` beside ``path`` for binary writing; when the
+    block ends without an error, flush and fsync it, give it the usual permissions and move it over
+    ``path`` with ``os.replace``. When the block raises, the temporary is removed and ``path`` is
+    left as it was: a reader sees the old file or the new one, never a mix."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(handle, "wb") as out:  # a file object: np.savez given a path would append .npz
-            (np.savez_compressed if compress else np.savez)(out, **arrays)
+        with os.fdopen(handle, "wb") as out:
+            yield out
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, _new_file_mode())  # mkstemp makes 0600 files; give the usual permissions
@@ -77,7 +82,13 @@ def write_npz_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray], com
         Path(temporary).unlink(missing_ok=True)
         raise
     _fsync_folder(folder)
-    return path
+
+
+def write_npz_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray], compress: bool = True) -> Path:
+    """Write ``arrays`` to ``path`` atomically (see :func:`atomic_write`)."""
+    with atomic_write(path) as out:  # a file object: np.savez given a path would append .npz
+        (np.savez_compressed if compress else np.savez)(out, **arrays)
+    return Path(path)
 
 
 def _new_file_mode() -> int:
