@@ -259,7 +259,11 @@ class RNNClassifier:
 
     def probabilities_from_logits(self, logits: np.ndarray) -> np.ndarray:
         """(n, K) network logits -> (n, C) probabilities of the predicted classes."""
-        probabilities = softmax(np.asarray(logits, dtype=np.float64))  # (n, K)
+        return self.collapse_probabilities(softmax(np.asarray(logits, dtype=np.float64)))
+
+    def collapse_probabilities(self, probabilities: np.ndarray) -> np.ndarray:
+        """(n, K) probabilities of the network's classes -> (n, C) of the predicted classes (the same
+        array when the network's classes are the predicted ones)."""
         output_map = self._output_map()
         if output_map is None:
             return probabilities

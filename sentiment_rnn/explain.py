@@ -137,8 +137,7 @@ def trajectory(classifier, text) -> Trajectory:
         probabilities, method = prefix_probabilities(model, read), "prefixes"
     else:
         probabilities, method = running_probabilities(model, read), "running-state"
-    if getattr(classifier, "train_label_map", None) is not None:  # finer training classes: collapse them
-        probabilities = classifier.probabilities_from_logits(np.log(np.maximum(probabilities, 1e-300)))
+    probabilities = classifier.collapse_probabilities(probabilities)  # finer training classes, if any
     return Trajectory(
         tokens=tuple(tokens[skipped:]),
         known=tuple(bool(i != UNK_ID) for i in read),
