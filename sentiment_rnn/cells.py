@@ -12,6 +12,13 @@ Every cell has the same contract:
                                        grads a LayerWeights of gradients, dh0 (B, H) into the initial state;
                                        a (T, B, H) ``state_grads`` is filled with dLoss/dh_t (diagnostics)
 
+    inference_weights(weights) -> InferenceWeights
+    infer(XW, active, inference_weights, states=None) -> h (B, H)
+                                       the prediction pass (see ``sentiment_rnn.inference``): no caches,
+                                       gate-major XW (k, T, B, H), a batch sorted longest first of which
+                                       step t reads the first ``active[t]`` rows; h holds every review's
+                                       final state; a (T, B, H) ``states`` is filled with the outputs
+
 ``Hs[0]`` is the initial state and ``Hs[t + 1]`` the state after reading step t. The mask is 1 on a
 review's tokens and 0 past its end, where the state is carried unchanged, ``h_t = m_t h_new + (1 - m_t)
 h_{t-1}`` (computed as a selection, so carried states are exact copies), and ``Hs[T]`` is every
@@ -37,7 +44,7 @@ import numpy as np
 
 from sentiment_rnn.functional import ACTIVATIONS, sigmoid
 
-__all__ = ["LayerWeights", "ElmanCell", "GRUCell", "LSTMCell", "CELLS", "make_cell"]
+__all__ = ["LayerWeights", "InferenceWeights", "ElmanCell", "GRUCell", "LSTMCell", "CELLS", "make_cell"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,48 @@ class LayerWeights:
     weight_hh: np.ndarray  # (G, H)
     bias_ih: np.ndarray  # (G,)
     bias_hh: np.ndarray  # (G,)
+
+
+@dataclass(frozen=True)
+class InferenceWeights:
+    """One layer's weights in one direction rearranged for ``infer``: gate-major (gate k's weights are
+    block k), in the cell's inference gate order, with the rows of the sigmoid gates halved so that
+    σ(a) = (1 + tanh(a / 2)) / 2 needs one tanh over all gates (halving is exact in floating point)."""
+
+    weight_ih: np.ndarray  # (k, D, H) x @ weight_ih[j] is gate j's input projection
+    input_bias: np.ndarray  # (k, 1, H) added to the input projection
+    weight_hh: np.ndarray  # (k, H, H) h @ weight_hh[j] is gate j's recurrent product
+    bias_hh: np.ndarray | None  # (k, 1, H) added to the recurrent product (GRU), else folded into input_bias
+
+    def project(self, X: np.ndarray) -> np.ndarray:
+        """Input projections of N input rows, gate-major: (N, D) -> (k, N, H), one matmul per gate
+        written in place (no transposed copy)."""
+        k, _, H = self.weight_ih.shape
+        XW = np.empty((k, len(X), H), dtype=X.dtype)  # (k, N, H)
+        for j in range(k):
+            np.matmul(X, self.weight_ih[j], out=XW[j])
+        XW += self.input_bias
+        return XW
+
+
+def _gate_major(weights: LayerWeights, order, halved, input_bias, bias_hh=None) -> InferenceWeights:
+    """Rearrange (k·H, ·) PyTorch-layout weights into (k, ·, H) blocks in gate ``order``; the gates
+    marked in ``halved`` are multiplied by 1/2."""
+    k = len(order)
+    H = weights.weight_hh.shape[1]
+    dtype = weights.weight_hh.dtype
+    scale = np.array([0.5 if half else 1.0 for half in halved], dtype=dtype)[:, None, None]  # (k, 1, 1)
+
+    def blocks(matrix):  # (k·H, D) -> (k, D, H) in the inference order, scaled
+        return np.ascontiguousarray(matrix.reshape(k, H, -1)[list(order)].transpose(0, 2, 1) * scale)
+
+    def bias_blocks(bias):  # (k·H,) -> (k, 1, H)
+        return bias.reshape(k, 1, H)[list(order)] * scale
+
+    return InferenceWeights(
+        blocks(weights.weight_ih), bias_blocks(input_bias), blocks(weights.weight_hh),
+        None if bias_hh is None else bias_blocks(bias_hh),
+    )
 
 
 def _input_projection(X: np.ndarray, W_ih: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -155,6 +204,24 @@ class ElmanCell:
         dX, grads = _finish_weight_grads(dA, dA, cache.X, cache.Hs, cache.weights)
         return dX, grads, dh_next
 
+    def inference_weights(self, weights: LayerWeights) -> InferenceWeights:
+        return _gate_major(weights, (0,), (False,), self.input_bias(weights))
+
+    def infer(self, XW, active, weights: InferenceWeights, states=None):
+        """Forward without caches over a batch sorted by length, longest first (see ``infer`` of the
+        module docstring): XW (1, T, B, H) -> final states (B, H)."""
+        _, T, B, H = XW.shape
+        h = np.zeros((B, H), dtype=XW.dtype)  # (B, H) rows past their review's end keep its final state
+        a = np.empty((B, H), dtype=XW.dtype)  # (B, H) pre-activations
+        W_hh = weights.weight_hh[0]  # (H, H)
+        for t, n in enumerate(active):
+            np.matmul(h[:n], W_hh, out=a[:n])  # (n, H) only the reviews still being read
+            a[:n] += XW[0, t, :n]
+            self.activation.forward(a[:n], out=h[:n])
+            if states is not None:
+                states[t, :n] = h[:n]
+        return h
+
 
 # ---------------------------------------------------------------------------------------------------
 # GRU (PyTorch's form, reset gate applied after the recurrent product):
@@ -238,6 +305,37 @@ class GRUCell:
                 dh_next += (1 - mask[t]) * dh  # ... and carried past the end
         dX, grads = _finish_weight_grads(dXW, dHW, cache.X, Hs, cache.weights)
         return dX, grads, dh_next
+
+    def inference_weights(self, weights: LayerWeights) -> InferenceWeights:
+        """Gates r, z, n; r and z halved (σ through tanh)."""
+        return _gate_major(weights, (0, 1, 2), (True, True, False), self.input_bias(weights), weights.bias_hh)
+
+    def infer(self, XW, active, weights: InferenceWeights, states=None):
+        """Forward without caches: XW (3, T, B, H) gate-major, r and z halved -> final states (B, H)."""
+        _, T, B, H = XW.shape
+        h = np.zeros((B, H), dtype=XW.dtype)
+        hW = np.empty((3, B, H), dtype=XW.dtype)  # (3, B, H) recurrent products, becoming the gates
+        for t, n in enumerate(active):
+            a, x = hW[:, :n], XW[:, t, :n]  # (3, n, H) each
+            np.matmul(h[:n], weights.weight_hh, out=a)  # one matmul per gate
+            a += weights.bias_hh
+            rz = a[:2]  # (2, n, H) halved pre-activations of r, z ...
+            rz += x[:2]
+            np.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5  # ... through σ(a) = (1 + tanh(a / 2)) / 2
+            r, z = rz
+            n_gate = a[2]  # (n, H) candidate: tanh(x_n + r (W_hn h + b_hn))
+            n_gate *= r
+            n_gate += x[2]
+            np.tanh(n_gate, out=n_gate)
+            h_new = h[:n]  # h' = n + z (h - n), in place
+            h_new -= n_gate
+            h_new *= z
+            h_new += n_gate
+            if states is not None:
+                states[t, :n] = h_new
+        return h
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -327,6 +425,36 @@ class LSTMCell:
             dc_next, dh_next = dc_prev, dh_prev
         dX, grads = _finish_weight_grads(dA, dA, cache.X, cache.Hs, cache.weights)
         return dX, grads, dh_next
+
+    def inference_weights(self, weights: LayerWeights) -> InferenceWeights:
+        """Gates reordered i, f, o, g, so the three sigmoid gates are one block; they are halved."""
+        return _gate_major(weights, (0, 1, 3, 2), (True, True, True, False), self.input_bias(weights))
+
+    def infer(self, XW, active, weights: InferenceWeights, states=None):
+        """Forward without caches: XW (4, T, B, H) gate-major i, f, o, g, the first three halved
+        -> final states (B, H)."""
+        _, T, B, H = XW.shape
+        h = np.zeros((B, H), dtype=XW.dtype)
+        c = np.zeros((B, H), dtype=XW.dtype)
+        a_all = np.empty((4, B, H), dtype=XW.dtype)  # (4, B, H) pre-activations, becoming the gates
+        ig_all = np.empty((B, H), dtype=XW.dtype)  # (B, H) scratch
+        for t, n in enumerate(active):
+            a, ig = a_all[:, :n], ig_all[:n]  # (4, n, H), (n, H)
+            np.matmul(h[:n], weights.weight_hh, out=a)  # one matmul per gate
+            a += XW[:, t, :n]
+            np.tanh(a, out=a)  # tanh of every gate at once ...
+            sigmoid_gates = a[:3]
+            sigmoid_gates *= 0.5
+            sigmoid_gates += 0.5  # ... and σ = (1 + tanh(a / 2)) / 2 for i, f, o
+            i, f, o, g = a
+            c_new = c[:n]  # c' = f c + i g, in place
+            c_new *= f
+            c_new += np.multiply(i, g, out=ig)
+            np.tanh(c_new, out=ig)
+            np.multiply(o, ig, out=h[:n])  # h' = o tanh(c')
+            if states is not None:
+                states[t, :n] = h[:n]
+        return h
 
 
 CELLS = {"elman": ElmanCell, "gru": GRUCell, "lstm": LSTMCell}

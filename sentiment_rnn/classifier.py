@@ -180,17 +180,31 @@ class RNNClassifier:
         on_epoch: Callable | None = None,
         checkpoint: str | os.PathLike | None = None,
         resume: bool = False,
+        target_probabilities=None,
     ) -> "RNNClassifier":
         """Train on texts ``X`` with labels ``y``; early-stop on (``X_dev``, ``y_dev``) when given.
 
         With ``checkpoint`` the training state is saved there after every epoch and on Ctrl-C;
         ``resume=True`` continues from it (same data and hyperparameters, ``epochs`` may be raised) and
         gives the weights an uninterrupted run would have. See :func:`sentiment_rnn.train.fit`.
+
+        ``target_probabilities`` (n, C), columns in the order of ``np.unique(y)``, are trained on
+        instead of the labels (knowledge distillation: a teacher's ``predict_proba``, which can also
+        label unlabeled texts); ``y`` still names the classes and the held-out split's labels.
         """
         tokens = [as_tokens(x) for x in X]
         y = np.asarray(y)
         if len(tokens) != len(y):
             raise ValueError(f"{len(tokens)} texts but {len(y)} labels")
+        soft = None
+        if target_probabilities is not None:
+            if self.train_label_map is not None:
+                raise SentimentRNNError("target_probabilities cannot be combined with train_label_map")
+            soft = np.asarray(target_probabilities, dtype=np.float64)  # (n, C)
+            C = len(np.unique(y))
+            if soft.shape != (len(tokens), C) or not np.all(np.isfinite(soft)) or soft.min(initial=0) < 0 \
+                    or not np.allclose(soft.sum(axis=1), 1.0, atol=1e-4):
+                raise ValueError(f"target_probabilities must be ({len(tokens)}, {C}) rows of probabilities")
         if self.train_label_map is None:
             self.classes_ = np.unique(y)
             targets = np.searchsorted(self.classes_, y)  # (N,) network classes = predicted classes
@@ -213,6 +227,7 @@ class RNNClassifier:
             dev_targets = dev_targets[dev_targets >= 0]
             tokens = [tokens[i] for i in np.flatnonzero(~held_out)]
             targets = targets[~held_out]
+            soft = None if soft is None else soft[~held_out]
         else:
             dev_tokens, dev_targets = None, None
 
@@ -224,7 +239,8 @@ class RNNClassifier:
         train_ids = [self.vocab_.encode(t) for t in tokens]
         dev_ids = None if dev_tokens is None else [self.vocab_.encode(t) for t in dev_tokens]
         self.training_: TrainResult = fit(
-            self.model_, train_ids, targets, self.train_config(), dev_ids, dev_targets, progress, on_epoch,
+            self.model_, train_ids, targets if soft is None else soft, self.train_config(), dev_ids, dev_targets,
+            progress, on_epoch,
             checkpoint=checkpoint, resume=resume, output_map=self._output_map(),
         )
         return self

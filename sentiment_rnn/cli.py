@@ -311,8 +311,20 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
 @click.option("--max-vocab", type=click.IntRange(3), default=None, help="Keep at most this many words.")
 @click.option("--max-len", type=click.IntRange(1), default=None, help="Keep only the last N tokens of a review.")
 @click.option("--pretrained-vectors", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Initialise word vectors from this file (see `sentiment-rnn pretrain`).")
+              help="Initialise word vectors from this file: from `sentiment-rnn pretrain`, or a trained "
+                   "model (the word vectors it tuned).")
 @click.option("--freeze-embeddings", is_flag=True, help="Keep the word vectors fixed during training.")
+@click.option("--teacher", "teacher_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Knowledge distillation: learn this trained model's probabilities (e.g. an ensemble's) "
+                   "instead of the labels alone.")
+@click.option("--teacher-weight", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="With --teacher: the training targets are this share of the teacher's probabilities "
+                   "and the rest the one-hot labels.")
+@click.option("--transfer-corpus", type=click.Choice(["imdb", "movie-reviews"]), default=None,
+              help="With --teacher: also learn the teacher's probabilities on unlabeled sentences of this "
+                   "corpus (imdb: its training reviews only).")
+@click.option("--transfer-size", type=click.IntRange(1), default=150000, show_default=True,
+              help="How many transfer sentences (3-60 tokens, drawn with --seed).")
 @click.option("--seed", type=int, default=0, help="Random seed; the same seed gives identical weights.")
 @click.option("--compact", is_flag=True, help="Store the word vectors as float16 (half the file size).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("model.npz"),
@@ -328,16 +340,21 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
 @data_dir_option
 @fail_cleanly
 def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_column, seed, output, checkpoint,
-          resume, as_json, data_dir, **hyperparameters):
+          resume, as_json, data_dir, teacher_path, teacher_weight, transfer_corpus, transfer_size, **hyperparameters):
     """Train a model on a corpus (default: every labelled phrase of the treebank) and save it.
 
     Early stopping watches the dev split and keeps the best weights; the test split is reported.
     The training state is saved after every epoch and on Ctrl-C; run the same command with
     --resume to continue, with the weights an uninterrupted run would give.
 
+    With --teacher it learns a trained model's probabilities (knowledge distillation: one network
+    that predicts like an ensemble), on the training texts and, with --transfer-corpus, on unlabeled
+    sentences the teacher labels.
+
     \b
     Example:
       sentiment-rnn train --corpus sst --cell lstm --epochs 5 -o my_model.npz
+      sentiment-rnn train --teacher ensemble.npz --transfer-corpus imdb -o student.npz
     """
     from sentiment_rnn.classifier import RNNClassifier
     from sentiment_rnn.errors import TrainingError, TrainingInterrupted
@@ -346,8 +363,18 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
 
     if fine_grained and (corpus != "sst" or train_file is not None):
         raise click.UsageError("--fine-grained needs the treebank's five labels: use it with --corpus sst")
+    if teacher_path is None and transfer_corpus is not None:
+        raise click.UsageError("--transfer-corpus needs a --teacher to label its sentences")
+    if teacher_path is not None and fine_grained:
+        raise click.UsageError("--teacher predicts two classes: it cannot be combined with --fine-grained")
     data = load_training_data(corpus, level, train_file, dev_file, text_column, label_column, data_dir,
                               train_classes=5 if fine_grained else 2)
+    texts, labels, targets = data.train.tokens, data.train.labels, None
+    if teacher_path is not None:
+        texts, labels, targets = _distillation_targets(teacher_path, teacher_weight, transfer_corpus, transfer_size,
+                                                       seed, data, data_dir)
+        data.description.update(teacher=str(teacher_path), teacher_weight=teacher_weight,
+                                transfer_corpus=transfer_corpus, transfer_sentences=len(texts) - len(data.train))
     hyperparameters["pretrained_vectors"] = (
         None if hyperparameters["pretrained_vectors"] is None else str(hyperparameters["pretrained_vectors"])
     )
@@ -367,9 +394,10 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
 
     checkpoint = checkpoint or output.with_suffix(".ckpt.npz")
     try:
-        model.fit(data.train.tokens, data.train.labels, X_dev=data.dev.tokens if data.dev else None,
+        model.fit(texts, labels, X_dev=data.dev.tokens if data.dev else None,
                   y_dev=data.dev.labels if data.dev else None, label_names=(data.dev or data.train).label_names,
-                  progress=progress, on_epoch=log_epoch, checkpoint=checkpoint, resume=resume)
+                  progress=progress, on_epoch=log_epoch, checkpoint=checkpoint, resume=resume,
+                  target_probabilities=targets)
     except TrainingInterrupted as stop:
         close()
         click.echo(f"Interrupted: {stop}" + ("; run the same command with --resume to continue" if stop.checkpoint else ""),
@@ -397,6 +425,34 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
     else:
         for key, value in summary.items():
             click.echo(f"{key:15s} {value:.4f}" if isinstance(value, float) else f"{key:15s} {value}")
+
+
+def _distillation_targets(teacher_path, teacher_weight, transfer_corpus, transfer_size, seed, data, data_dir):
+    """Texts, labels and target probabilities for training on ``teacher_path``'s predictions: the
+    training texts (targets: ``teacher_weight`` × the teacher's probabilities + the rest × one-hot
+    labels), then the transfer sentences (targets: the teacher's probabilities, labels: its predictions)."""
+    import numpy as np
+
+    from sentiment_rnn.data import unlabeled_sentences
+
+    teacher = _load(teacher_path)
+    labels = np.asarray(data.train.labels)
+    classes = np.unique(labels)
+    names = tuple(data.train.label_names[c] for c in classes)
+    if not np.array_equal(np.asarray(teacher.classes_), classes) or tuple(teacher.label_names_) != names:
+        raise click.ClickException(f"the teacher {teacher_path} predicts the classes {list(teacher.label_names_)}, "
+                                   f"the training labels are {list(names)}")
+    texts = list(data.train.tokens)
+    click.echo(f"teacher {teacher_path}: labelling {len(texts):,} training texts", err=True)
+    one_hot = (labels[:, None] == classes[None, :]).astype(np.float64)  # (N, C)
+    targets = teacher_weight * teacher.predict_proba(texts) + (1 - teacher_weight) * one_hot  # (N, C)
+    if transfer_corpus is None:
+        return texts, labels, targets
+    click.echo(f"reading {transfer_corpus} sentences for the teacher to label", err=True)
+    sentences = unlabeled_sentences(transfer_corpus, transfer_size, seed=seed, data_dir=data_dir, n_jobs=2)
+    click.echo(f"teacher {teacher_path}: labelling {len(sentences):,} {transfer_corpus} sentences", err=True)
+    transfer = teacher.predict_proba(sentences)  # (M, C)
+    return texts + sentences, np.concatenate([labels, classes[transfer.argmax(axis=1)]]), np.vstack([targets, transfer])
 
 
 def _training_diagnostics(folder, train, hyperparameters):

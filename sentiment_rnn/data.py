@@ -63,6 +63,7 @@ __all__ = [
     "sst_trees",
     "TrainingData",
     "load_training_data",
+    "unlabeled_sentences",
     "unlabeled_texts",
 ]
 
@@ -964,6 +965,32 @@ def _check_two_classes(train: Corpus) -> None:
     if len(present) < 2:
         only = ", ".join(repr(train.label_names[i]) for i in present)
         raise DataError(f"training needs at least two classes, but every example is {only}", _where(train))
+
+
+def unlabeled_sentences(
+    corpus: str = "imdb", size: int | None = None, *, seed: int = 0, min_tokens: int = 3, max_tokens: int = 60,
+    data_dir=None, n_jobs: int = 1,
+) -> list[list[str]]:
+    """Tokenized sentences of ``unlabeled_texts((corpus,))`` (for imdb its *training* reviews only)
+    with ``min_tokens`` to ``max_tokens`` tokens, e.g. for a teacher to label in knowledge
+    distillation; ``size`` of them drawn at random with ``seed`` (all when None or fewer exist)."""
+    from .text import tokenize_sentences
+
+    documents = unlabeled_texts((corpus,), data_dir)
+    raw = [doc for doc in documents if isinstance(doc, str)]
+    if n_jobs > 1 and len(raw) > 1:
+        import multiprocessing
+
+        with multiprocessing.Pool(n_jobs) as pool:
+            split = pool.map(tokenize_sentences, raw, chunksize=max(1, len(raw) // (8 * n_jobs)))
+    else:
+        split = [tokenize_sentences(doc) for doc in raw]
+    split += [[list(doc)] for doc in documents if not isinstance(doc, str)]  # pretokenized: one "sentence"
+    sentences = [s for doc in split for s in doc if min_tokens <= len(s) <= max_tokens]
+    if size is not None and size < len(sentences):
+        chosen = np.sort(np.random.default_rng(seed).choice(len(sentences), size, replace=False))
+        sentences = [sentences[i] for i in chosen]
+    return sentences
 
 
 def unlabeled_texts(corpora=("imdb", "movie-reviews"), data_dir=None) -> list[str | list[str]]:

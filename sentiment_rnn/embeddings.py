@@ -307,13 +307,19 @@ def _open_vectors(path: str | os.PathLike):
 
 
 def load_vectors(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
-    """Read a file written by :func:`save_vectors` (never unpickles anything).
-    Returns words (V,) and vectors (V, E) float32."""
+    """Read a file written by :func:`save_vectors`, or the word vectors a trained model (one network,
+    from :func:`~sentiment_rnn.serialization.save_model`) has tuned: its vocabulary and its
+    ``embedding.weight``. Never unpickles anything. Returns words (V,) and vectors (V, E) float32."""
     with _open_vectors(path) as data:
-        if "words" not in data.files or "vectors" not in data.files:
-            raise ModelFileError(f"{os.fspath(path)}: needs the arrays 'words' and 'vectors'")
-        words = [str(w) for w in data["words"]]
-        vectors = data["vectors"].astype(np.float32, copy=False)  # (V, E)
+        if {"vocab", "param/embedding.weight"} <= set(data.files):  # a trained model's tuned vectors
+            names = "vocab", "param/embedding.weight"
+        elif {"words", "vectors"} <= set(data.files):
+            names = "words", "vectors"
+        else:
+            raise ModelFileError(f"{os.fspath(path)}: needs the arrays 'words' and 'vectors' (or be a model "
+                                 "file of one network)")
+        words = [str(w) for w in data[names[0]]]
+        vectors = data[names[1]].astype(np.float32, copy=False)  # (V, E)
     if vectors.ndim != 2 or vectors.shape[0] != len(words):
         raise ModelFileError(f"{os.fspath(path)}: {len(words)} words but vectors of shape {vectors.shape}")
     return words, vectors

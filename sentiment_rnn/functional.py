@@ -42,21 +42,28 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
-    """Mean cross-entropy of (N, C) logits against (N,) integer targets.
+    """Mean cross-entropy of (N, C) logits against (N,) integer targets, or against (N, C) target
+    probabilities (soft targets, e.g. a teacher's predictions in knowledge distillation).
 
     Returns ``(loss, dlogits)`` where ``dlogits`` (N, C) is the gradient of the mean loss:
-    (softmax(logits) - onehot(targets)) / N.
+    (softmax(logits) - onehot(targets)) / N, or (softmax(logits) - targets) / N.
 
     >>> loss, dlogits = cross_entropy(np.zeros((2, 2)), np.array([0, 1]))
     >>> round(loss, 6), dlogits.tolist()
     (0.693147, [[-0.25, 0.25], [0.25, -0.25]])
+    >>> cross_entropy(np.zeros((2, 2)), np.array([[1.0, 0.0], [0.0, 1.0]]))[1].tolist()
+    [[-0.25, 0.25], [0.25, -0.25]]
     """
     n = logits.shape[0]
     logp = log_softmax(logits)  # (N, C)
-    rows = np.arange(n)
-    loss = -float(logp[rows, targets].mean())
     dlogits = np.exp(logp)  # (N, C) softmax
-    dlogits[rows, targets] -= 1.0
+    if targets.ndim == 2:  # (N, C) probabilities
+        loss = -float((targets * logp).sum(axis=1).mean())
+        dlogits -= targets
+    else:
+        rows = np.arange(n)
+        loss = -float(logp[rows, targets].mean())
+        dlogits[rows, targets] -= 1.0
     dlogits /= n
     return loss, dlogits
 

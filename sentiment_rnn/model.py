@@ -336,5 +336,7 @@ class RNNModel:
         return loss, self.backward(dlogits, cache, sparse_embedding=sparse_embedding)
 
     def logits(self, ids, lengths) -> np.ndarray:
-        """Inference logits (B, C), no dropout."""
-        return self.forward(ids, lengths)[0]
+        """Inference logits (B, C), no dropout: ``forward``'s numbers by the faster prediction pass."""
+        from sentiment_rnn.inference import Inference  # it builds on this module
+
+        return Inference(self, np.unique(ids)).logits(ids, lengths)

@@ -1,12 +1,16 @@
 """Model files: one ``.npz`` of named arrays plus JSON metadata and the vocabulary as a string array.
 
-Layout of a file (format version 1)::
+Layout of a file (format version 2)::
 
     metadata            0-d str    JSON: format, format_version, hyperparameters, network config,
                                    label names, tokenizer settings, training provenance
     vocab               (V,) str   tokens in id order (PAD, UNK first)
     classes             (C,)       the labels the classifier predicts (ints or strings)
     param/<name>        arrays     the network's parameters, keyed by PyTorch's names
+
+An ensemble stores member k's entries under ``member<k>/``; an array that several members hold
+identically (the vocabulary, or word vectors they share) is stored once, under its first member's name,
+and ``metadata["shared"]`` maps every other name to it (version 2; version 1 files have no sharing).
 
 A training checkpoint (see :mod:`sentiment_rnn.train`) has the same shape: a ``metadata`` JSON string
 whose ``format`` is ``sentiment-rnn-checkpoint``, and named arrays.
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
 import json
 import os
 import tempfile
@@ -41,7 +46,7 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION"
            "save_checkpoint", "load_checkpoint"]
 
 FORMAT = "sentiment-rnn-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CHECKPOINT_FORMAT = "sentiment-rnn-checkpoint"
 CHECKPOINT_VERSION = 1
 STALE_TEMPORARY_SECONDS = 600  # a temporary this old belongs to a save that was killed, not a running one
@@ -142,12 +147,19 @@ def save_model(model, path: str | os.PathLike, *, provenance: dict | None = None
         "tokenizer": TOKENIZER,
     }
     if hasattr(model, "members_"):  # an ensemble: member k's arrays are stored under "member<k>/"
-        arrays, members = {}, []
+        arrays, members, shared = {}, [], {}
+        stored = {}  # (dtype, shape, sha256) -> the name an array is stored under
         for k, member in enumerate(model.members_):
             member_metadata, member_arrays = _network_entries(member, compact)
             members.append(member_metadata)
-            arrays.update({f"member{k}/{key}": value for key, value in member_arrays.items()})
-        metadata.update(kind="ensemble", members=members, training=dict(provenance or {}))
+            for key, value in member_arrays.items():
+                name, fingerprint = f"member{k}/{key}", _fingerprint(value)
+                first = stored.get(fingerprint)
+                if first is not None and np.array_equal(arrays[first], value):
+                    shared[name] = first  # stored once for every member that holds it
+                else:
+                    stored[fingerprint], arrays[name] = name, value
+        metadata.update(kind="ensemble", members=members, shared=shared, training=dict(provenance or {}))
     else:
         network_metadata, arrays = _network_entries(model, compact)
         metadata.update(kind="network", **network_metadata)
@@ -168,6 +180,26 @@ def _network_entries(model, compact: bool = False) -> tuple[dict, dict[str, np.n
     if compact:
         arrays["param/embedding.weight"] = arrays["param/embedding.weight"].astype(np.float16)
     return metadata, arrays
+
+
+def _fingerprint(value: np.ndarray) -> tuple:
+    return value.dtype.str, value.shape, hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()
+
+
+class _SharedArrays:
+    """An ensemble file's arrays as its members see them: an array stored once appears under the name
+    of every member that shares it (``shared``: name -> stored name)."""
+
+    def __init__(self, path: Path, data, shared):
+        if not isinstance(shared, dict) or not all(
+            isinstance(name, str) and isinstance(stored, str) and stored in data.files for name, stored in shared.items()
+        ):
+            raise ModelFileError(f"{path}: damaged ensemble file (its shared arrays do not resolve)")
+        self._data, self._shared = data, shared
+        self.files = [*data.files, *shared]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._data[self._shared.get(name, name)]
 
 
 def _json_default(value):
@@ -243,8 +275,9 @@ def load_model(path: str | os.PathLike | None = None):
             members = metadata.get("members")
             if not isinstance(members, list) or not members:
                 raise ModelFileError(f"{path}: damaged ensemble file (no members)")
+            arrays = _SharedArrays(path, data, metadata.get("shared", {}))
             classifiers = [
-                _load_network(path, data, {**metadata, **member}, f"member{k}/") for k, member in enumerate(members)
+                _load_network(path, arrays, {**metadata, **member}, f"member{k}/") for k, member in enumerate(members)
             ]
             try:
                 model = EnsembleClassifier(classifiers)

@@ -28,6 +28,7 @@ __all__ = [
     "split_sentences",
     "tokenize",
     "tokenize_sentence",
+    "tokenize_sentences",
     "unescape_ptb",
     "mark_negation",
 ]
@@ -148,10 +149,16 @@ def tokenize(text: str, lowercase: bool = True) -> list[str]:
     >>> tokenize("8\u00a01/2 stars")
     ['8', '1/2', 'stars']
     """
-    tokens: list[str] = []
-    for sentence in split_sentences(normalize(text)):
-        tokens.extend(tokenize_sentence(sentence, lowercase=lowercase))
-    return tokens
+    return [token for sentence in tokenize_sentences(text, lowercase) for token in sentence]
+
+
+def tokenize_sentences(text: str, lowercase: bool = True) -> list[list[str]]:
+    """Normalize ``text`` and return the tokens of each of its sentences (see :func:`tokenize`).
+
+    >>> tokenize_sentences("Not bad. Never boring!")
+    [['not', 'bad', '.'], ['never', 'boring', '!']]
+    """
+    return [tokenize_sentence(sentence, lowercase=lowercase) for sentence in split_sentences(normalize(text))]
 
 
 def mark_negation(tokens: list[str]) -> list[str]:

@@ -32,8 +32,10 @@ import numpy as np
 from sentiment_rnn.batching import bucketed_batches, pad_batch, sequential_batches, truncate
 from sentiment_rnn.errors import ModelFileError, TrainingError, TrainingInterrupted
 from sentiment_rnn.functional import cross_entropy, softmax
+from sentiment_rnn.inference import Inference
 from sentiment_rnn.model import RNNModel
 from sentiment_rnn.optim import clip_grad_norm, make_optimizer
+from sentiment_rnn.vocab import PAD_ID
 
 __all__ = ["TrainConfig", "EpochRecord", "TrainResult", "fit", "predict_logits"]
 
@@ -90,10 +92,12 @@ def predict_logits(model: RNNModel, sequences: Sequence[np.ndarray], batch_size:
     """Logits (N, C) for id sequences, in their original order, batched by similar length."""
     sequences = [truncate(s, max_len, keep) for s in sequences]
     lengths = np.array([len(s) for s in sequences])
+    words = np.unique(np.concatenate([np.asarray(s, dtype=np.int64) for s in sequences] + [[PAD_ID]]))  # (U,)
+    inference = Inference(model, words)  # each distinct word projected once for all batches
     logits = np.empty((len(sequences), model.config.num_classes), dtype=model.dtype)  # (N, C)
     for index in sequential_batches(lengths, batch_size):
         ids, batch_lengths = pad_batch([sequences[i] for i in index])
-        logits[index] = model.logits(ids, batch_lengths)
+        logits[index] = inference.logits(ids, batch_lengths)
     return logits
 
 
@@ -143,6 +147,8 @@ def fit(
 ) -> TrainResult:
     """Train ``model.params`` in place; with a dev split, end with the weights of the best dev epoch.
 
+    ``train_targets`` are (N,) class indices, or (N, C) target probabilities (soft targets).
+
     ``progress(done, total)`` is called after every batch and ``on_epoch(record)`` after every epoch.
     With ``checkpoint``, the training state is saved there after every epoch and on Ctrl-C (then
     TrainingInterrupted, a KeyboardInterrupt, is raised); ``resume=True`` continues from it, which
@@ -157,6 +163,8 @@ def fit(
     rng = np.random.default_rng(config.seed)
     sequences = [truncate(s, config.max_len, config.keep) for s in train_sequences]
     targets = np.asarray(train_targets)
+    if targets.ndim == 2:
+        targets = targets.astype(model.dtype)  # (N, C) soft targets, in the network's precision
     lengths = np.array([len(s) for s in sequences])
     optimizer = make_optimizer(config.optimizer, model.params, config.learning_rate, config.momentum)
     has_dev = dev_sequences is not None and len(dev_sequences) > 0
@@ -294,7 +302,11 @@ def _fingerprint(train_sequences, train_targets, dev_sequences, dev_targets) -> 
         digest.update(lengths.tobytes())
         for s in sequences:
             digest.update(np.asarray(s, dtype=np.int64).tobytes())
-        digest.update(np.asarray(targets, dtype=np.int64).tobytes())
+        targets = np.asarray(targets)
+        if targets.ndim == 2:  # target probabilities
+            digest.update(b"probabilities" + np.asarray(targets, dtype=np.float64).tobytes())
+        else:
+            digest.update(np.asarray(targets, dtype=np.int64).tobytes())
     return digest.hexdigest()
 
 

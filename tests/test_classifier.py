@@ -54,6 +54,36 @@ def test_same_seed_gives_identical_weights():
     assert any(not np.array_equal(a.params_[n], c.params_[n]) for n in a.params_)
 
 
+def test_one_hot_target_probabilities_train_exactly_like_labels():
+    texts, labels = _toy_data(2)
+    hard = _small(epochs=3, dropout=0.3, random_state=5).fit(texts, labels)
+    soft = _small(epochs=3, dropout=0.3, random_state=5).fit(texts, labels, target_probabilities=np.eye(2)[labels])
+    for name in hard.params_:
+        np.testing.assert_allclose(soft.params_[name], hard.params_[name], rtol=1e-6, atol=1e-7)
+
+
+def test_student_learns_a_teachers_probabilities_on_unlabeled_texts():
+    texts, labels = _toy_data()
+    teacher = _small(epochs=20).fit(texts, labels)
+    unlabeled = ["a good story", "a bad story", "great fun", "dull acting", "i loved the film", "awful and dull"]
+    student_texts = texts[:6] + unlabeled  # a few labelled texts plus texts only the teacher labels
+    probabilities = teacher.predict_proba(student_texts)
+    student = _small(epochs=40, random_state=1).fit(student_texts, probabilities.argmax(axis=1),
+                                                     target_probabilities=probabilities)
+    np.testing.assert_array_equal(student.predict(unlabeled), teacher.predict(unlabeled))
+    np.testing.assert_allclose(student.predict_proba(unlabeled), teacher.predict_proba(unlabeled), atol=0.1)
+
+
+def test_target_probabilities_must_be_rows_of_probabilities():
+    texts, labels = _toy_data(1)
+    for bad in (np.ones((len(texts), 2)), np.eye(2)[labels][:-1], -np.eye(2)[labels] + np.array([1.0, 0.0])):
+        with pytest.raises(ValueError, match="rows of probabilities"):
+            _small(epochs=1).fit(texts, labels, target_probabilities=bad)
+    with pytest.raises(SentimentRNNError, match="train_label_map"):
+        _small(epochs=1, train_label_map=(0, 0, None, 1, 1)).fit(texts, labels * 4,
+                                                                target_probabilities=np.eye(2)[labels])
+
+
 def test_single_class_is_refused():
     with pytest.raises(SentimentRNNError, match="two classes"):
         _small().fit(["good", "great"], [1, 1])

@@ -124,3 +124,43 @@ def test_ensemble_command_combines_models(toy_model, tmp_path):
         assert data["member0/param/embedding.weight"].dtype == np.float16
     bad = CliRunner().invoke(main, ["ensemble", str(tmp_path / "absent.npz"), "-o", str(output)])
     assert bad.exit_code == 1 and "no such model file" in bad.stderr
+
+
+def test_train_distills_a_teacher_on_labelled_and_transfer_texts(toy_model, tmp_path):
+    from fixtures_data import write_imdb_csv
+
+    teacher_path, _, dev = toy_model
+    write_imdb_csv(tmp_path / "data")
+    flipped = [(t, "negative") for t in POSITIVE] + [(t, "positive") for t in NEGATIVE]
+    train = _write_tsv(tmp_path / "train.tsv", flipped * 2)  # every label wrong: only the teacher is right
+    student = tmp_path / "student.npz"
+    result = CliRunner().invoke(main, [
+        "train", "--train-file", str(train), "--dev-file", str(dev), "--teacher", str(teacher_path),
+        "--teacher-weight", "1", "--transfer-corpus", "imdb", "--transfer-size", "12", "--data-dir",
+        str(tmp_path / "data"), "--cell", "gru", "--embedding-dim", "8", "--hidden-size", "8", "--epochs", "30",
+        "--batch-size", "8", "--lr", "0.02", "--dropout", "0", "--embedding-dropout", "0", "--patience", "30",
+        "-o", str(student), "--json",
+    ])
+    assert result.exit_code == 0, result.output
+    training = load_model(student).metadata_["training"]
+    assert training["data"]["teacher"] == str(teacher_path)
+    assert training["data"]["transfer_sentences"] == 12
+    texts = POSITIVE + NEGATIVE
+    np.testing.assert_array_equal(load_model(student).predict(texts), [1] * len(POSITIVE) + [0] * len(NEGATIVE))
+
+
+def test_distillation_options_are_checked(toy_model, tmp_path):
+    teacher_path, _, dev = toy_model
+    runner = CliRunner()
+    alone = runner.invoke(main, ["train", "--train-file", str(dev), "--transfer-corpus", "imdb"])
+    assert alone.exit_code == 2 and "--teacher" in alone.output
+    from sentiment_rnn.classifier import RNNClassifier
+    from sentiment_rnn.serialization import save_model
+
+    other = RNNClassifier(embedding_dim=4, hidden_size=3, epochs=1).fit(POSITIVE + NEGATIVE, ["yes"] * 6 + ["no"] * 6)
+    save_model(other, tmp_path / "other.npz")
+    mismatch = runner.invoke(main, ["train", "--train-file", str(dev), "--teacher", str(tmp_path / "other.npz"),
+                                    "-o", str(tmp_path / "x.npz")])
+    assert mismatch.exit_code == 1 and "classes" in mismatch.output
+    assert len(mismatch.output.strip().splitlines()) == 1 and "Traceback" not in mismatch.output
+    assert not (tmp_path / "x.npz").exists()

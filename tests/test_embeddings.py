@@ -190,3 +190,20 @@ def test_embedding_matrix_copies_known_words():
     assert weight.shape == (4, 2) and weight.dtype == np.float32
     assert found.tolist() == [False, True, False, True]
     np.testing.assert_array_equal(weight[[1, 3]], vectors[[1, 0]])
+
+
+def test_a_trained_models_tuned_vectors_seed_another_model(tmp_path):
+    from sentiment_rnn.classifier import RNNClassifier
+    from sentiment_rnn.serialization import save_model
+
+    texts = ["a good film", "a bad film", "great fun", "dull and boring", "i loved it", "i hated it"]
+    labels = np.array([1, 0, 1, 0, 1, 0])
+    first = RNNClassifier(cell="gru", embedding_dim=4, hidden_size=3, epochs=3, patience=None).fit(texts, labels)
+    path = save_model(first, tmp_path / "first.npz")
+    words, vectors = load_vectors(path)
+    assert words == first.vocab_.to_list()
+    np.testing.assert_array_equal(vectors, first.params_["embedding.weight"])
+    second = RNNClassifier(cell="lstm", embedding_dim=4, hidden_size=3, epochs=2, patience=None, random_state=1,
+                           pretrained_vectors=str(path), freeze_embeddings=True).fit(texts, labels)
+    assert second.vocab_ == first.vocab_
+    np.testing.assert_array_equal(second.params_["embedding.weight"], first.params_["embedding.weight"])

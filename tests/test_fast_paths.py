@@ -3,9 +3,12 @@
 import numpy as np
 import pytest
 
+from sentiment_rnn.batching import pad_batch
 from sentiment_rnn.cells import CELLS, LayerWeights, _input_projection, make_cell
+from sentiment_rnn.inference import Inference
 from sentiment_rnn.model import ModelConfig, RNNModel, _embedding_grad, _project_words
 from sentiment_rnn.optim import Adam
+from sentiment_rnn.train import predict_logits
 
 
 def test_projecting_each_distinct_word_once_equals_projecting_every_position():
@@ -72,3 +75,36 @@ def test_adam_in_place_equals_the_textbook_update():
         step = 0.01 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t)
         p -= np.float32(step) * m / (np.sqrt(v) + np.float32(1e-8))
     np.testing.assert_array_equal(params["w"], p)
+
+
+INFERENCE_CONFIGS = [
+    (cell, activation, num_layers, bidirectional)
+    for cell, activation in [("elman", "tanh"), ("elman", "relu"), ("elman", "sigmoid"), ("gru", "tanh"), ("lstm", "tanh")]
+    for num_layers in (1, 2)
+    for bidirectional in (False, True)
+]
+
+
+@pytest.mark.parametrize("cell,activation,num_layers,bidirectional", INFERENCE_CONFIGS)
+def test_prediction_pass_equals_the_training_forward_pass(cell, activation, num_layers, bidirectional):
+    # gate-major layout, halved sigmoid gates, a sorted shrinking batch: the same logits in float64
+    rng = np.random.default_rng(4)
+    config = ModelConfig(40, 5, 6, num_classes=3, cell=cell, activation=activation, num_layers=num_layers,
+                         bidirectional=bidirectional)
+    model = RNNModel.initialize(config, rng, dtype=np.float64)
+    lengths = np.array([3, 9, 1, 9, 0, 5, 2])  # unsorted, ties, a one-word and an empty review
+    ids = rng.integers(2, 40, size=(7, 9)) * (np.arange(9)[None, :] < lengths[:, None])  # (B, T) zero-padded
+    expected = model.forward(ids, lengths)[0]
+    np.testing.assert_allclose(model.logits(ids, lengths), expected, rtol=1e-12, atol=1e-12)
+    words = np.unique(np.concatenate([ids.ravel(), rng.integers(0, 40, size=20)]))  # a call's wider vocabulary
+    np.testing.assert_allclose(Inference(model, words).logits(ids, lengths), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_prediction_in_float32_matches_the_forward_pass_and_stays_float32():
+    rng = np.random.default_rng(5)
+    model = RNNModel.initialize(ModelConfig(60, 16, 32, cell="lstm"), rng)  # float32
+    sequences = [rng.integers(2, 60, size=n) for n in rng.integers(1, 30, size=50)]
+    ids, lengths = pad_batch(sequences)
+    logits = predict_logits(model, sequences, batch_size=8)
+    assert logits.dtype == np.float32
+    np.testing.assert_allclose(logits, model.forward(ids, lengths)[0], rtol=1e-5, atol=1e-6)

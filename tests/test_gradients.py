@@ -50,7 +50,7 @@ def test_every_parameter_matches_finite_differences(cell, activation, num_layers
     weights = rng.standard_normal((4, 3))  # a random weighted sum of all outputs as the test loss
 
     def loss():
-        return float((model.logits(ids, lengths) * weights).sum())
+        return float((model.forward(ids, lengths)[0] * weights).sum())
 
     _, cache = model.forward(ids, lengths)
     grads = model.backward(weights, cache)
@@ -72,6 +72,20 @@ def test_cross_entropy_gradients_with_dropout(cell):
         return cross_entropy(logits, targets)[0]
 
     _, grads = model.loss_and_grads(ids, lengths, targets, train=True, rng=np.random.default_rng(3))
+    errors = check_gradients(loss, model.params, grads)
+    assert max(errors.values()) < TOLERANCE, errors
+
+
+def test_cross_entropy_with_target_probabilities_matches_finite_differences():
+    rng = np.random.default_rng(8)
+    model = _tiny_model("lstm", "tanh", 1, False, rng)
+    ids, lengths = _padded_batch(rng)
+    targets = rng.dirichlet(np.ones(3), size=4)  # (B, C) soft targets, as a teacher gives
+
+    def loss():
+        return cross_entropy(model.forward(ids, lengths)[0], targets)[0]
+
+    _, grads = model.loss_and_grads(ids, lengths, targets)
     errors = check_gradients(loss, model.params, grads)
     assert max(errors.values()) < TOLERANCE, errors
 

@@ -222,3 +222,36 @@ def test_round_trip_of_a_model_trained_on_finer_labels(tmp_path):
     loaded = load_model(save_model(model, tmp_path / "fine.npz"))
     assert loaded.train_label_map == (0, None, 1) and loaded.model_.config.num_classes == 3
     np.testing.assert_array_equal(loaded.predict_proba(TEXTS), model.predict_proba(TEXTS))
+
+
+def test_ensemble_stores_arrays_its_members_share_once(tmp_path):
+    from sentiment_rnn.classifier import EnsembleClassifier
+    from sentiment_rnn.embeddings import save_vectors
+
+    words = ["<pad>", "<unk>", *sorted({w for text in TEXTS for w in text.split()})]
+    save_vectors(tmp_path / "vectors.npz", words, np.random.default_rng(0).standard_normal((len(words), 6)))
+    members = [
+        RNNClassifier(cell="lstm", embedding_dim=6, hidden_size=5, epochs=2, patience=None, random_state=seed,
+                      pretrained_vectors=str(tmp_path / "vectors.npz"), freeze_embeddings=True).fit(TEXTS, LABELS)
+        for seed in range(3)
+    ]
+    ensemble = EnsembleClassifier(members)
+    path = save_model(ensemble, tmp_path / "ensemble.npz")
+    with np.load(path, allow_pickle=False) as data:
+        stored = set(data.files)
+    shared = read_metadata(path)["shared"]
+    assert {"member1/param/embedding.weight", "member2/param/embedding.weight", "member1/vocab"} <= set(shared)
+    assert shared["member2/param/embedding.weight"] == "member0/param/embedding.weight"
+    assert "member0/param/embedding.weight" in stored and not set(shared) & stored
+    assert "member1/param/rnn.weight_hh_l0" in stored  # the recurrent weights differ by seed
+    loaded = load_model(path)
+    np.testing.assert_array_equal(loaded.predict_proba(TEXTS), ensemble.predict_proba(TEXTS))
+
+    metadata = read_metadata(path)
+    metadata["shared"]["member1/vocab"] = "member9/vocab"  # a reference to nothing
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    arrays["metadata"] = np.array(json.dumps(metadata))
+    np.savez(tmp_path / "broken.npz", **arrays)
+    with pytest.raises(ModelFileError, match="shared arrays"):
+        load_model(tmp_path / "broken.npz")

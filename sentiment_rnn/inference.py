@@ -1,0 +1,84 @@
+"""The forward pass for prediction only: ``RNNModel.forward``'s logits without the caches BPTT needs,
+arranged for speed (``tests/test_inference.py`` checks that the two agree for every cell and shape).
+
+    Inference(model, words)            weights rearranged once, and the first layer's input
+                                       projection of each distinct word of the texts to predict
+      .logits(ids, lengths)            (B, T), (B,) -> (B, C), any number of batches
+
+What makes it faster than the training pass (BENCHMARKS.md has the measurements):
+
+* **Gate-major layout.** A step's pre-activations are a (k, B, H) array, one contiguous (B, H) block per
+  gate, made by one matmul per gate (``h @ weight_hh[j]``). In the training layout a gate is a strided
+  (B, H) view of the (B, k·H) rows, and NumPy's elementwise loops run about half as fast on those.
+* **One tanh for all gates.** The sigmoid gates' weights are halved once (exact in floating point), so
+  σ(a) = (1 + tanh(a / 2)) / 2 is a single tanh over every gate plus an affine map, and the LSTM's
+  gates are reordered i, f, o, g so the three sigmoid gates are one block.
+* **A batch that shrinks.** The batch is sorted by length, longest first; step t computes only the
+  reviews still being read (a prefix of the rows, like PyTorch's packed sequences) and a review's row
+  keeps its final state once it has ended — no mask, no padded work.
+* **Each word projected once per call.** The first layer's input projection ``embedding[w] @ W_ih.T +
+  b`` is computed once for every distinct word of all the texts, not per position or per batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sentiment_rnn.model import RNNModel, _reverse_index
+
+__all__ = ["Inference"]
+
+
+class Inference:
+    """``model``'s prediction pass, prepared for texts made of the word ids ``words`` (a sorted array
+    of distinct ids; every id given to ``logits`` must be one of them, padding excepted)."""
+
+    def __init__(self, model: RNNModel, words: np.ndarray):
+        cfg = model.config
+        self.model = model
+        self.words = np.asarray(words)  # (U,)
+        self.weights = [  # [layer][direction] -> InferenceWeights
+            [model.cell.inference_weights(model._layer_weights(layer, suffix)) for suffix in cfg.suffixes]
+            for layer in range(cfg.num_layers)
+        ]
+        rows = model.params["embedding.weight"][self.words]  # (U, E)
+        self.word_projections = [weights.project(rows) for weights in self.weights[0]]  # per direction (k, U, H)
+
+    def logits(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """ids (B, T) padded word ids, lengths (B,) -> logits (B, C), as ``RNNModel.logits``."""
+        cfg, params = self.model.config, self.model.params
+        lengths = np.asarray(lengths)
+        order = np.argsort(-lengths, kind="stable")  # (B,) longest first
+        lengths = lengths[order]
+        positions = np.searchsorted(self.words, np.asarray(ids)[order].T)  # (T, B) time-major, sorted rows
+        np.minimum(positions, len(self.words) - 1, out=positions)  # padding may fall past the end; never read
+        T, B = positions.shape
+        active = (lengths[None, :] > np.arange(T)[:, None]).sum(axis=1).tolist()  # reviews read at step t
+        reverse_index = _reverse_index(lengths, T)  # (T, B)
+        batch = np.arange(B)[None, :]  # (1, B)
+
+        inputs = None  # (T, B, D) the layer's inputs in text order (above the first layer)
+        for layer in range(cfg.num_layers):
+            keep_states = layer < cfg.num_layers - 1
+            finals, outputs = [], []
+            for d, suffix in enumerate(cfg.suffixes):
+                reverse = suffix == "_reverse"
+                weights = self.weights[layer][d]
+                if layer == 0:
+                    words = positions[reverse_index, batch] if reverse else positions  # (T, B) cell time order
+                    XW = np.take(self.word_projections[d], words, axis=1)  # (k, T, B, H)
+                else:
+                    x = inputs[reverse_index, batch] if reverse else inputs  # (T, B, D) cell time order
+                    XW = weights.project(x.reshape(T * B, -1)).reshape(-1, T, B, cfg.hidden_size)  # (k, T, B, H)
+                states = np.zeros((T, B, cfg.hidden_size), dtype=XW.dtype) if keep_states else None
+                finals.append(self.model.cell.infer(XW, active, weights, states))  # (B, H)
+                if keep_states:
+                    outputs.append(states[reverse_index, batch] if reverse else states)  # (T, B, H) text order
+            if keep_states:
+                inputs = np.concatenate(outputs, axis=-1) if len(outputs) > 1 else outputs[0]  # (T, B, H·dirs)
+
+        features = np.concatenate(finals, axis=-1) if len(finals) > 1 else finals[0]  # (B, H·dirs) sorted rows
+        logits = features @ params["fc.weight"].T + params["fc.bias"]  # (B, C)
+        unsorted = np.empty_like(logits)
+        unsorted[order] = logits
+        return unsorted
