@@ -12,14 +12,18 @@ def test_default_model_is_found_and_small():
     assert path.is_file()
     assert path.stat().st_size < 8_000_000
     metadata = read_metadata()
-    assert metadata["config"]["cell"] == "lstm"
-    assert metadata["hyperparameters"]["train_label_map"] == [0, 0, None, 1, 1]
+    assert metadata["kind"] == "network" and metadata["config"]["cell"] == "lstm"
+    data = metadata["training"]["data"]  # a student of an ensemble, as the README's recipe makes it
+    assert data["teacher_weight"] == 0.5 and data["transfer_corpus"] == "imdb"
+    assert data["transfer_sentences"] == 150_000
 
 
-def test_default_model_reads_negation_in_the_readme_example():
+def test_default_model_reads_negation_in_the_readme_examples():
     model = load_model()
-    proba = model.predict_proba(["this movie is not good", "this movie is good"])
-    assert proba[0, 1] < 0.5 < proba[1, 1]
+    negative = ["this movie is not good", "the plot is boring"]
+    positive = ["not bad at all , actually quite fun", "the plot is never boring", "this movie is good"]
+    proba = model.predict_proba(negative + positive)[:, 1]
+    assert np.all(proba[: len(negative)] < 0.5) and np.all(proba[len(negative) :] > 0.5), proba
 
 
 def test_default_model_sst2_test_accuracy(data_dir):
