@@ -38,7 +38,7 @@ class Inference:
         self.model = model
         self.words = np.asarray(words)  # (U,)
         self.weights = [  # [layer][direction] -> InferenceWeights
-            [model.cell.inference_weights(model._layer_weights(layer, suffix)) for suffix in cfg.suffixes]
+            [model.cell.inference_weights(model.layer_weights(layer, suffix)) for suffix in cfg.suffixes]
             for layer in range(cfg.num_layers)
         ]
         rows = model.params["embedding.weight"][self.words]  # (U, E)

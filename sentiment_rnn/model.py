@@ -207,7 +207,8 @@ class RNNModel:
             if self.params[name].shape != shape:
                 raise ValueError(f"parameter {name} has shape {self.params[name].shape}, expected {shape}")
 
-    def _layer_weights(self, layer: int, suffix: str) -> LayerWeights:
+    def layer_weights(self, layer: int, suffix: str) -> LayerWeights:
+        """The four arrays (views, not copies) of recurrent ``layer`` in direction ``suffix`` ("" or "_reverse")."""
         p = self.params
         return LayerWeights(
             p[f"rnn.weight_ih_l{layer}{suffix}"],
@@ -247,7 +248,7 @@ class RNNModel:
             for suffix in cfg.suffixes:
                 reverse = suffix == "_reverse"
                 x = inputs[reverse_index, batch] if reverse else inputs  # (T, B, D) in cell time order
-                weights = self._layer_weights(layer, suffix)
+                weights = self.layer_weights(layer, suffix)
                 XW = None
                 if layer == 0 and embedding_mask is None:  # x = embedding rows: project each word once
                     words = ids[reverse_index, batch] if reverse else ids  # (T, B) in cell time order

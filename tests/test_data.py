@@ -311,6 +311,18 @@ def test_imdb_splits_by_id(fixture_data):
     assert rows["test"].tokens[0][:4] == ["review", "test", "0", ","]
 
 
+def test_unlabeled_sentences_come_from_imdb_training_reviews_only(fixture_data):
+    # each fixture review is 'Review <split> <i>, "quoted"<br /><br />and done.': one sentence
+    everything = data.unlabeled_sentences("imdb", None, data_dir=fixture_data)
+    assert len(everything) == sum(row[2] == "train" for row in IMDB_ROWS)
+    assert all(sentence[:2] == ["review", "train"] for sentence in everything)  # no test review
+    sample = data.unlabeled_sentences("imdb", 5, seed=3, data_dir=fixture_data, n_jobs=2)
+    assert len(sample) == 5 and all(sentence in everything for sentence in sample)
+    assert sample == data.unlabeled_sentences("imdb", 5, seed=3, data_dir=fixture_data)  # seeded, any n_jobs
+    assert sample != data.unlabeled_sentences("imdb", 5, seed=4, data_dir=fixture_data)
+    assert data.unlabeled_sentences("imdb", None, max_tokens=5, data_dir=fixture_data) == []
+
+
 def test_imdb_columns_are_found_by_name(tmp_path):
     write_imdb_csv(tmp_path, header=("id", "rating", "split", "sentiment", "review"))
     assert len(load_corpus("imdb", "test", tmp_path)) == 20
