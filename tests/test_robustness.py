@@ -516,6 +516,21 @@ def test_resume_can_extend_a_finished_run(tmp_path):
     assert _same_weights(extended.params_, straight.params_)
 
 
+def test_resume_with_target_probabilities_and_refusal_of_other_targets(tmp_path):
+    texts, labels = _toy_data()
+    soft = np.clip(np.eye(2)[labels] * 0.8 + 0.1 + np.random.default_rng(0).uniform(-0.05, 0.05, (len(labels), 1)), 0, 1)
+    soft /= soft.sum(axis=1, keepdims=True)  # (N, 2) a teacher's probabilities
+    checkpoint = tmp_path / "run.ckpt.npz"
+    _classifier(epochs=2, patience=None).fit(texts, labels, checkpoint=checkpoint, target_probabilities=soft)
+    extended = _classifier(epochs=4, patience=None).fit(texts, labels, checkpoint=checkpoint, resume=True,
+                                                       target_probabilities=soft)
+    straight = _classifier(epochs=4, patience=None).fit(texts, labels, target_probabilities=soft)
+    assert _same_weights(extended.params_, straight.params_)
+    with pytest.raises(TrainingError, match="other training or dev data"):  # other targets, same texts
+        _classifier(epochs=5, patience=None).fit(texts, labels, checkpoint=checkpoint, resume=True,
+                                                 target_probabilities=soft[:, ::-1])
+
+
 @pytest.mark.parametrize("poison_at", [26, 30])  # the first batch of epoch 3, and the last batch of epoch 2
 def test_non_finite_weights_stop_training_and_keep_the_last_good_checkpoint(tmp_path, poison_at):
     texts, labels = _toy_data()
