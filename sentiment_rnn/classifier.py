@@ -196,21 +196,16 @@ class RNNClassifier:
         y = np.asarray(y)
         if len(tokens) != len(y):
             raise ValueError(f"{len(tokens)} texts but {len(y)} labels")
-        soft = None
-        if target_probabilities is not None:
-            if self.train_label_map is not None:
-                raise SentimentRNNError("target_probabilities cannot be combined with train_label_map")
-            soft = np.asarray(target_probabilities, dtype=np.float64)  # (n, C)
-            C = len(np.unique(y))
-            if soft.shape != (len(tokens), C) or not np.all(np.isfinite(soft)) or soft.min(initial=0) < 0 \
-                    or not np.allclose(soft.sum(axis=1), 1.0, atol=1e-4):
-                raise ValueError(f"target_probabilities must be ({len(tokens)}, {C}) rows of probabilities")
+        if target_probabilities is not None and self.train_label_map is not None:
+            raise SentimentRNNError("target_probabilities cannot be combined with train_label_map")
         if self.train_label_map is None:
             self.classes_ = np.unique(y)
             targets = np.searchsorted(self.classes_, y)  # (N,) network classes = predicted classes
         else:
             self.classes_ = np.array(sorted({c for c in self.train_label_map if c is not None}))
             targets = self.training_targets(y)  # (N,) the finer training labels
+        soft = None if target_probabilities is None else _probability_rows(target_probabilities, len(tokens),
+                                                                          len(self.classes_))
         if len(np.unique(self._predicted_index(targets))) < 2:
             raise SentimentRNNError(f"training needs at least two classes, found only {np.unique(y).tolist()}")
         self.label_names_ = tuple(label_names) if label_names is not None else self._default_label_names()
@@ -362,6 +357,15 @@ class RNNClassifier:
 
         ids, lengths = pad_batch(self.encode(X))
         return self.model_.loss_and_grads(ids, lengths, self.training_targets(y))
+
+
+def _probability_rows(values, n: int, C: int) -> np.ndarray:
+    """``values`` as an (n, C) float64 array of rows of probabilities, or ValueError."""
+    rows = np.asarray(values, dtype=np.float64)  # (n, C)
+    if rows.shape != (n, C) or not np.all(np.isfinite(rows)) or rows.min(initial=0) < 0 \
+            or not np.allclose(rows.sum(axis=1), 1.0, atol=1e-4):
+        raise ValueError(f"target_probabilities must be ({n}, {C}) rows of probabilities")
+    return rows
 
 
 def _stratified_holdout(targets: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:

@@ -974,17 +974,10 @@ def unlabeled_sentences(
     """Tokenized sentences of ``unlabeled_texts((corpus,))`` (for imdb its *training* reviews only)
     with ``min_tokens`` to ``max_tokens`` tokens, e.g. for a teacher to label in knowledge
     distillation; ``size`` of them drawn at random with ``seed`` (all when None or fewer exist)."""
-    from .text import tokenize_sentences
+    from .text import tokenize_many
 
     documents = unlabeled_texts((corpus,), data_dir)
-    raw = [doc for doc in documents if isinstance(doc, str)]
-    if n_jobs > 1 and len(raw) > 1:
-        import multiprocessing
-
-        with multiprocessing.Pool(n_jobs) as pool:
-            split = pool.map(tokenize_sentences, raw, chunksize=max(1, len(raw) // (8 * n_jobs)))
-    else:
-        split = [tokenize_sentences(doc) for doc in raw]
+    split = tokenize_many([doc for doc in documents if isinstance(doc, str)], n_jobs, sentences=True)
     split += [[list(doc)] for doc in documents if not isinstance(doc, str)]  # pretokenized: one "sentence"
     sentences = [s for doc in split for s in doc if min_tokens <= len(s) <= max_tokens]
     if size is not None and size < len(sentences):

@@ -40,7 +40,7 @@ import scipy.sparse as sp
 from sklearn.utils.extmath import randomized_svd
 
 from .errors import ModelFileError
-from .text import tokenize
+from .text import tokenize_many
 
 __all__ = [
     "FORMAT_VERSION",
@@ -215,14 +215,7 @@ def _tokenize_all(documents: Sequence[str | Sequence[str]], n_jobs: int) -> list
     token_lists: list[Sequence[str]] = list(documents)
     if not texts:
         return token_lists
-    raw = [documents[i] for i in texts]
-    if n_jobs > 1:
-        import multiprocessing
-
-        with multiprocessing.Pool(n_jobs) as pool:
-            tokenized = pool.map(tokenize, raw, chunksize=max(1, len(raw) // (8 * n_jobs)))
-    else:
-        tokenized = [tokenize(text) for text in raw]
+    tokenized = tokenize_many([documents[i] for i in texts], n_jobs)
     for i, tokens in zip(texts, tokenized):
         token_lists[i] = tokens
     return token_lists

@@ -29,6 +29,7 @@ __all__ = [
     "tokenize",
     "tokenize_sentence",
     "tokenize_sentences",
+    "tokenize_many",
     "unescape_ptb",
     "mark_negation",
 ]
@@ -159,6 +160,22 @@ def tokenize_sentences(text: str, lowercase: bool = True) -> list[list[str]]:
     [['not', 'bad', '.'], ['never', 'boring', '!']]
     """
     return [tokenize_sentence(sentence, lowercase=lowercase) for sentence in split_sentences(normalize(text))]
+
+
+def tokenize_many(texts: list[str], n_jobs: int = 1, *, sentences: bool = False) -> list:
+    """:func:`tokenize` of every text (:func:`tokenize_sentences` with ``sentences``), in order, spread
+    over ``n_jobs`` processes when there are several texts.
+
+    >>> tokenize_many(["Not bad.", "Never boring! Fun."], sentences=True)
+    [[['not', 'bad', '.']], [['never', 'boring', '!'], ['fun', '.']]]
+    """
+    function = tokenize_sentences if sentences else tokenize
+    if n_jobs <= 1 or len(texts) <= 1:
+        return [function(text) for text in texts]
+    import multiprocessing
+
+    with multiprocessing.Pool(n_jobs) as pool:
+        return pool.map(function, texts, chunksize=max(1, len(texts) // (8 * n_jobs)))
 
 
 def mark_negation(tokens: list[str]) -> list[str]:
