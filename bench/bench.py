@@ -107,8 +107,9 @@ def worker_train(job: dict) -> dict:
 def _ours(job, sequences, labels, lengths, V):
     import numpy as np
 
-    from sentiment_rnn.model import ModelConfig, RNNModel
-    from sentiment_rnn.train import TrainConfig, fit, predict_logits
+    from sentiment_rnn.nn.model import ModelConfig, RNNModel
+    from sentiment_rnn.nn.inference import predict_logits
+    from sentiment_rnn.train import TrainConfig, fit
 
     config = ModelConfig(V, E, H, 2, cell=job["cell"], dropout=0.0, embedding_dropout=0.0)
     train = TrainConfig(epochs=1, batch_size=BATCH, learning_rate=LR, clip_norm=CLIP, patience=None, seed=job["seed"])
@@ -137,7 +138,7 @@ def _torch(job, sequences, labels, lengths, V):
     import torch
     from torch import nn
 
-    from sentiment_rnn.batching import bucketed_batches, pad_batch, sequential_batches
+    from sentiment_rnn.nn.batching import bucketed_batches, pad_batch, sequential_batches
 
     torch.set_num_threads(job["threads"])
     sparse = job["framework"] == TORCH_SPARSE
@@ -227,7 +228,7 @@ def worker_bow(job: dict) -> dict:
     """scikit-learn's unigram bag-of-words + logistic regression: fit and predict on the same sentences."""
     import numpy as np
 
-    from sentiment_rnn.baselines import make_baseline
+    from sentiment_rnn.evaluation.baselines import make_baseline
 
     sequences, labels, _ = _load_ids(job["data"])
     documents = [[str(i) for i in s] for s in sequences]  # the same tokens, as strings
@@ -262,8 +263,9 @@ def worker_imdb(job: dict) -> dict:
     """One epoch on IMDB reviews (25k, or a subset), optionally truncated to their last max_len tokens."""
     import numpy as np
 
-    from sentiment_rnn.model import ModelConfig, RNNModel
-    from sentiment_rnn.train import TrainConfig, fit, truncate
+    from sentiment_rnn.nn.model import ModelConfig, RNNModel
+    from sentiment_rnn.nn.batching import truncate
+    from sentiment_rnn.train import TrainConfig, fit
 
     sequences, labels, V = _load_ids(job["data"])
     if job.get("subset"):
@@ -317,7 +319,7 @@ def log(message: str) -> None:
 def prepare_sst(workdir: Path, data_dir: str | None) -> Path:
     import numpy as np
 
-    from sentiment_rnn.data import load_corpus
+    from sentiment_rnn.corpora import load_corpus
     from sentiment_rnn.vocab import Vocab
 
     corpus = load_corpus("sst", "train", data_dir)
@@ -344,7 +346,7 @@ def prepare_imdb(data_dir: str | None) -> tuple[Path, float | None]:
     """IMDB's 25k training reviews as ids, tokenized once (a few minutes) and cached."""
     import numpy as np
 
-    from sentiment_rnn.data import cache_dir, load_corpus
+    from sentiment_rnn.corpora import cache_dir, load_corpus
     from sentiment_rnn.vocab import Vocab
 
     path = cache_dir() / "bench" / "imdb-full-train-ids.npz"
@@ -375,7 +377,7 @@ def find_or_train_model(workdir: Path, data_dir: str | None) -> tuple[Path, str]
     if default_model_path().is_file():
         return default_model_path(), "the shipped model"
     from sentiment_rnn import RNNClassifier, save_model
-    from sentiment_rnn.data import load_corpus
+    from sentiment_rnn.corpora import load_corpus
 
     train = load_corpus("sst", "train", data_dir)
     model = RNNClassifier(cell="lstm", epochs=1, patience=None).fit(train.tokens, train.labels, label_names=train.label_names)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from sentiment_rnn.diagnostics import compare_cells, plot_comparison
+from sentiment_rnn.evaluation.diagnostics import compare_cells, plot_comparison
 
 DISTANCES = (5, 10, 19, 25)
 

@@ -14,18 +14,23 @@ from __future__ import annotations
 
 import inspect
 import os
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
 from sentiment_rnn.errors import SentimentRNNError
-from sentiment_rnn.functional import softmax
-from sentiment_rnn.model import ModelConfig, RNNModel
+from sentiment_rnn.hyperparameters import DEFAULTS, HYPERPARAMETERS
+from sentiment_rnn.nn.batching import pad_batch
+from sentiment_rnn.nn.functional import softmax
+from sentiment_rnn.nn.inference import predict_logits
+from sentiment_rnn.nn.model import ModelConfig, RNNModel
 from sentiment_rnn.text import tokenize
-from sentiment_rnn.train import TrainConfig, TrainResult, fit, predict_logits
 from sentiment_rnn.vocab import Vocab
 
-__all__ = ["RNNClassifier", "EnsembleClassifier", "as_tokens"]
+if TYPE_CHECKING:
+    from sentiment_rnn.train import TrainConfig, TrainResult
+
+__all__ = ["BaseClassifier", "RNNClassifier", "as_tokens"]
 
 BINARY_LABEL_NAMES = ("negative", "positive")
 
@@ -39,7 +44,39 @@ def as_tokens(text) -> list[str]:
     raise TypeError(f"expected a string or a list of tokens, got {type(text).__name__}")
 
 
-class RNNClassifier:
+class BaseClassifier:
+    """What every fitted classifier offers, a single network (:class:`RNNClassifier`) or an average of
+    several (:class:`~sentiment_rnn.ensemble.EnsembleClassifier`):
+
+    * ``kind``: "network" or "ensemble" (the model file's ``kind``);
+    * ``networks``: the fitted single-network classifiers it is made of (itself, for a network);
+    * ``classes_`` and ``label_names_``; ``predict_proba(X)`` (n, C); ``decision_function(X)`` (n, C);
+      ``predict`` and ``score``, defined here from ``predict_proba``.
+    """
+
+    kind: str
+
+    @property
+    def networks(self) -> list["RNNClassifier"]:
+        raise NotImplementedError
+
+    def predict_proba(self, X: Sequence) -> np.ndarray:
+        raise NotImplementedError
+
+    def _check_fitted(self) -> None:
+        raise NotImplementedError
+
+    def predict(self, X: Sequence) -> np.ndarray:
+        """The most probable class of each text (n,), from ``classes_``."""
+        self._check_fitted()
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def score(self, X: Sequence, y) -> float:
+        """Mean accuracy."""
+        return float(np.mean(self.predict(X) == np.asarray(y)))
+
+
+class RNNClassifier(BaseClassifier):
     """Many-to-one recurrent sentiment classifier trained by backpropagation through time.
 
     Parameters mirror the command line: ``cell`` ('elman', 'gru', 'lstm'), ``activation`` (Elman:
@@ -58,30 +95,30 @@ class RNNClassifier:
 
     def __init__(
         self,
-        cell: str = "lstm",
-        activation: str = "tanh",
-        embedding_dim: int = 128,
-        hidden_size: int = 128,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        dropout: float = 0.5,
-        embedding_dropout: float = 0.2,
-        word_dropout: float = 0.0,
-        epochs: int = 10,
-        batch_size: int = 64,
-        learning_rate: float = 2e-3,
-        optimizer: str = "adam",
-        clip_norm: float | None = 5.0,
-        lr_decay: float = 1.0,
-        patience: int | None = 3,
-        validation_fraction: float = 0.1,
-        min_count: int = 1,
-        max_vocab: int | None = None,
-        max_len: int | None = None,
-        pretrained_vectors: str | None = None,
-        freeze_embeddings: bool = False,
-        train_label_map: Sequence[int | None] | None = None,
-        random_state: int = 0,
+        cell: str = DEFAULTS.cell,
+        activation: str = DEFAULTS.activation,
+        embedding_dim: int = DEFAULTS.embedding_dim,
+        hidden_size: int = DEFAULTS.hidden_size,
+        num_layers: int = DEFAULTS.num_layers,
+        bidirectional: bool = DEFAULTS.bidirectional,
+        dropout: float = DEFAULTS.dropout,
+        embedding_dropout: float = DEFAULTS.embedding_dropout,
+        word_dropout: float = DEFAULTS.word_dropout,
+        epochs: int = DEFAULTS.epochs,
+        batch_size: int = DEFAULTS.batch_size,
+        learning_rate: float = DEFAULTS.learning_rate,
+        optimizer: str = DEFAULTS.optimizer,
+        clip_norm: float | None = DEFAULTS.clip_norm,
+        lr_decay: float = DEFAULTS.lr_decay,
+        patience: int | None = DEFAULTS.patience,
+        validation_fraction: float = DEFAULTS.validation_fraction,
+        min_count: int = DEFAULTS.min_count,
+        max_vocab: int | None = DEFAULTS.max_vocab,
+        max_len: int | None = DEFAULTS.max_len,
+        pretrained_vectors: str | None = DEFAULTS.pretrained_vectors,
+        freeze_embeddings: bool = DEFAULTS.freeze_embeddings,
+        train_label_map: Sequence[int | None] | None = DEFAULTS.train_label_map,
+        random_state: int = DEFAULTS.random_state,
     ):
         self.cell = cell
         self.activation = activation
@@ -107,6 +144,12 @@ class RNNClassifier:
         self.freeze_embeddings = freeze_embeddings
         self.train_label_map = train_label_map
         self.random_state = random_state
+
+    kind = "network"
+
+    @property
+    def networks(self) -> list["RNNClassifier"]:
+        return [self]
 
     # --- scikit-learn's estimator protocol ---------------------------------------------------------
     @classmethod
@@ -140,21 +183,13 @@ class RNNClassifier:
 
     # --- training ----------------------------------------------------------------------------------
     def model_config(self, vocab_size: int, num_classes: int) -> ModelConfig:
-        return ModelConfig(
-            vocab_size=vocab_size,
-            embedding_dim=self.embedding_dim,
-            hidden_size=self.hidden_size,
-            num_classes=num_classes,
-            cell=self.cell,
-            activation=self.activation,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
-            embedding_dropout=self.embedding_dropout,
-            word_dropout=self.word_dropout,
-        )
+        """The network's config: sizes from the data, the rest from the hyperparameters of scope "model"."""
+        network = {h.name: getattr(self, h.name) for h in HYPERPARAMETERS.values() if h.scope == "model"}
+        return ModelConfig(vocab_size=vocab_size, num_classes=num_classes, **network)
 
     def train_config(self) -> TrainConfig:
+        from sentiment_rnn.train import TrainConfig  # the fit loop loads only when training (predict starts faster)
+
         return TrainConfig(
             epochs=self.epochs,
             batch_size=self.batch_size,
@@ -233,6 +268,8 @@ class RNNClassifier:
             self.model_.params["embedding.weight"][...] = embedding
         train_ids = [self.vocab_.encode(t) for t in tokens]
         dev_ids = None if dev_tokens is None else [self.vocab_.encode(t) for t in dev_tokens]
+        from sentiment_rnn.train import fit
+
         self.training_: TrainResult = fit(
             self.model_, train_ids, targets if soft is None else soft, self.train_config(), dev_ids, dev_targets,
             progress, on_epoch,
@@ -335,14 +372,6 @@ class RNNClassifier:
         """Class probabilities (n, C), columns in the order of ``classes_``."""
         return self.probabilities_from_logits(predict_logits(self.model_, self.encode(X), max_len=self.max_len))
 
-    def predict(self, X: Sequence) -> np.ndarray:
-        self._check_fitted()
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
-
-    def score(self, X: Sequence, y) -> float:
-        """Mean accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
-
     # --- parameters and gradients ------------------------------------------------------------------
     @property
     def params_(self) -> dict[str, np.ndarray]:
@@ -353,8 +382,6 @@ class RNNClassifier:
     def loss_and_gradients(self, X: Sequence, y) -> tuple[float, dict[str, np.ndarray]]:
         """Mean cross-entropy on (X, y) and its gradient for every parameter (same keys), no dropout;
         ``y`` are training labels (the finer ones with ``train_label_map``)."""
-        from sentiment_rnn.batching import pad_batch
-
         ids, lengths = pad_batch(self.encode(X))
         return self.model_.loss_and_grads(ids, lengths, self.training_targets(y))
 
@@ -376,49 +403,3 @@ def _stratified_holdout(targets: np.ndarray, fraction: float, rng: np.random.Gen
         count = max(1, int(round(fraction * len(members))))
         held_out[rng.choice(members, size=min(count, len(members) - 1), replace=False)] = True
     return held_out
-
-
-class EnsembleClassifier:
-    """The average of the class probabilities of several fitted classifiers ("averaging over seeds").
-
-    Every member is a fitted :class:`RNNClassifier` (each with its own vocabulary and network); they
-    must predict the same classes. ``predict_proba`` is the mean of the members' probabilities.
-    """
-
-    def __init__(self, members: Sequence[RNNClassifier]):
-        self.members_ = list(members)
-        if not self.members_:
-            raise SentimentRNNError("an ensemble needs at least one fitted model")
-        for member in self.members_:
-            member._check_fitted()
-        first = self.members_[0]
-        for member in self.members_[1:]:
-            if not np.array_equal(member.classes_, first.classes_) or member.label_names_ != first.label_names_:
-                raise SentimentRNNError("the models of an ensemble must predict the same classes")
-        self.classes_ = first.classes_
-        self.label_names_ = first.label_names_
-
-    def __len__(self) -> int:
-        return len(self.members_)
-
-    def __repr__(self) -> str:
-        return f"EnsembleClassifier({len(self)} members: {self.members_[0]!r} ...)"
-
-    def _check_fitted(self) -> None:
-        """An ensemble is made of fitted members."""
-
-    def predict_proba(self, X: Sequence) -> np.ndarray:
-        """Mean class probabilities (n, C) of the members, columns in the order of ``classes_``."""
-        tokens = [as_tokens(x) for x in X]  # tokenize once for every member
-        return np.mean([member.predict_proba(tokens) for member in self.members_], axis=0)
-
-    def decision_function(self, X: Sequence) -> np.ndarray:
-        """Log of the mean probabilities (n, C)."""
-        return np.log(np.maximum(self.predict_proba(X), 1e-300))
-
-    def predict(self, X: Sequence) -> np.ndarray:
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
-
-    def score(self, X: Sequence, y) -> float:
-        """Mean accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))

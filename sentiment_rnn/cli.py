@@ -6,72 +6,18 @@ stderr. The library's errors become one-line messages: exit 1 for failures, 2 fo
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
 
 import click
 
-from sentiment_rnn.errors import SentimentRNNError
+from sentiment_rnn.cli_options import (DownloadBar, data_dir_option, fail_cleanly, hyperparameter_option,
+                                       hyperparameter_options, load, model_option, progress_bar)
+from sentiment_rnn.corpora.registry import CORPORA
+from sentiment_rnn.evaluation.baselines import BASELINES
 
-DATA_DIR_HELP = "Folder holding the corpora (sst/, imdb/, nltk_data/); missing ones are downloaded to the cache."
-CORPORA = ("sst", "sentence-polarity", "movie-reviews", "imdb")
 PREDICT_CHUNK = 1000  # lines read, predicted and written at a time: memory stays bounded on big inputs
-
-
-def data_dir_option(command):
-    return click.option(
-        "--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="SENTIMENT_RNN_DATA",
-        show_envvar=True, default=None, help=DATA_DIR_HELP,
-    )(command)
-
-
-def model_option(command):
-    return click.option(
-        "--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-        help="Model file to use  [default: the shipped model]",
-    )(command)
-
-
-def fail_cleanly(command):
-    """Turn the library's errors into one line on stderr and exit code 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except SentimentRNNError as error:
-            raise click.ClickException(str(error)) from None
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            sys.exit(130)
-
-    return wrapper
-
-
-def _load(model_path):
-    from sentiment_rnn.serialization import load_model
-
-    return load_model(model_path)
-
-
-def _progress_bar(label: str):
-    """A progress callback drawing a bar on stderr when it is a terminal, else doing nothing."""
-    if not sys.stderr.isatty():
-        return None, lambda: None
-    state = {"bar": None}
-
-    def update(done: int, total: int) -> None:
-        if state["bar"] is None:
-            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
-            state["bar"].__enter__()
-        state["bar"].update(done - state["bar"].pos)
-        if done == total:
-            state["bar"].__exit__(None, None, None)
-            state["bar"] = None
-
-    return update, lambda: state["bar"] and state["bar"].__exit__(None, None, None)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -109,7 +55,7 @@ def predict(texts, input_file, output_format, model_path):
 
     if not texts and input_file is None:
         raise click.UsageError("give at least one TEXT or --input FILE")
-    model = _load(model_path)
+    model = load(model_path)
     failures = 0
     sources = [list(enumerate(texts, start=1))] if texts else iter_lines(input_file, PREDICT_CHUNK)
     for chunk in sources:
@@ -144,14 +90,14 @@ def evaluate(corpus, split, data_file, text_column, label_column, as_json, model
     Example:
       sentiment-rnn evaluate --corpus sst --split test --json
     """
-    from sentiment_rnn.data import load_corpus, load_file
-    from sentiment_rnn.evaluate import classification_report_dict
+    from sentiment_rnn.corpora import load_corpus, load_file
+    from sentiment_rnn.evaluation.metrics import classification_report_dict
 
-    model = _load(model_path)
+    model = load(model_path)
     if data_file is not None:
         data = load_file(data_file, text_column=text_column, label_column=label_column)
     else:
-        data = load_corpus(corpus, split, data_dir)
+        data = load_corpus(corpus, split, data_dir, progress=DownloadBar())
     predictions = model.predict(data.tokens)
     report = classification_report_dict(data.labels, predictions)
     report.update(corpus=str(data_file) if data_file else corpus, split=None if data_file else split)
@@ -190,10 +136,10 @@ def pretrain(corpora, dim, max_words, min_count, window, seed, output, data_dir)
     Example:
       sentiment-rnn pretrain --dim 100 -o vectors.npz
     """
-    from sentiment_rnn.data import unlabeled_texts
+    from sentiment_rnn.corpora import unlabeled_texts
     from sentiment_rnn.embeddings import pretrain_from_texts, save_vectors
 
-    documents = unlabeled_texts(corpora or ("imdb", "movie-reviews"), data_dir)
+    documents = unlabeled_texts(corpora or ("imdb", "movie-reviews"), data_dir, progress=DownloadBar())
     click.echo(f"{len(documents):,} documents; counting co-occurrences and factorizing", err=True)
     words, vectors = pretrain_from_texts(documents, min_count=min_count, max_words=max_words, window=window,
                                          dim=dim, seed=seed, n_jobs=2)
@@ -217,26 +163,22 @@ def ensemble(models, output, compact):
     Example:
       sentiment-rnn ensemble seed0.npz seed1.npz seed2.npz -o ensemble.npz
     """
-    from sentiment_rnn.classifier import EnsembleClassifier
+    from sentiment_rnn.ensemble import EnsembleClassifier
     from sentiment_rnn.serialization import save_model
 
     members = []
     for path in models:
-        model = _load(path)
-        members.extend(getattr(model, "members_", [model]))
+        members.extend(load(path).networks)
     save_model(EnsembleClassifier(members), output, provenance={"members_from": [str(p) for p in models]},
                compact=compact)
     click.echo(f"{len(members)} members -> {output}")
 
 
 # ----------------------------------------------------------------------------------------------------
-BASELINE_NAMES = ("bow-logreg", "bow-bigram-logreg", "tfidf-svm", "nb", "negation-logreg")
-
-
 @main.command()
 @click.option("--model", "model_paths", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="RNN model file to score; repeat for several  [default: the shipped model]")
-@click.option("--baseline", "baselines", multiple=True, type=click.Choice(BASELINE_NAMES),
+@click.option("--baseline", "baselines", multiple=True, type=click.Choice(tuple(BASELINES)),
               help="Bag-of-words baseline to train and score; repeat for several  [default: all]")
 @click.option("--level", type=click.Choice(["phrase", "sentence"]), default="phrase",
               help="Train the baselines on every labelled phrase of the treebank or on sentences only.")
@@ -256,14 +198,14 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
     Example:
       sentiment-rnn compare --markdown
     """
-    from sentiment_rnn.data import load_corpus
-    from sentiment_rnn.evaluate import compare_models, format_table, load_benchmark
+    from sentiment_rnn.corpora import load_corpus
+    from sentiment_rnn.evaluation.comparison import compare_models, format_table, load_benchmark
 
-    models = {("sentiment-rnn" if p is None else f"sentiment-rnn {p.stem}"): _load(p) for p in (model_paths or [None])}
-    benchmark = load_benchmark(data_dir)
+    models = {("sentiment-rnn" if p is None else f"sentiment-rnn {p.stem}"): load(p) for p in (model_paths or [None])}
+    benchmark = load_benchmark(data_dir, progress=DownloadBar())
     train = load_corpus("sst", "train", data_dir, level=level)
     dev = load_corpus("sst", "dev", data_dir)
-    results = compare_models(models, baselines or BASELINE_NAMES, benchmark, train, dev,
+    results = compare_models(models, baselines or tuple(BASELINES), benchmark, train, dev,
                              progress=lambda message: click.echo(message, err=True))
     if as_json:
         click.echo(json.dumps(results))
@@ -285,35 +227,7 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
               help="Dev file for early stopping with --train-file (else 10% is held out).")
 @click.option("--text-column", default="text", help="Text column of the files.")
 @click.option("--label-column", default="label", help="Label column of the files.")
-@click.option("--cell", type=click.Choice(["elman", "gru", "lstm"]), default="lstm", help="Recurrent cell.")
-@click.option("--activation", type=click.Choice(["tanh", "relu", "sigmoid"]), default="tanh",
-              help="Elman activation.")
-@click.option("--embedding-dim", type=click.IntRange(1), default=128, help="Word vector size E.")
-@click.option("--hidden-size", type=click.IntRange(1), default=128, help="Hidden state size H.")
-@click.option("--num-layers", type=click.IntRange(1), default=1, help="Stacked recurrent layers.")
-@click.option("--bidirectional/--unidirectional", default=False, help="Read the text in both directions.")
-@click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=0.5,
-              help="Dropout on the final state and between layers.")
-@click.option("--embedding-dropout", type=click.FloatRange(0, 1, max_open=True), default=0.2,
-              help="Dropout on the word vectors.")
-@click.option("--word-dropout", type=click.FloatRange(0, 1, max_open=True), default=0.0,
-              help="In training, read this fraction of words as unknown.")
-@click.option("--epochs", type=click.IntRange(1), default=10, help="Maximum number of epochs.")
-@click.option("--batch-size", type=click.IntRange(1), default=64, help="Reviews per mini-batch.")
-@click.option("--lr", "learning_rate", type=click.FloatRange(0, min_open=True), default=2e-3, help="Learning rate.")
-@click.option("--lr-decay", type=click.FloatRange(0, 1, min_open=True), default=1.0,
-              help="Multiply the learning rate by this after every epoch.")
-@click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default="adam", help="Optimizer.")
-@click.option("--clip-norm", type=click.FloatRange(0, min_open=True), default=5.0,
-              help="Clip gradients to this global norm.")
-@click.option("--patience", type=click.IntRange(1), default=3, help="Stop after this many epochs without a better dev accuracy.")
-@click.option("--min-count", type=click.IntRange(1), default=1, help="Drop words seen fewer times.")
-@click.option("--max-vocab", type=click.IntRange(3), default=None, help="Keep at most this many words.")
-@click.option("--max-len", type=click.IntRange(1), default=None, help="Keep only the last N tokens of a review.")
-@click.option("--pretrained-vectors", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Initialise word vectors from this file: from `sentiment-rnn pretrain`, or a trained "
-                   "model (the word vectors it tuned).")
-@click.option("--freeze-embeddings", is_flag=True, help="Keep the word vectors fixed during training.")
+@hyperparameter_options
 @click.option("--teacher", "teacher_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Knowledge distillation: learn this trained model's probabilities (e.g. an ensemble's) "
                    "instead of the labels alone.")
@@ -325,7 +239,7 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
                    "corpus (imdb: its training reviews only).")
 @click.option("--transfer-size", type=click.IntRange(1), default=150000, show_default=True,
               help="How many transfer sentences (3-60 tokens, drawn with --seed).")
-@click.option("--seed", type=int, default=0, help="Random seed; the same seed gives identical weights.")
+@hyperparameter_option("random_state", dest="seed")
 @click.option("--compact", is_flag=True, help="Store the word vectors as float16 (half the file size).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("model.npz"),
               help="Where to write the trained model (atomically).")
@@ -357,9 +271,9 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
       sentiment-rnn train --teacher ensemble.npz --transfer-corpus imdb -o student.npz
     """
     from sentiment_rnn.classifier import RNNClassifier
+    from sentiment_rnn.corpora import FINE_GRAINED_LABEL_MAP, load_training_data
     from sentiment_rnn.errors import TrainingError, TrainingInterrupted
-    from sentiment_rnn.serialization import save_model
-    from sentiment_rnn.data import load_training_data
+    from sentiment_rnn.serialization import round_for_compact_storage, save_model
 
     if fine_grained and (corpus != "sst" or train_file is not None):
         raise click.UsageError("--fine-grained needs the treebank's five labels: use it with --corpus sst")
@@ -368,11 +282,16 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
     if teacher_path is not None and fine_grained:
         raise click.UsageError("--teacher predicts two classes: it cannot be combined with --fine-grained")
     data = load_training_data(corpus, level, train_file, dev_file, text_column, label_column, data_dir,
-                              train_classes=5 if fine_grained else 2)
+                              train_classes=5 if fine_grained else 2, progress=DownloadBar())
     texts, labels, targets = data.train.tokens, data.train.labels, None
     if teacher_path is not None:
-        texts, labels, targets = _distillation_targets(teacher_path, teacher_weight, transfer_corpus, transfer_size,
-                                                       seed, data, data_dir)
+        from sentiment_rnn.distillation import distillation_targets
+
+        texts, labels, targets = distillation_targets(
+            load(teacher_path), data.train, teacher_weight=teacher_weight, transfer_corpus=transfer_corpus,
+            transfer_size=transfer_size, seed=seed, data_dir=data_dir, teacher_name=f"teacher {teacher_path}",
+            log=lambda message: click.echo(message, err=True),
+        )
         data.description.update(teacher=str(teacher_path), teacher_weight=teacher_weight,
                                 transfer_corpus=transfer_corpus, transfer_sentences=len(texts) - len(data.train))
     hyperparameters["pretrained_vectors"] = (
@@ -380,9 +299,9 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
     )
     compact = hyperparameters.pop("compact")
     diagnostics = _training_diagnostics(hyperparameters.pop("diagnostics_dir"), data.train, hyperparameters)
-    label_map = (0, 0, None, 1, 1) if fine_grained else None  # very negative .. very positive -> neg / pos
+    label_map = FINE_GRAINED_LABEL_MAP if fine_grained else None
     model = RNNClassifier(random_state=seed, train_label_map=label_map, **hyperparameters)
-    progress, close = _progress_bar("training")
+    progress, close = progress_bar("training")
 
     def log_epoch(record):
         close()
@@ -406,8 +325,7 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
     except TrainingError as error:
         raise click.ClickException(f"{error}; {output} was not written") from None
     if compact:  # score exactly the weights the file will hold
-        embedding = model.params_["embedding.weight"]
-        embedding[...] = embedding.astype("float16")
+        round_for_compact_storage(model)
     summary = {"output": str(output), "best_epoch": model.training_.best_epoch,
                "dev_accuracy": model.training_.best_dev_accuracy, "train_examples": len(data.train)}
     if data.test is not None:
@@ -427,39 +345,11 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
             click.echo(f"{key:15s} {value:.4f}" if isinstance(value, float) else f"{key:15s} {value}")
 
 
-def _distillation_targets(teacher_path, teacher_weight, transfer_corpus, transfer_size, seed, data, data_dir):
-    """Texts, labels and target probabilities for training on ``teacher_path``'s predictions: the
-    training texts (targets: ``teacher_weight`` × the teacher's probabilities + the rest × one-hot
-    labels), then the transfer sentences (targets: the teacher's probabilities, labels: its predictions)."""
-    import numpy as np
-
-    from sentiment_rnn.data import unlabeled_sentences
-
-    teacher = _load(teacher_path)
-    labels = np.asarray(data.train.labels)
-    classes = np.unique(labels)
-    names = tuple(data.train.label_names[c] for c in classes)
-    if not np.array_equal(np.asarray(teacher.classes_), classes) or tuple(teacher.label_names_) != names:
-        raise click.ClickException(f"the teacher {teacher_path} predicts the classes {list(teacher.label_names_)}, "
-                                   f"the training labels are {list(names)}")
-    texts = list(data.train.tokens)
-    click.echo(f"teacher {teacher_path}: labelling {len(texts):,} training texts", err=True)
-    one_hot = (labels[:, None] == classes[None, :]).astype(np.float64)  # (N, C)
-    targets = teacher_weight * teacher.predict_proba(texts) + (1 - teacher_weight) * one_hot  # (N, C)
-    if transfer_corpus is None:
-        return texts, labels, targets
-    click.echo(f"reading {transfer_corpus} sentences for the teacher to label", err=True)
-    sentences = unlabeled_sentences(transfer_corpus, transfer_size, seed=seed, data_dir=data_dir, n_jobs=2)
-    click.echo(f"teacher {teacher_path}: labelling {len(sentences):,} {transfer_corpus} sentences", err=True)
-    transfer = teacher.predict_proba(sentences)  # (M, C)
-    return texts + sentences, np.concatenate([labels, classes[transfer.argmax(axis=1)]]), np.vstack([targets, transfer])
-
-
 def _training_diagnostics(folder, train, hyperparameters):
     """The per-epoch diagnostics writer of `train --diagnostics`, or None."""
     if folder is None:
         return None
-    from sentiment_rnn.diagnostics import TrainingDiagnostics, cell_label, plots_available
+    from sentiment_rnn.evaluation.diagnostics import TrainingDiagnostics, cell_label, plots_available
 
     if not plots_available():
         click.echo("matplotlib is not installed: diagnostics are written as CSV and JSON only "
@@ -490,11 +380,11 @@ def explain(text, as_json, no_baseline, model_path, data_dir):
       sentiment-rnn explain "this movie is not good"
       sentiment-rnn explain --json --no-baseline "not bad at all"
     """
-    from sentiment_rnn.explain import explanation_dict, load_bow_weights, render_chart, trajectory
+    from sentiment_rnn.evaluation.explain import explanation_dict, load_bow_weights, render_chart, trajectory
 
     if not text.strip():
         raise click.UsageError("TEXT is empty")
-    model = _load(model_path)
+    model = load(model_path)
     steps = trajectory(model, text)
     bow = None if no_baseline else load_bow_weights(data_dir, on_training=lambda m: click.echo(m, err=True))
     if as_json:

@@ -39,8 +39,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import randomized_svd
 
-from .errors import ModelFileError
-from .text import tokenize_many
+from sentiment_rnn.errors import ModelFileError
+from sentiment_rnn.text import tokenize_many
 
 __all__ = [
     "FORMAT_VERSION",
@@ -280,7 +280,7 @@ def save_vectors(
     if len(set(words)) != len(words):
         raise ValueError("words contains duplicates")
     meta = {"format_version": FORMAT_VERSION, **(metadata or {})}
-    from sentiment_rnn.serialization import write_npz_atomic
+    from sentiment_rnn.files import write_npz_atomic
 
     arrays = {
         "words": np.array(list(words), dtype=str),

@@ -12,25 +12,19 @@ An ensemble stores member k's entries under ``member<k>/``; an array that severa
 identically (the vocabulary, or word vectors they share) is stored once, under its first member's name,
 and ``metadata["shared"]`` maps every other name to it (version 2; version 1 files have no sharing).
 
-A training checkpoint (see :mod:`sentiment_rnn.train`) has the same shape: a ``metadata`` JSON string
-whose ``format`` is ``sentiment-rnn-checkpoint``, and named arrays.
+A training checkpoint (see :mod:`sentiment_rnn.checkpoint`) has the same shape: a ``metadata`` JSON
+string whose ``format`` is ``sentiment-rnn-checkpoint``, and named arrays.
 
-Files are read with ``allow_pickle=False``: loading a model never executes code. Writes are atomic: the
-file is written to a temporary file ``.<name>.<random>.tmp`` in the same folder and moved over the
-target with ``os.replace``, so a failed, interrupted or killed save leaves the previous file intact. A
-temporary left behind by a killed process is never read, and the next save to the same path removes it
-once it is older than ``STALE_TEMPORARY_SECONDS``.
+Files are read with ``allow_pickle=False``: loading a model never executes code. Writes are atomic
+(:func:`sentiment_rnn.files.atomic_write`): a failed, interrupted or killed save leaves the previous
+file intact.
 """
 
 from __future__ import annotations
 
-import contextlib
-import glob
 import hashlib
 import json
 import os
-import tempfile
-import time
 import zipfile
 from datetime import datetime, timezone
 from importlib import resources
@@ -38,18 +32,19 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment_rnn import __version__
+from sentiment_rnn.version import __version__
+from sentiment_rnn.classifier import RNNClassifier, BaseClassifier
+from sentiment_rnn.ensemble import EnsembleClassifier
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
+from sentiment_rnn.files import json_default, open_npz, read_json_metadata, write_npz_atomic
+from sentiment_rnn.nn.model import ModelConfig, RNNModel
+from sentiment_rnn.vocab import Vocab
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "DEFAULT_MODEL",
-           "default_model_path", "save_model", "load_model", "read_metadata", "write_npz_atomic", "atomic_write",
-           "save_checkpoint", "load_checkpoint"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "DEFAULT_MODEL", "default_model_path", "save_model", "load_model",
+           "read_metadata", "round_for_compact_storage"]
 
 FORMAT = "sentiment-rnn-model"
 FORMAT_VERSION = 2
-CHECKPOINT_FORMAT = "sentiment-rnn-checkpoint"
-CHECKPOINT_VERSION = 1
-STALE_TEMPORARY_SECONDS = 600  # a temporary this old belongs to a save that was killed, not a running one
 DEFAULT_MODEL = "default.npz"
 TOKENIZER = {"name": "nltk-treebank", "lowercase": True, "sentence_split": "punkt-untrained"}
 
@@ -65,72 +60,7 @@ def default_model_path() -> Path:
     return Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL
 
 
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike):
-    """Open a temporary file ``.<name>.<random>.tmp`` beside ``path`` for binary writing; when the
-    block ends without an error, flush and fsync it, give it the usual permissions and move it over
-    ``path`` with ``os.replace``. When the block raises, the temporary is removed and ``path`` is
-    left as it was: a reader sees the old file or the new one, never a mix."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, _new_file_mode())  # mkstemp makes 0600 files; give the usual permissions
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_folder(folder)
-
-
-def write_npz_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray], compress: bool = True) -> Path:
-    """Write ``arrays`` to ``path`` atomically (see :func:`atomic_write`)."""
-    with atomic_write(path) as out:  # a file object: np.savez given a path would append .npz
-        (np.savez_compressed if compress else np.savez)(out, **arrays)
-    return Path(path)
-
-
-def _new_file_mode() -> int:
-    """The mode an ordinary new file gets here: 0666 less the process's umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX; elsewhere a no-op)."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    try:
-        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
-
-
-def _remove_stale_temporaries(path: Path) -> None:
-    """Delete ``.<name>.*.tmp`` files that a killed save to ``path`` left behind (never the target)."""
-    now = time.time()
-    for temporary in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        try:
-            if now - temporary.stat().st_mtime > STALE_TEMPORARY_SECONDS:
-                temporary.unlink()
-        except OSError:  # removed meanwhile, or not ours to remove: leave it
-            pass
-
-
-def save_model(model, path: str | os.PathLike, *, provenance: dict | None = None, compact: bool = False) -> Path:
+def save_model(model: BaseClassifier, path: str | os.PathLike, *, provenance: dict | None = None, compact: bool = False) -> Path:
     """Write a fitted :class:`~sentiment_rnn.classifier.RNNClassifier`, or an
     :class:`~sentiment_rnn.classifier.EnsembleClassifier` of them, to one ``.npz`` file.
 
@@ -146,10 +76,10 @@ def save_model(model, path: str | os.PathLike, *, provenance: dict | None = None
         "label_names": list(model.label_names_),
         "tokenizer": TOKENIZER,
     }
-    if hasattr(model, "members_"):  # an ensemble: member k's arrays are stored under "member<k>/"
+    if model.kind == "ensemble":  # member k's arrays are stored under "member<k>/"
         arrays, members, shared = {}, [], {}
         stored = {}  # (dtype, shape, sha256) -> the name an array is stored under
-        for k, member in enumerate(model.members_):
+        for k, member in enumerate(model.networks):
             member_metadata, member_arrays = _network_entries(member, compact)
             members.append(member_metadata)
             for key, value in member_arrays.items():
@@ -164,7 +94,7 @@ def save_model(model, path: str | os.PathLike, *, provenance: dict | None = None
         network_metadata, arrays = _network_entries(model, compact)
         metadata.update(kind="network", **network_metadata)
         metadata["training"].update(provenance or {})
-    arrays["metadata"] = np.array(json.dumps(metadata, default=_json_default))
+    arrays["metadata"] = np.array(json.dumps(metadata, default=json_default))
     return write_npz_atomic(path, arrays)
 
 
@@ -202,12 +132,6 @@ class _SharedArrays:
         return self._data[self._shared.get(name, name)]
 
 
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"cannot store {type(value).__name__} in model metadata")
-
-
 def _default_or(path) -> Path:
     if path is not None:
         return Path(path)
@@ -219,45 +143,11 @@ def _default_or(path) -> Path:
     return default
 
 
-def _open(path: Path, kind: str = "model"):
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such {kind} file")
-    try:
-        return np.load(path, allow_pickle=False)
-    except ValueError as error:
-        if "pickle" in str(error):
-            raise ModelFileError(f"{path}: refused: the file holds pickled data, which could run code") from None
-        raise ModelFileError(f"{path}: not a sentiment-rnn {kind} file ({error})") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
-        raise ModelFileError(f"{path}: not a readable .npz {kind} file, truncated or of another kind ({error})") from None
-
-
-def _read_metadata(path: Path, data, file_format: str = FORMAT, newest: int = FORMAT_VERSION) -> dict:
-    kind = "model" if file_format == FORMAT else "checkpoint"
-    if "metadata" not in data.files:
-        raise ModelFileError(f"{path}: not a sentiment-rnn {kind} file (no metadata)")
-    try:
-        metadata = json.loads(str(data["metadata"]))
-    except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
-        raise ModelFileError(f"{path}: corrupted metadata ({error})") from None
-    if not isinstance(metadata, dict) or metadata.get("format") != file_format:
-        raise ModelFileError(f"{path}: not a sentiment-rnn {kind} file")
-    version = metadata.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ModelFileError(f"{path}: corrupted metadata (format version {version!r})")
-    if version > newest:
-        raise ModelFileError(
-            f"{path}: {kind} format version {version} is newer than this sentiment-rnn reads ({newest}); "
-            "upgrade sentiment-rnn"
-        )
-    return metadata
-
-
 def read_metadata(path: str | os.PathLike | None = None) -> dict:
     """The JSON metadata of a model file (the shipped default when ``path`` is None)."""
     path = _default_or(path)
-    with _open(path) as data:
-        return _read_metadata(path, data)
+    with open_npz(path) as data:
+        return read_json_metadata(path, data, FORMAT, FORMAT_VERSION, "model")
 
 
 def load_model(path: str | os.PathLike | None = None):
@@ -266,11 +156,9 @@ def load_model(path: str | os.PathLike | None = None):
     Raises ModelFileError for a missing, truncated, corrupted, pickled, newer-format or
     wrongly-shaped file.
     """
-    from sentiment_rnn.classifier import EnsembleClassifier
-
     path = _default_or(path)
-    with _open(path) as data:
-        metadata = _read_metadata(path, data)
+    with open_npz(path) as data:
+        metadata = read_json_metadata(path, data, FORMAT, FORMAT_VERSION, "model")
         if metadata.get("kind") == "ensemble":
             members = metadata.get("members")
             if not isinstance(members, list) or not members:
@@ -291,10 +179,6 @@ def load_model(path: str | os.PathLike | None = None):
 
 def _load_network(path: Path, data, metadata: dict, prefix: str):
     """One RNNClassifier from the arrays under ``prefix`` and its metadata."""
-    from sentiment_rnn.classifier import RNNClassifier
-    from sentiment_rnn.model import ModelConfig, RNNModel
-    from sentiment_rnn.vocab import Vocab
-
     param_prefix = prefix + "param/"
     try:
         params = {
@@ -327,33 +211,9 @@ def _load_network(path: Path, data, metadata: dict, prefix: str):
     return classifier
 
 
-def save_checkpoint(path: str | os.PathLike, metadata: dict, arrays: dict[str, np.ndarray]) -> Path:
-    """Write a training checkpoint atomically: ``metadata`` (JSON-able) plus named arrays, no pickles."""
-    header = {
-        "format": CHECKPOINT_FORMAT,
-        "format_version": CHECKPOINT_VERSION,
-        "sentiment_rnn_version": __version__,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        **metadata,
-    }
-    contents = {"metadata": np.array(json.dumps(header, default=_json_default)), **arrays}
-    return write_npz_atomic(path, contents, compress=False)  # saved every epoch: speed over size
-
-
-def load_checkpoint(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
-    """(metadata, arrays) of a checkpoint written by :func:`save_checkpoint`, every array read and checked.
-
-    Raises ModelFileError for a missing, truncated, corrupted, pickled or newer-format file.
-    """
-    path = Path(path)
-    with _open(path, "checkpoint") as data:
-        metadata = _read_metadata(path, data, CHECKPOINT_FORMAT, CHECKPOINT_VERSION)
-        try:
-            arrays = {key: data[key] for key in data.files if key != "metadata"}
-        except ValueError as error:
-            if "pickle" in str(error):
-                raise ModelFileError(f"{path}: refused: the file holds pickled data, which could run code") from None
-            raise ModelFileError(f"{path}: damaged checkpoint ({error})") from None
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
-            raise ModelFileError(f"{path}: damaged checkpoint ({error})") from None
-    return metadata, arrays
+def round_for_compact_storage(model: BaseClassifier) -> None:
+    """Round every network's word vectors to float16 in place, as ``save_model(..., compact=True)``
+    stores them, so that what is scored before saving is exactly what the file will hold."""
+    for network in model.networks:
+        embedding = network.params_["embedding.weight"]
+        embedding[...] = embedding.astype(np.float16)

@@ -16,12 +16,12 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from sentiment_rnn.nn.batching import PAD_ID, UNK_ID
+
 __all__ = ["PAD", "UNK", "PAD_ID", "UNK_ID", "Vocab"]
 
 PAD = "<pad>"
 UNK = "<unk>"
-PAD_ID = 0
-UNK_ID = 1
 _SPECIALS = (PAD, UNK)
 
 

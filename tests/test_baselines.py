@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sentiment_rnn.baselines import (
+from sentiment_rnn.evaluation.baselines import (
     BASELINES,
     PARAM_GRIDS,
     FittedBaseline,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sentiment_rnn.batching import pad_batch
+from sentiment_rnn.nn.batching import pad_batch
 from sentiment_rnn.classifier import RNNClassifier
 from sentiment_rnn.errors import SentimentRNNError
 
@@ -95,7 +95,7 @@ def test_unfitted_model_says_so():
 
 
 def test_loss_and_gradients_match_finite_differences_through_the_api():
-    from sentiment_rnn.gradcheck import check_gradients
+    from sentiment_rnn.nn.gradcheck import check_gradients
 
     texts, labels = _toy_data(1)
     model = _small(epochs=1).fit(texts, labels)

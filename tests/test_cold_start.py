@@ -51,7 +51,7 @@ def _texts() -> list[str]:
     texts = list(VARIED_TEXTS)
     data = os.environ.get("SENTIMENT_RNN_DATA")
     if data and Path(data, "imdb").is_dir():  # real reviews too, when the corpora are at hand
-        from sentiment_rnn.data import load_corpus
+        from sentiment_rnn.corpora import load_corpus
 
         texts += load_corpus("imdb", "test", data, download=False).texts[:150]
     return texts

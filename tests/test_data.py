@@ -1,4 +1,4 @@
-"""Corpus loaders (sentiment_rnn.data): tiny fixture files with their malformed versions, then the
+"""Corpus loaders (sentiment_rnn.corpora): tiny fixture files with their malformed versions, then the
 real corpora (skipped unless SENTIMENT_RNN_DATA is set) against their published sizes."""
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from fixtures_data import (
     write_sst,
 )
 
-from sentiment_rnn import data
-from sentiment_rnn.data import (
+from sentiment_rnn import corpora as data
+from sentiment_rnn.corpora import (
     BINARY_LABELS,
     SST5_LABELS,
     Corpus,
@@ -69,7 +69,7 @@ def assert_data_error(excinfo, path: Path, line: int | None, *words: str) -> Non
 
 
 def test_module_doctests_pass():
-    result = doctest.testmod(data)
+    result = doctest.testmod(data.sources)
     assert result.attempted > 0
     assert result.failed == 0
 
@@ -80,7 +80,7 @@ def test_module_doctests_pass():
 
 def test_corpus_tokenizes_raw_texts_lazily_and_once(monkeypatch):
     calls = []
-    monkeypatch.setattr(data, "tokenize", lambda text: calls.append(text) or text.lower().split())
+    monkeypatch.setattr(data.corpus, "tokenize", lambda text: calls.append(text) or text.lower().split())
     corpus = Corpus("x", "all", ["Good film", "Bad one"], np.array([1, 0]), BINARY_LABELS)
     assert calls == []
     assert corpus.tokens == [["good", "film"], ["bad", "one"]]

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from sentiment_rnn import diagnostics
+from sentiment_rnn.evaluation import diagnostics
 from sentiment_rnn.cli import main
-from sentiment_rnn.diagnostics import (
+from sentiment_rnn.evaluation.diagnostics import (
     DiagnosticsLog,
     EpochDiagnostics,
     GradientFlow,
@@ -20,8 +20,8 @@ from sentiment_rnn.diagnostics import (
     plot_comparison,
     plot_run,
 )
-from sentiment_rnn.functional import cross_entropy
-from sentiment_rnn.model import ModelConfig, RNNModel
+from sentiment_rnn.nn.functional import cross_entropy
+from sentiment_rnn.nn.model import ModelConfig, RNNModel
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -1,4 +1,4 @@
-"""Downloads (sentiment_rnn.data) against a real HTTP server on 127.0.0.1 serving fixture archives.
+"""Downloads (sentiment_rnn.corpora) against a real HTTP server on 127.0.0.1 serving fixture archives.
 
 Only loopback addresses are contacted: SENTIMENT_RNN_MIRROR replaces the official hosts.
 """
@@ -25,8 +25,8 @@ from fixtures_data import (
     sst_zip_bytes,
 )
 
-from sentiment_rnn import data
-from sentiment_rnn.data import SOURCES, download_corpus, download_file, load_corpus, mirror_url
+from sentiment_rnn import corpora as data
+from sentiment_rnn.corpora import SOURCES, download_corpus, download_file, load_corpus, mirror_url
 from sentiment_rnn.errors import DownloadError
 
 

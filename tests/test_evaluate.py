@@ -12,11 +12,11 @@ import pytest
 from nltk import Tree
 
 from sentiment_rnn.errors import DataError
-from sentiment_rnn.evaluate import (
+from sentiment_rnn.evaluation.comparison import format_table
+from sentiment_rnn.evaluation.metrics import classification_report_dict
+from sentiment_rnn.evaluation.negation import (
     ContrastItem,
     binary_label,
-    classification_report_dict,
-    format_table,
     is_negator_phrase,
     load_contrast_set,
     negated_sentences,

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from sentiment_rnn import explain
-from sentiment_rnn.baselines import fit_baseline, word_weights
+from sentiment_rnn.evaluation import explain
+from sentiment_rnn.evaluation.baselines import fit_baseline, word_weights
 from sentiment_rnn.classifier import RNNClassifier
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
-from sentiment_rnn.explain import (
+from sentiment_rnn.evaluation.explain import (
     BowWeights,
     Trajectory,
     explanation_dict,

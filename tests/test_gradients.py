@@ -4,9 +4,9 @@ nonlinearity, stacked and bidirectional network, with dropout, against a relativ
 import numpy as np
 import pytest
 
-from sentiment_rnn.functional import cross_entropy
-from sentiment_rnn.gradcheck import check_gradients, numerical_gradient, relative_error
-from sentiment_rnn.model import ModelConfig, RNNModel
+from sentiment_rnn.nn.functional import cross_entropy
+from sentiment_rnn.nn.gradcheck import check_gradients, numerical_gradient, relative_error
+from sentiment_rnn.nn.model import ModelConfig, RNNModel
 
 TOLERANCE = 1e-6
 

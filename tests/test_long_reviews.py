@@ -7,7 +7,7 @@ from sentiment_rnn import RNNClassifier
 from sentiment_rnn.cli import main
 from sentiment_rnn.serialization import load_model
 from sentiment_rnn.train import TrainConfig, fit
-from sentiment_rnn.model import ModelConfig, RNNModel
+from sentiment_rnn.nn.model import ModelConfig, RNNModel
 
 TEXTS = ["a good film", "a bad film", "not good at all", "really fun", "dull and bad", "great fun"]
 LABELS = [1, 0, 0, 1, 0, 1]

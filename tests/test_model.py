@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from sentiment_rnn.batching import pad_batch
-from sentiment_rnn.functional import cross_entropy
-from sentiment_rnn.model import ModelConfig, RNNModel, param_shapes
-from sentiment_rnn.optim import Adam
+from sentiment_rnn.nn.batching import pad_batch
+from sentiment_rnn.nn.functional import cross_entropy
+from sentiment_rnn.nn.model import ModelConfig, RNNModel, param_shapes
+from sentiment_rnn.nn.optim import Adam
 
 CELLS = [("elman", "tanh"), ("elman", "relu"), ("gru", "tanh"), ("lstm", "tanh")]
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from sentiment_rnn.model import EmbeddingGrad
-from sentiment_rnn.optim import SGD, Adam, clip_grad_norm, global_norm, make_optimizer
+from sentiment_rnn.nn.model import EmbeddingGrad
+from sentiment_rnn.nn.optim import SGD, Adam, clip_grad_norm, global_norm, make_optimizer
 
 
 def test_adam_first_step_matches_hand_worked_example():

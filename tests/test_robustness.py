@@ -33,7 +33,8 @@ from sentiment_rnn.cli import main
 from sentiment_rnn.errors import ModelFileError, TrainingError, TrainingInterrupted
 from sentiment_rnn.predict import (MAX_REVIEW_CHARS, NO_WORDS, NOT_UTF8, format_record, iter_lines,
                                    predict_records)
-from sentiment_rnn.serialization import FORMAT_VERSION, load_checkpoint, load_model, save_model
+from sentiment_rnn.checkpoint import load_checkpoint
+from sentiment_rnn.serialization import FORMAT_VERSION, load_model, save_model
 from sentiment_rnn.text import tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -674,7 +675,7 @@ def test_ctrl_c_or_kill_during_training_then_resume_gives_the_same_model(tmp_pat
 SAVER = """
 import sys, time
 import numpy as np
-from sentiment_rnn.model import RNNModel
+from sentiment_rnn.nn.model import RNNModel
 from sentiment_rnn.serialization import load_model, save_model
 from sentiment_rnn.vocab import Vocab
 

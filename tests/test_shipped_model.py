@@ -3,7 +3,7 @@
 import numpy as np
 
 from sentiment_rnn import load_model
-from sentiment_rnn.data import load_corpus
+from sentiment_rnn.corpora import load_corpus
 from sentiment_rnn.serialization import default_model_path, read_metadata
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sentiment_rnn.errors import TrainingError
-from sentiment_rnn.tutorial import (
+from sentiment_rnn.nn.tutorial import (
     linear_rnn_backward,
     linear_rnn_forward,
     logistic_rnn_backward,

@@ -1,4 +1,4 @@
-"""Metrics and the negation benchmark.
+"""The negation benchmark: the treebank's negation slices and the project's contrast set.
 
 A model enters the benchmark as ``predict_fn``: a function from a list of token lists (lowercase
 treebank tokens) to labels 0 = negative, 1 = positive. It is scored on
@@ -26,8 +26,9 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .errors import DataError
-from .text import NEGATORS, tokenize, unescape_ptb
+from sentiment_rnn.errors import DataError
+from sentiment_rnn.evaluation.metrics import accuracy, classification_report_dict
+from sentiment_rnn.text import NEGATORS, tokenize, unescape_ptb
 
 __all__ = [
     "NEGATION_AUXILIARIES",
@@ -39,13 +40,11 @@ __all__ = [
     "binary_label",
     "tree_tokens",
     "is_negator_phrase",
-    "classification_report_dict",
     "negation_phrases",
     "negated_sentences",
     "load_contrast_set",
     "pair_accuracy",
     "negation_benchmark",
-    "format_table",
 ]
 
 # Auxiliaries and modals that may stand beside a negator in a negator phrase ("does n't",
@@ -62,45 +61,6 @@ _CONTRAST_LABELS = {"negative": 0, "positive": 1}
 _CONTRAST_COLUMNS = ("pair_id", "label", "text")
 
 PredictFn = Callable[[list[list[str]]], Sequence[int]]
-
-
-# ---------------------------------------------------------------------------------------------
-# Metrics
-
-
-def classification_report_dict(
-    y_true: Sequence[int], y_pred: Sequence[int], classes: int | None = None
-) -> dict[str, Any]:
-    """Accuracy, macro-F1 and the (C, C) confusion matrix (rows true, columns predicted) of labels
-    0..C-1; C = ``classes``, by default 2 or more if a larger label occurs.
-
-    >>> classification_report_dict([0, 0, 1, 1], [0, 1, 1, 1])
-    {'accuracy': 0.75, 'macro_f1': 0.7333333333333334, 'confusion': [[1, 1], [0, 2]], 'n': 4}
-    """
-    y_true = np.asarray(y_true, dtype=np.int64).reshape(-1)  # (N,)
-    y_pred = np.asarray(y_pred, dtype=np.int64).reshape(-1)  # (N,)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true has shape {y_true.shape} but y_pred has {y_pred.shape}")
-    if classes is None:
-        classes = max(2, int(y_true.max(initial=0)) + 1, int(y_pred.max(initial=0)) + 1)
-    confusion = np.zeros((classes, classes), dtype=np.int64)  # (C, C)
-    np.add.at(confusion, (y_true, y_pred), 1)
-    tp = np.diag(confusion)  # (C,)
-    denominator = confusion.sum(axis=0) + confusion.sum(axis=1)  # (C,) predicted + true
-    f1 = np.divide(2 * tp, denominator, out=np.zeros(classes), where=denominator > 0)  # (C,)
-    n = int(y_true.size)
-    return {
-        "accuracy": float(tp.sum() / n) if n else float("nan"),
-        # Averaged over the classes that occur in y_true or y_pred, as scikit-learn does.
-        "macro_f1": float(f1[denominator > 0].mean()) if n else float("nan"),
-        "confusion": confusion.tolist(),
-        "n": n,
-    }
-
-
-def _accuracy(y_true: Sequence[int], y_pred: Sequence[int]) -> float:
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    return float(np.mean(y_true == y_pred)) if y_true.size else float("nan")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,7 +225,7 @@ def _default_contrast_path():
             return resource
     except ModuleNotFoundError:
         pass
-    return Path(__file__).resolve().parent.parent / "data" / "negation" / CONTRAST_SET
+    return Path(__file__).resolve().parents[2] / "data" / "negation" / CONTRAST_SET
 
 
 def load_contrast_set(path: str | Path | None = None) -> list[ContrastItem]:
@@ -348,7 +308,7 @@ def _contrast_scores(pred: np.ndarray, items: Sequence[ContrastItem]) -> dict[st
     labels = [item.label for item in items]
     return {
         "n": len(items),
-        "accuracy": _accuracy(labels, pred),
+        "accuracy": accuracy(labels, pred),
         "pairs": len({item.pair_id for item in items}),
         "pair_accuracy": pair_accuracy(pred, items),
     }
@@ -398,15 +358,15 @@ def negation_benchmark(
     flipped = np.array([p.flipped for p in phrases], dtype=bool)  # (P,)
     results["negation_phrases"] = {
         "n": len(phrases),
-        "accuracy": _accuracy(phrase_labels, pred["negation_phrases"]),
+        "accuracy": accuracy(phrase_labels, pred["negation_phrases"]),
     }
     results["negation_phrases_flipped"] = {
         "n": int(flipped.sum()),
-        "accuracy": _accuracy(phrase_labels[flipped], pred["negation_phrases"][flipped]),
+        "accuracy": accuracy(phrase_labels[flipped], pred["negation_phrases"][flipped]),
     }
     results["negated_sentences"] = {
         "n": len(sentences),
-        "accuracy": _accuracy([s.label for s in sentences], pred["negated_sentences"]),
+        "accuracy": accuracy([s.label for s in sentences], pred["negated_sentences"]),
     }
 
     # Minimal pairs split by the direction of the negation: "never boring" (the negated member is
@@ -427,117 +387,4 @@ def negation_benchmark(
         keep = np.array([belongs(item) for item in contrast_items], dtype=bool)  # (K,)
         chosen = [item for item, k in zip(contrast_items, keep) if k]
         results[name] = _contrast_scores(pred["contrast"][keep], chosen)
-    return results
-
-
-# (slice, metric, the metric's count, column title)
-_COLUMNS = (
-    ("sst2_test", "accuracy", "n", "SST-2 test"),
-    ("negation_phrases", "accuracy", "n", "neg. phrases"),
-    ("negation_phrases_flipped", "accuracy", "n", "flipped"),
-    ("negated_sentences", "accuracy", "n", "negated sent."),
-    ("contrast_minimal", "accuracy", "n", "minimal"),
-    ("contrast_minimal", "pair_accuracy", "pairs", "minimal pairs"),
-    ("contrast_minimal_negated_negative", "pair_accuracy", "pairs", "to-neg pairs"),
-    ("contrast_minimal_negated_positive", "pair_accuracy", "pairs", "to-pos pairs"),
-    ("contrast_hard", "accuracy", "n", "hard"),
-    ("contrast_hard", "pair_accuracy", "pairs", "hard pairs"),
-)
-
-
-def format_table(
-    results_by_model: Mapping[str, Mapping[str, Mapping[str, Any]]], markdown: bool = False
-) -> str:
-    """A table with one row per model and one column per slice (accuracies to 3 decimals); the
-    first row gives each column's count (sentences, phrases or pairs).
-
-    results_by_model: ``{model name: negation_benchmark(...)}``.
-
-    >>> result = {"sst2_test": {"n": 4, "accuracy": 0.75},
-    ...           "contrast_hard": {"pairs": 2, "pair_accuracy": 0.5}}
-    >>> print(format_table({"bow": result}, markdown=True))
-    | model | SST-2 test | hard pairs |
-    | --- | ---: | ---: |
-    | n | 4 | 2 |
-    | bow | 0.750 | 0.500 |
-    """
-    models = list(results_by_model)
-    columns = [c for c in _COLUMNS if any(c[1] in results_by_model[m].get(c[0], {}) for m in models)]
-    header = ["model"] + [title for *_, title in columns]
-    counts = ["n"]
-    for slice_name, _, count, _ in columns:
-        values = {results_by_model[m].get(slice_name, {}).get(count) for m in models} - {None}
-        counts.append("/".join(str(v) for v in sorted(values)))
-    rows = [counts]
-    for m in models:
-        row = [m]
-        for slice_name, metric, _, _ in columns:
-            value = results_by_model[m].get(slice_name, {}).get(metric)
-            row.append("-" if value is None or value != value else f"{value:.3f}")
-        rows.append(row)
-
-    if markdown:
-        lines = ["| " + " | ".join(header) + " |", "| --- |" + " ---: |" * len(columns)]
-        lines += ["| " + " | ".join(row) + " |" for row in rows]
-        return "\n".join(lines)
-    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
-    def line(cells):
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-    return "\n".join(line(cells).rstrip() for cells in [header] + rows)
-
-
-# ----------------------------------------------------------------------------------------------
-# Comparing models on one benchmark
-
-
-@dataclass(frozen=True)
-class Benchmark:
-    """What every model is scored on: SST-2 test sentences, the test trees and the contrast set."""
-
-    test_corpus: Any
-    trees_test: Sequence
-    contrast_items: Sequence[ContrastItem]
-
-
-def load_benchmark(data_dir=None, contrast_path=None) -> Benchmark:
-    """The SST-2 test split, the treebank's test trees and the curated contrast set."""
-    from .data import load_corpus, sst_trees
-
-    return Benchmark(load_corpus("sst", "test", data_dir), sst_trees("test", data_dir), load_contrast_set(contrast_path))
-
-
-def compare_models(
-    rnn_models: Mapping[str, Any],
-    baseline_names: Sequence[str],
-    benchmark: Benchmark,
-    train_corpus=None,
-    dev_corpus=None,
-    progress: Callable[[str], None] | None = None,
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """``{model name: negation_benchmark(...)}`` for every fitted RNN classifier and every baseline.
-
-    Baselines are fitted on ``train_corpus`` (the RNN's training data: the treebank's phrases) with
-    their regularisation tuned on ``dev_corpus``; each result also records the baseline's chosen
-    parameter and fit time under ``"model"``.
-    """
-    from .baselines import fit_baseline
-
-    results: dict[str, dict[str, dict[str, Any]]] = {}
-    for name in baseline_names:
-        if progress:
-            progress(f"fitting baseline {name}")
-        fitted = fit_baseline(name, train_corpus.tokens, train_corpus.labels, dev_corpus.tokens, dev_corpus.labels)
-        results[name] = negation_benchmark(fitted.predict, benchmark.trees_test, benchmark.contrast_items,
-                                           benchmark.test_corpus)
-        results[name]["model"] = {"kind": "baseline", "param": f"{fitted.param_name}={fitted.param}",
-                                  "fit_seconds": round(fitted.fit_seconds, 2)}
-    for name, model in rnn_models.items():
-        if progress:
-            progress(f"scoring {name}")
-        results[name] = negation_benchmark(model.predict, benchmark.trees_test, benchmark.contrast_items,
-                                           benchmark.test_corpus)
-        networks = [m.model_ for m in getattr(model, "members_", [model])]
-        config = networks[0].config
-        results[name]["model"] = {"kind": "rnn", "cell": config.cell, "bidirectional": config.bidirectional,
-                                  "members": len(networks)}
     return results

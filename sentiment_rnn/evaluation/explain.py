@@ -37,12 +37,12 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from sentiment_rnn.batching import truncate
+from sentiment_rnn.classifier import as_tokens
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
-from sentiment_rnn.functional import softmax
-from sentiment_rnn.model import RNNModel
-from sentiment_rnn.train import predict_logits
-from sentiment_rnn.vocab import UNK_ID
+from sentiment_rnn.nn.batching import UNK_ID, truncate
+from sentiment_rnn.nn.functional import softmax
+from sentiment_rnn.nn.inference import predict_logits
+from sentiment_rnn.nn.model import RNNModel
 
 __all__ = [
     "Trajectory",
@@ -121,13 +121,11 @@ def trajectory(classifier, text) -> Trajectory:
 
     Raises SentimentRNNError when the text has no tokens.
     """
-    from sentiment_rnn.classifier import as_tokens
-
     tokens = as_tokens(text)
     if not tokens:
         raise SentimentRNNError("nothing to explain: the text has no tokens")
-    if hasattr(classifier, "members_"):  # an ensemble: the mean of its members' running sentiments
-        members = [trajectory(member, tokens) for member in classifier.members_]
+    if classifier.kind == "ensemble":  # the mean of its members' running sentiments
+        members = [trajectory(member, tokens) for member in classifier.networks]
         return dataclasses.replace(members[0], probabilities=np.mean([m.probabilities for m in members], axis=0))
     ids = classifier.encode([tokens])[0]  # (T,)
     read = truncate(ids, classifier.max_len)  # what predict() reads
@@ -181,11 +179,11 @@ class BowWeights:
 
     @classmethod
     def from_fitted(cls, fitted, **metadata) -> "BowWeights":
-        """From a :class:`~sentiment_rnn.baselines.FittedBaseline` whose vectorizer counts unigrams
+        """From a :class:`~sentiment_rnn.evaluation.baselines.FittedBaseline` whose vectorizer counts unigrams
         and whose classifier is linear (``bow-logreg``); its word_weights then agree with these."""
         from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-        from sentiment_rnn.baselines import identity
+        from sentiment_rnn.evaluation.baselines import identity
 
         vectorizer = fitted.pipeline.named_steps["vectorizer"]
         classifier = fitted.pipeline.named_steps["classifier"]
@@ -201,7 +199,7 @@ class BowWeights:
 
     def save(self, path: str | os.PathLike) -> Path:
         """One .npz (atomic write): vocabulary (F,) str, coef (F,) float32, intercept, JSON metadata."""
-        from sentiment_rnn.serialization import write_npz_atomic
+        from sentiment_rnn.files import write_npz_atomic
 
         metadata = {"format": BOW_FORMAT, "format_version": 1, **self.metadata}
         return write_npz_atomic(path, {
@@ -231,8 +229,8 @@ class BowWeights:
 def fit_bow_weights(data_dir=None) -> BowWeights:
     """Train ``bow-logreg`` on the treebank's training phrases (C chosen on the dev sentences), the
     data of the shipped model. Needs the treebank (downloaded to the cache when missing)."""
-    from sentiment_rnn.baselines import fit_baseline
-    from sentiment_rnn.data import load_corpus
+    from sentiment_rnn.evaluation.baselines import fit_baseline
+    from sentiment_rnn.corpora import load_corpus
 
     train = load_corpus("sst", "train", data_dir, level="phrase")
     dev = load_corpus("sst", "dev", data_dir)
@@ -250,7 +248,7 @@ def shipped_bow_path() -> Path:
 def load_bow_weights(data_dir=None, *, on_training: Callable[[str], None] | None = None) -> BowWeights:
     """The bag-of-words model the chart shows: the shipped file, else the cached one, else trained
     now (about ten seconds; ``on_training`` is told first) and cached for next time."""
-    from sentiment_rnn.data import cache_dir
+    from sentiment_rnn.corpora import cache_dir
 
     cached = cache_dir() / BOW_FILE
     for path in (shipped_bow_path(), cached):

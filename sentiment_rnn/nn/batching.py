@@ -10,7 +10,11 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["truncate", "pad_batch", "bucketed_batches", "sequential_batches"]
+__all__ = ["PAD_ID", "UNK_ID", "truncate", "pad_batch", "bucketed_batches", "sequential_batches",
+           "reversed_time_index"]
+
+PAD_ID = 0  # the id that pads a batch; the network never reads it
+UNK_ID = 1  # the id of every word outside the vocabulary (and of words dropped by word dropout)
 
 
 def truncate(ids: np.ndarray, max_len: int | None, keep: str = "end") -> np.ndarray:
@@ -29,7 +33,7 @@ def truncate(ids: np.ndarray, max_len: int | None, keep: str = "end") -> np.ndar
     raise ValueError(f"keep must be 'start' or 'end', got {keep!r}")
 
 
-def pad_batch(sequences: Sequence[np.ndarray], pad_id: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def pad_batch(sequences: Sequence[np.ndarray], pad_id: int = PAD_ID) -> tuple[np.ndarray, np.ndarray]:
     """Stack id sequences into a right-padded (B, T) array and their (B,) lengths; T >= 1.
 
     >>> ids, lengths = pad_batch([np.array([5, 6, 7]), np.array([8])])
@@ -66,3 +70,13 @@ def sequential_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]
     """Batches for inference: sorted by length to waste little padding; every index exactly once."""
     order = np.argsort(lengths, kind="stable")
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def reversed_time_index(lengths: np.ndarray, T: int) -> np.ndarray:
+    """(T, B) index that reverses each review within its own length and leaves padding in place.
+
+    >>> reversed_time_index(np.array([3, 1]), 3).T.tolist()
+    [[2, 1, 0], [0, 1, 2]]
+    """
+    t = np.arange(T)[:, None]  # (T, 1)
+    return np.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)  # (T, B)

@@ -20,15 +20,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-import numpy as np
-from sklearn.base import clone
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.naive_bayes import MultinomialNB
-from sklearn.pipeline import Pipeline
-from sklearn.svm import LinearSVC
+from typing import TYPE_CHECKING
 
-from .text import mark_negation
+import numpy as np
+
+from sentiment_rnn.text import mark_negation
+
+if TYPE_CHECKING:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
 
 __all__ = [
     "BASELINES",
@@ -49,6 +49,8 @@ def identity(tokens: Tokens) -> Tokens:
 
 def _vectorizer(ngram_range: tuple[int, int], preprocessor: Callable = identity, tfidf: bool = False):
     """A vectorizer over token lists: no lowercasing, no regex, only n-gram counting."""
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer  # scikit-learn loads on first use
+
     cls = TfidfVectorizer if tfidf else CountVectorizer
     return cls(
         preprocessor=preprocessor,
@@ -60,37 +62,47 @@ def _vectorizer(ngram_range: tuple[int, int], preprocessor: Callable = identity,
 
 
 def _logreg() -> LogisticRegression:
+    from sklearn.linear_model import LogisticRegression
+
     # liblinear shuffles its coordinates: a fixed seed makes fits (and dev ties) repeatable.
     return LogisticRegression(C=1.0, solver="liblinear", max_iter=1000, random_state=0)
 
 
+def _pipeline(vectorizer, classifier) -> Pipeline:
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([("vectorizer", vectorizer), ("classifier", classifier)])
+
+
 def bow_logreg() -> Pipeline:
     """Unigram counts + logistic regression."""
-    return Pipeline([("vectorizer", _vectorizer((1, 1))), ("classifier", _logreg())])
+    return _pipeline(_vectorizer((1, 1)), _logreg())
 
 
 def bow_bigram_logreg() -> Pipeline:
     """Unigram and bigram counts + logistic regression."""
-    return Pipeline([("vectorizer", _vectorizer((1, 2))), ("classifier", _logreg())])
+    return _pipeline(_vectorizer((1, 2)), _logreg())
 
 
 def tfidf_svm() -> Pipeline:
     """TF-IDF of unigrams and bigrams (l2-normalised rows) + linear SVM."""
+    from sklearn.svm import LinearSVC
+
     classifier = LinearSVC(C=1.0, max_iter=10_000, random_state=0)
-    return Pipeline([("vectorizer", _vectorizer((1, 2), tfidf=True)), ("classifier", classifier)])
+    return _pipeline(_vectorizer((1, 2), tfidf=True), classifier)
 
 
 def nb() -> Pipeline:
     """Unigram counts + multinomial naive Bayes."""
-    return Pipeline([("vectorizer", _vectorizer((1, 1))), ("classifier", MultinomialNB(alpha=1.0))])
+    from sklearn.naive_bayes import MultinomialNB
+
+    return _pipeline(_vectorizer((1, 1)), MultinomialNB(alpha=1.0))
 
 
 def negation_logreg() -> Pipeline:
     """``text.mark_negation`` (tokens after a negator get ``_NEG`` up to the next clause
     punctuation), then unigram and bigram counts + logistic regression."""
-    return Pipeline(
-        [("vectorizer", _vectorizer((1, 2), preprocessor=mark_negation)), ("classifier", _logreg())]
-    )
+    return _pipeline(_vectorizer((1, 2), preprocessor=mark_negation), _logreg())
 
 
 BASELINES: dict[str, Callable[[], Pipeline]] = {
@@ -171,6 +183,8 @@ def fit_baseline(
 
     train_tokens: N token lists, y_train: (N,) labels in {0, 1}; dev likewise with M rows.
     """
+    from sklearn.base import clone
+
     pipeline = make_baseline(name)
     param_name, grid = PARAM_GRIDS[name]
     y_train = np.asarray(y_train, dtype=np.int64)  # (N,)
@@ -197,7 +211,7 @@ def fit_baseline(
     search_seconds = time.perf_counter() - start
 
     value, fitted_classifier = best
-    fitted = Pipeline([("vectorizer", vectorizer), ("classifier", fitted_classifier)])
+    fitted = _pipeline(vectorizer, fitted_classifier)
     return FittedBaseline(
         name=name,
         pipeline=fitted,

@@ -14,7 +14,7 @@ Every cell has the same contract:
 
     inference_weights(weights) -> InferenceWeights
     infer(XW, active, inference_weights, states=None) -> h (B, H)
-                                       the prediction pass (see ``sentiment_rnn.inference``): no caches,
+                                       the prediction pass (see ``sentiment_rnn.nn.inference``): no caches,
                                        gate-major XW (k, T, B, H), a batch sorted longest first of which
                                        step t reads the first ``active[t]`` rows; h holds every review's
                                        final state; a (T, B, H) ``states`` is filled with the outputs
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sentiment_rnn.functional import ACTIVATIONS, sigmoid
+from sentiment_rnn.nn.functional import ACTIVATIONS, sigmoid
 
 __all__ = ["LayerWeights", "InferenceWeights", "ElmanCell", "GRUCell", "LSTMCell", "CELLS", "make_cell"]
 

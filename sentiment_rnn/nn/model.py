@@ -17,10 +17,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from sentiment_rnn.cells import LayerWeights, make_cell
-from sentiment_rnn.functional import cross_entropy
-from sentiment_rnn.init import orthogonal, xavier_uniform
-from sentiment_rnn.vocab import PAD_ID, UNK_ID
+from sentiment_rnn.nn.batching import PAD_ID, UNK_ID, reversed_time_index
+from sentiment_rnn.nn.cells import LayerWeights, make_cell
+from sentiment_rnn.nn.functional import cross_entropy
+from sentiment_rnn.nn.inference import Inference
+from sentiment_rnn.nn.init import orthogonal, xavier_uniform
 
 __all__ = ["ModelConfig", "EmbeddingGrad", "RNNModel", "init_params", "param_shapes"]
 
@@ -37,8 +38,8 @@ class ModelConfig:
     activation: str = "tanh"  # Elman only
     num_layers: int = 1
     bidirectional: bool = False
-    dropout: float = 0.0  # on the final features and between stacked layers
-    embedding_dropout: float = 0.0
+    dropout: float = 0.5  # on the final features and between stacked layers
+    embedding_dropout: float = 0.2
     word_dropout: float = 0.0  # in training, this fraction of words is read as the unknown word (id 1)
 
     def __post_init__(self):
@@ -139,16 +140,6 @@ def _dropout_mask(rng: np.random.Generator, shape, rate: float, dtype) -> np.nda
     return keep / np.asarray(1.0 - rate, dtype=dtype)
 
 
-def _reverse_index(lengths: np.ndarray, T: int) -> np.ndarray:
-    """(T, B) index that reverses each review within its own length and leaves padding in place.
-
-    >>> _reverse_index(np.array([3, 1]), 3).T.tolist()
-    [[2, 1, 0], [0, 1, 2]]
-    """
-    t = np.arange(T)[:, None]  # (T, 1)
-    return np.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)  # (T, B)
-
-
 def _project_words(ids: np.ndarray, table: np.ndarray, W_ih: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """The first layer's input projection, table[ids] @ W_ih.T + bias, computed once per distinct word
     and gathered: ids (T, B), table (V, E), W_ih (G, E), bias (G,) -> (T, B, G).
@@ -233,7 +224,7 @@ class RNNModel:
         T, B = ids.shape
         H = cfg.hidden_size
         mask = (np.arange(T)[:, None] < lengths[None, :]).astype(dtype)[:, :, None]  # (T, B, 1)
-        reverse_index = _reverse_index(lengths, T)  # (T, B)
+        reverse_index = reversed_time_index(lengths, T)  # (T, B)
         batch = np.arange(B)[None, :]  # (1, B)
         h0 = np.zeros((B, H), dtype=dtype)
 
@@ -338,6 +329,4 @@ class RNNModel:
 
     def logits(self, ids, lengths) -> np.ndarray:
         """Inference logits (B, C), no dropout: ``forward``'s numbers by the faster prediction pass."""
-        from sentiment_rnn.inference import Inference  # it builds on this module
-
         return Inference(self, np.unique(ids)).logits(ids, lengths)

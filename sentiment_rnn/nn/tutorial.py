@@ -32,7 +32,7 @@ It cannot count (its state lives in (0, 1)), but it can latch: it learns whether
 least one 1. Its BPTT is the linear one plus a step "through sigmoid", whose derivative ``s * (1 - s)``
 comes from the saved states.
 
-Run ``python -m sentiment_rnn.tutorial`` for a short training trace of both models.
+Run ``python -m sentiment_rnn.nn.tutorial`` for a short training trace of both models.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from typing import Callable
 import numpy as np
 
 from sentiment_rnn.errors import TrainingError
-from sentiment_rnn.functional import sigmoid
+from sentiment_rnn.nn.functional import sigmoid
 
 __all__ = [
     "make_count_ones_data",

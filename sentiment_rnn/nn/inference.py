@@ -24,18 +24,23 @@ What makes it faster than the training pass (BENCHMARKS.md has the measurements)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Sequence
+
 import numpy as np
 
-from sentiment_rnn.model import RNNModel, _reverse_index
+from sentiment_rnn.nn.batching import PAD_ID, pad_batch, reversed_time_index, sequential_batches, truncate
 
-__all__ = ["Inference"]
+if TYPE_CHECKING:  # the network it runs; imported for type names only (model.py builds on this module)
+    from sentiment_rnn.nn.model import RNNModel
+
+__all__ = ["Inference", "predict_logits"]
 
 
 class Inference:
     """``model``'s prediction pass, prepared for texts made of the word ids ``words`` (a sorted array
     of distinct ids; every id given to ``logits`` must be one of them, padding excepted)."""
 
-    def __init__(self, model: RNNModel, words: np.ndarray):
+    def __init__(self, model: "RNNModel", words: np.ndarray):
         cfg = model.config
         self.model = model
         self.words = np.asarray(words)  # (U,)
@@ -58,7 +63,7 @@ class Inference:
         positions = self.position[np.asarray(ids)[order].T]  # (T, B) time-major, sorted rows
         T, B = positions.shape
         active = (lengths[None, :] > np.arange(T)[:, None]).sum(axis=1).tolist()  # reviews read at step t
-        reverse_index = _reverse_index(lengths, T) if cfg.bidirectional else None  # (T, B)
+        reverse_index = reversed_time_index(lengths, T) if cfg.bidirectional else None  # (T, B)
         batch = np.arange(B)[None, :]  # (1, B)
 
         inputs = None  # (T, B, D) the layer's inputs in text order (above the first layer)
@@ -95,3 +100,17 @@ class Inference:
         if self._gathered.size < size:
             self._gathered = np.empty(size, dtype=table.dtype)
         return np.take(table, words, axis=1, out=self._gathered[:size].reshape(shape), mode="clip")  # unbuffered
+
+
+def predict_logits(model: "RNNModel", sequences: Sequence[np.ndarray], batch_size: int = 256, max_len=None,
+                   keep="end") -> np.ndarray:
+    """Logits (N, C) for id sequences, in their original order, batched by similar length."""
+    sequences = [truncate(s, max_len, keep) for s in sequences]
+    lengths = np.array([len(s) for s in sequences])
+    words = np.unique(np.concatenate([np.asarray(s, dtype=np.int64) for s in sequences] + [[PAD_ID]]))  # (U,)
+    inference = Inference(model, words)  # each distinct word projected once for all batches
+    logits = np.empty((len(sequences), model.config.num_classes), dtype=model.dtype)  # (N, C)
+    for index in sequential_batches(lengths, batch_size):
+        ids, batch_lengths = pad_batch([sequences[i] for i in index])
+        logits[index] = inference.logits(ids, batch_lengths)
+    return logits

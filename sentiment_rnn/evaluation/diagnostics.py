@@ -45,9 +45,9 @@ from typing import Sequence
 
 import numpy as np
 
-from sentiment_rnn.batching import pad_batch, sequential_batches, truncate
-from sentiment_rnn.functional import cross_entropy
-from sentiment_rnn.model import ModelConfig, RNNModel
+from sentiment_rnn.nn.batching import pad_batch, sequential_batches, truncate
+from sentiment_rnn.nn.functional import cross_entropy
+from sentiment_rnn.nn.model import ModelConfig, RNNModel
 from sentiment_rnn.train import EpochRecord, TrainConfig, fit
 
 __all__ = [
@@ -210,7 +210,7 @@ def _cell(value: float | None) -> str:
 
 def _write_atomic(path: Path, data: bytes) -> Path:
     """Write ``data`` through a temporary file in the same folder, then ``os.replace``."""
-    from sentiment_rnn.serialization import atomic_write
+    from sentiment_rnn.files import atomic_write
 
     with atomic_write(path) as out:
         out.write(data)

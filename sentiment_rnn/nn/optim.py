@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sentiment_rnn.model import EmbeddingGrad
+from sentiment_rnn.nn.model import EmbeddingGrad
 
 __all__ = ["SGD", "Adam", "OPTIMIZERS", "make_optimizer", "global_norm", "clip_grad_norm"]
 
@@ -103,7 +103,7 @@ class Adam:
         param -= update
 
 
-OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+OPTIMIZERS = {"adam": Adam, "sgd": SGD}
 
 
 def make_optimizer(name: str, params: dict, lr: float, momentum: float = 0.9):

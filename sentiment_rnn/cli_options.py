@@ -1,0 +1,122 @@
+"""What the commands of :mod:`sentiment_rnn.cli` share: common options, the options built from the
+hyperparameter declarations, one-line errors, model loading and progress displays on stderr."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from sentiment_rnn.errors import SentimentRNNError
+from sentiment_rnn.hyperparameters import HYPERPARAMETERS, Hyperparameter
+
+__all__ = ["data_dir_option", "model_option", "fail_cleanly", "load", "progress_bar", "DownloadBar",
+           "hyperparameter_option", "hyperparameter_options"]
+
+DATA_DIR_HELP = "Folder holding the corpora (sst/, imdb/, nltk_data/); missing ones are downloaded to the cache."
+
+
+def data_dir_option(command):
+    return click.option(
+        "--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="SENTIMENT_RNN_DATA",
+        show_envvar=True, default=None, help=DATA_DIR_HELP,
+    )(command)
+
+
+def model_option(command):
+    return click.option(
+        "--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="Model file to use  [default: the shipped model]",
+    )(command)
+
+
+def fail_cleanly(command):
+    """Turn the library's errors into one line on stderr and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except SentimentRNNError as error:
+            raise click.ClickException(str(error)) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def load(model_path):
+    from sentiment_rnn.serialization import load_model
+
+    return load_model(model_path)
+
+
+def progress_bar(label: str):
+    """A progress callback drawing a bar on stderr when it is a terminal, else doing nothing."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    state = {"bar": None}
+
+    def update(done: int, total: int) -> None:
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(done - state["bar"].pos)
+        if done == total:
+            state["bar"].__exit__(None, None, None)
+            state["bar"] = None
+
+    return update, lambda: state["bar"] and state["bar"].__exit__(None, None, None)
+
+
+class DownloadBar:
+    """A corpus download's progress callback: a bar on stderr when it is a terminal and the size is known."""
+
+    def __init__(self):
+        self.bar = None
+
+    def __call__(self, received: int, total: int | None) -> None:
+        if total is None or not sys.stderr.isatty():
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Downloading", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(received - self.bar.pos)
+        if received >= total:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _click_type(h: Hyperparameter):
+    """The click type of a declared hyperparameter: a choice, a bounded number, a path or text."""
+    if h.choices is not None:
+        return click.Choice(h.choices)
+    if h.kind in (int, float) and h.low is None and h.high is None:
+        return h.kind
+    if h.kind in (int, float):
+        bounded = click.IntRange if h.kind is int else click.FloatRange
+        options = {} if h.kind is int else {"min_open": h.open in ("low", "both"), "max_open": h.open in ("high", "both")}
+        return bounded(h.low, h.high, **options)
+    if h.kind == "path":
+        return click.Path(dir_okay=False, path_type=Path)
+    return None
+
+
+def hyperparameter_option(name: str, dest: str | None = None):
+    """The click option of the declared hyperparameter ``name`` (see :mod:`sentiment_rnn.hyperparameters`)."""
+    h = HYPERPARAMETERS[name]
+    flags = f"{h.option}/{h.negative_option}" if h.negative_option else h.option
+    if h.kind is bool and not h.negative_option:
+        return click.option(flags, dest or h.name, is_flag=True, default=h.default, help=h.help)
+    return click.option(flags, dest or h.name, type=_click_type(h), default=h.default, help=h.help)
+
+
+def hyperparameter_options(command):
+    """Every declared hyperparameter that is on the command line, except the seed (placed by the command)."""
+    for h in reversed(HYPERPARAMETERS.values()):
+        if h.option is not None and h.name != "random_state":
+            command = hyperparameter_option(h.name)(command)
+    return command

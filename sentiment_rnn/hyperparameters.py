@@ -1,0 +1,103 @@
+"""Every hyperparameter of the estimator, declared once: name, type, default, range and help.
+
+``RNNClassifier.__init__`` takes its defaults from here, ``ModelConfig`` and ``TrainConfig`` take
+theirs from here, and the command line's ``train`` options are built from here (choices read from the
+registries ``CELLS``, ``ACTIVATIONS`` and ``OPTIMIZERS``), so the four can no longer disagree;
+``tests/test_hyperparameters.py`` checks that they do not.
+
+>>> DEFAULTS.dropout, DEFAULTS.cell
+(0.5, 'lstm')
+>>> HYPERPARAMETERS["learning_rate"].option
+'--lr'
+>>> [h.name for h in HYPERPARAMETERS.values() if h.scope == "model"][:3]
+['cell', 'activation', 'embedding_dim']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from sentiment_rnn.nn.cells import CELLS
+from sentiment_rnn.nn.functional import ACTIVATIONS
+from sentiment_rnn.nn.optim import OPTIMIZERS
+
+__all__ = ["Hyperparameter", "HYPERPARAMETERS", "DEFAULTS"]
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """One hyperparameter of ``RNNClassifier``.
+
+    ``kind`` is ``int``, ``float``, ``bool``, ``str`` (free text or one of ``choices``) or ``"path"``;
+    ``low``/``high`` bound a number (``open`` names the bounds excluded: "low", "high" or "both");
+    ``scope`` says which config it belongs to ("model": the network, "train": the fit loop, "data":
+    vocabulary and input); ``option`` is its command-line flag, None when it is not on the command line
+    (``nullable``: None is also a value, meaning "off" or "no limit").
+    """
+
+    name: str
+    kind: Any
+    default: Any
+    help: str
+    scope: str
+    choices: tuple[str, ...] | None = None
+    low: float | None = None
+    high: float | None = None
+    open: str = ""
+    option: str | None = "auto"
+    negative_option: str | None = None  # "--unidirectional" for "--bidirectional"
+    nullable: bool = False  # None is a valid value (off / no limit)
+
+    def __post_init__(self):
+        if self.option == "auto":
+            object.__setattr__(self, "option", "--" + self.name.replace("_", "-"))
+
+
+_ALL = (
+    # the network (ModelConfig)
+    Hyperparameter("cell", str, "lstm", "Recurrent cell.", "model", choices=tuple(CELLS)),
+    Hyperparameter("activation", str, "tanh", "Elman activation.", "model", choices=tuple(ACTIVATIONS)),
+    Hyperparameter("embedding_dim", int, 128, "Word vector size E.", "model", low=1),
+    Hyperparameter("hidden_size", int, 128, "Hidden state size H.", "model", low=1),
+    Hyperparameter("num_layers", int, 1, "Stacked recurrent layers.", "model", low=1),
+    Hyperparameter("bidirectional", bool, False, "Read the text in both directions.", "model",
+                   negative_option="--unidirectional"),
+    Hyperparameter("dropout", float, 0.5, "Dropout on the final state and between layers.", "model",
+                   low=0, high=1, open="high"),
+    Hyperparameter("embedding_dropout", float, 0.2, "Dropout on the word vectors.", "model",
+                   low=0, high=1, open="high"),
+    Hyperparameter("word_dropout", float, 0.0, "In training, read this fraction of words as unknown.", "model",
+                   low=0, high=1, open="high"),
+    # the fit loop (TrainConfig)
+    Hyperparameter("epochs", int, 10, "Maximum number of epochs.", "train", low=1),
+    Hyperparameter("batch_size", int, 64, "Reviews per mini-batch.", "train", low=1),
+    Hyperparameter("learning_rate", float, 2e-3, "Learning rate.", "train", low=0, open="low", option="--lr"),
+    Hyperparameter("lr_decay", float, 1.0, "Multiply the learning rate by this after every epoch.", "train",
+                   low=0, high=1, open="low"),
+    Hyperparameter("optimizer", str, "adam", "Optimizer.", "train", choices=tuple(OPTIMIZERS)),
+    Hyperparameter("clip_norm", float, 5.0, "Clip gradients to this global norm.", "train", low=0, open="low",
+                   nullable=True),
+    Hyperparameter("patience", int, 3, "Stop after this many epochs without a better dev accuracy.", "train",
+                   low=1, nullable=True),
+    Hyperparameter("validation_fraction", float, 0.1,
+                   "Share of the training data held out for early stopping when no dev split is given.", "train",
+                   low=0, high=1, open="both", option=None),
+    # vocabulary and input
+    Hyperparameter("min_count", int, 1, "Drop words seen fewer times.", "data", low=1),
+    Hyperparameter("max_vocab", int, None, "Keep at most this many words.", "data", low=3, nullable=True),
+    Hyperparameter("max_len", int, None, "Keep only the last N tokens of a review.", "data", low=1, nullable=True),
+    Hyperparameter("pretrained_vectors", "path", None,
+                   "Initialise word vectors from this file: from `sentiment-rnn pretrain`, or a trained model "
+                   "(the word vectors it tuned).", "data", nullable=True),
+    Hyperparameter("freeze_embeddings", bool, False, "Keep the word vectors fixed during training.", "data"),
+    Hyperparameter("train_label_map", tuple, None,
+                   "Train on finer labels than are predicted: training label k counts towards predicted class "
+                   "train_label_map[k] (None: towards none).", "data", nullable=True, option=None),
+    Hyperparameter("random_state", int, 0, "Random seed; the same seed gives identical weights.", "train",
+                   option="--seed"),
+)
+
+HYPERPARAMETERS: dict[str, Hyperparameter] = {h.name: h for h in _ALL}
+DEFAULTS = SimpleNamespace(**{h.name: h.default for h in _ALL})

@@ -1,0 +1,138 @@
+"""The layout holds: every module has a layer, imports only run downward or sideways, no import cycle,
+no module over 500 lines. The layers are the README's "Layout" section, bottom first."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "sentiment_rnn"
+MAX_LINES = 500
+
+# Bottom first; a module may import modules of its own layer or of a lower one, never a higher one.
+LAYERS = [
+    ["errors", "version"],
+    ["nn.*"],
+    ["text", "vocab", "files", "hyperparameters"],
+    ["corpora.*", "embeddings", "checkpoint"],
+    ["train"],
+    ["classifier", "ensemble"],
+    ["serialization", "distillation", "predict"],
+    ["evaluation.*"],
+    ["cli_options", "cli"],
+    ["__init__", "__main__"],
+]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    if parts[-1] == "__init__" and len(parts) > 1:
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def layer_of(module: str) -> int | None:
+    for level, patterns in enumerate(LAYERS):
+        for pattern in patterns:
+            if module == pattern or (pattern.endswith(".*") and (module + ".").startswith(pattern[:-1])):
+                return level
+    return None
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def imports_of(path: Path) -> set[str]:
+    """Modules of the package that ``path`` imports anywhere (lazy imports inside functions included),
+    except under ``if TYPE_CHECKING:``, which never runs."""
+    found: set[str] = set()
+
+    def visit(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _is_type_checking(child):
+                for other in child.orelse:
+                    visit(other)
+                continue
+            if isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
+                if child.module == "sentiment_rnn":
+                    found.update(alias.name if (PACKAGE / alias.name).exists() or (PACKAGE / f"{alias.name}.py").exists()
+                                 else "__init__" for alias in child.names)
+                elif child.module.startswith("sentiment_rnn."):
+                    found.add(child.module.removeprefix("sentiment_rnn."))
+            elif isinstance(child, ast.Import):
+                for alias in child.names:
+                    if alias.name.startswith("sentiment_rnn."):
+                        found.add(alias.name.removeprefix("sentiment_rnn."))
+            visit(child)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")))
+    return found
+
+
+MODULES = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+GRAPH = {name: {m for m in imports_of(path) if m != name} for name, path in MODULES.items()}
+
+
+def test_the_walk_sees_the_imports_it_must():
+    # guards the walker itself: known edges, a lazy import, and a TYPE_CHECKING import left out
+    assert "nn.model" in GRAPH["classifier"]
+    assert "train" in GRAPH["classifier"]  # imported inside fit()
+    assert "nn.inference" in GRAPH["nn.model"]
+    assert "nn.model" not in GRAPH["nn.inference"]  # only under TYPE_CHECKING
+    assert "serialization" in GRAPH["cli_options"]  # imported inside load()
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_every_module_has_a_layer(module):
+    assert layer_of(module) is not None, f"sentiment_rnn.{module} has no layer: add it to LAYERS and the README"
+
+
+def test_no_import_runs_upward():
+    upward = [
+        f"{module} (layer {layer_of(module)}) imports {target} (layer {layer_of(target)})"
+        for module, targets in GRAPH.items() for target in targets
+        if target in MODULES and layer_of(module) is not None and layer_of(target) is not None
+        and layer_of(target) > layer_of(module)
+    ]
+    assert not upward, "\n".join(upward)
+
+
+def test_no_import_cycles():
+    state: dict[str, str] = {}
+    cycles = []
+
+    def visit(module, stack):
+        state[module] = "open"
+        for target in sorted(GRAPH.get(module, ())):
+            if target not in MODULES:
+                continue
+            if state.get(target) == "open":
+                cycles.append(stack[stack.index(target):] + [target])
+            elif target not in state:
+                visit(target, stack + [target])
+        state[module] = "done"
+
+    for module in sorted(MODULES):
+        if module not in state:
+            visit(module, [module])
+    assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_is_over_500_lines(module):
+    lines = MODULES[module].read_text(encoding="utf-8").count("\n")
+    assert lines <= MAX_LINES, f"sentiment_rnn.{module} has {lines} lines"
+
+
+def test_the_network_knows_nothing_of_text_or_files():
+    outside = {target for module, targets in GRAPH.items() if module.startswith("nn.") for target in targets
+               if not target.startswith("nn.") and target not in ("errors", "nn")}
+    assert not outside, f"nn/ imports {sorted(outside)}"
+
+
+def test_nothing_below_the_classifier_imports_the_training_loop_except_its_users():
+    users = {module for module, targets in GRAPH.items() if "train" in targets}
+    assert all(layer_of(module) >= layer_of("classifier") for module in users), sorted(users)
