@@ -93,6 +93,8 @@ class RNNClassifier(BaseClassifier):
     labels are then predicted classes, and early stopping watches the predicted classes' accuracy.
     """
 
+    kind = "network"
+
     def __init__(
         self,
         cell: str = DEFAULTS.cell,
@@ -144,8 +146,6 @@ class RNNClassifier(BaseClassifier):
         self.freeze_embeddings = freeze_embeddings
         self.train_label_map = train_label_map
         self.random_state = random_state
-
-    kind = "network"
 
     @property
     def networks(self) -> list["RNNClassifier"]:

@@ -19,6 +19,8 @@ class EnsembleClassifier(BaseClassifier):
     must predict the same classes. ``predict_proba`` is the mean of the members' probabilities.
     """
 
+    kind = "ensemble"
+
     def __init__(self, members: Sequence[RNNClassifier]):
         self.members_ = list(members)
         if not self.members_:
@@ -31,8 +33,6 @@ class EnsembleClassifier(BaseClassifier):
                 raise SentimentRNNError("the models of an ensemble must predict the same classes")
         self.classes_ = first.classes_
         self.label_names_ = first.label_names_
-
-    kind = "ensemble"
 
     @property
     def networks(self) -> list[RNNClassifier]:
