@@ -113,6 +113,10 @@ async def page(request: Request) -> Response:
                              "Cache-Control": "no-cache"})
 
 
+async def no_icon(request: Request) -> Response:
+    return Response(status_code=204)  # browsers ask for one; the page has none
+
+
 async def _api_error(request: Request, error: ApiError) -> Response:
     return JSONResponse(error.body(), status_code=error.status)
 
@@ -146,6 +150,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/", page, methods=["GET"]),
         Route("/static/{name}", page, methods=["GET"]),
+        Route("/favicon.ico", no_icon, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/v1/model", model_info, methods=["GET"]),
