@@ -70,8 +70,8 @@ class MicroBatcher:
             self._task = None
         while self._waiting:
             self._waiting.popleft().future.cancel()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
+        if self._executor is not None:  # wait for a batch still in the model thread, without blocking the loop
+            await asyncio.to_thread(self._executor.shutdown, wait=True)
             self._executor = None
 
     async def submit(self, items: Sequence[Any]) -> list:
