@@ -11,7 +11,7 @@ const EXAMPLES = [
     "It is not a great movie, but it is a good one, and I would happily watch it again.",
 ];
 const SVG = "http://www.w3.org/2000/svg";
-const LAYOUT = { left: 44, right: 16, top: 14, lineHeight: 190, gap: 26, barHeight: 110, labels: 86, minStep: 26 };
+const LAYOUT = { left: 44, right: 16, top: 26, lineHeight: 190, gap: 26, barHeight: 110, labels: 86, minStep: 26 };
 
 const $ = (id) => document.getElementById(id);
 
@@ -31,7 +31,7 @@ function drawChart(steps) {
   svg.replaceChildren();
   const n = steps.length;
   const available = svg.parentElement.clientWidth - LAYOUT.left - LAYOUT.right;
-  const step = Math.max(LAYOUT.minStep, Math.min(90, available / n));
+  const step = Math.max(LAYOUT.minStep, Math.min(160, available / n));
   const width = LAYOUT.left + LAYOUT.right + step * n;
   const lineTop = LAYOUT.top, lineBottom = lineTop + LAYOUT.lineHeight;
   const barTop = lineBottom + LAYOUT.gap, barBottom = barTop + LAYOUT.barHeight, barZero = (barTop + barBottom) / 2;
@@ -48,7 +48,7 @@ function drawChart(steps) {
       class: p === 0.5 ? "grid mid" : "grid" }));
     svg.append(svgElement("text", { x: LAYOUT.left - 6, y: y(p) + 4, "text-anchor": "end", class: "axis" }, p.toFixed(1)));
   }
-  svg.append(svgElement("text", { x: LAYOUT.left + 4, y: lineTop + 12, class: "axis" }, "RNN: P(positive)"));
+  svg.append(svgElement("text", { x: LAYOUT.left, y: lineTop - 12, class: "axis" }, "RNN: P(positive) after each token"));
   const points = steps.map((s, t) => `${x(t)},${y(s.p)}`).join(" ");
   svg.append(svgElement("polyline", { points, class: "line" }));
   steps.forEach((s, t) => {
@@ -61,7 +61,7 @@ function drawChart(steps) {
   const largest = Math.max(1, ...steps.map((s) => Math.abs(s.weight)));
   const scale = (LAYOUT.barHeight / 2 - 4) / largest;
   svg.append(svgElement("line", { x1: LAYOUT.left, x2: width - LAYOUT.right, y1: barZero, y2: barZero, class: "grid mid" }));
-  svg.append(svgElement("text", { x: LAYOUT.left + 4, y: barTop + 2, class: "axis" }, "bag of words: word weight"));
+  svg.append(svgElement("text", { x: LAYOUT.left, y: barTop - 4, class: "axis" }, "bag of words: weight of each word"));
   svg.append(svgElement("text", { x: LAYOUT.left - 6, y: barZero + 4, "text-anchor": "end", class: "axis" }, "0"));
   steps.forEach((s, t) => {
     const h = Math.abs(s.weight) * scale;
