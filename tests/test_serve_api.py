@@ -14,6 +14,8 @@ import httpx
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sentiment_rnn.cli import main
 from sentiment_rnn.serialization import load_model, read_metadata
@@ -144,6 +146,8 @@ BAD_REQUESTS = {
     # name: (path, headers, body, status, error code, words in the message)
     "invalid JSON": ("/v1/predict", JSON, b'{"texts": ["good"', 400, "invalid_json", "not valid JSON"),
     "JSON nested too deeply": ("/v1/predict", JSON, b"[" * 50_000, 400, "invalid_json", "not valid JSON"),
+    "a number of 5,000 digits": ("/v1/predict", JSON, b'{"text": ' + b"7" * 5000 + b"}", 400, "invalid_json",
+                                 "cannot be read as JSON"),
     "empty body": ("/v1/predict", JSON, b"", 400, "empty_body", "empty"),
     "body not UTF-8": ("/v1/predict", JSON, b'{"text": "caf\xe9"}', 400, "invalid_utf8", "UTF-8"),
     "body not an object": ("/v1/predict", JSON, b'["good"]', 422, "wrong_type", "JSON object"),
@@ -180,6 +184,22 @@ def test_bad_input_is_a_4xx_saying_what_is_wrong(client, name):
     assert response.headers["content-type"] == "application/json"
     error = response.json()["error"]
     assert error["code"] == code and words in error["message"], error
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.sampled_from(["text", "texts", "x"]) | st.text(max_size=5), inner, max_size=3),
+    max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(["/v1/predict", "/v1/explain"]),
+       body=JSON_VALUES.map(lambda value: json.dumps(value).encode()) | st.binary(max_size=200))
+def test_nothing_a_client_sends_is_a_500(client, path, body):
+    response = client.post(path, content=body, headers=JSON)
+    assert response.status_code in (200, 400, 413, 422), response.text
+    assert ("error" in response.json()) == (response.status_code != 200)
 
 
 def test_a_chunked_body_over_the_limit_is_refused_while_it_arrives(client):

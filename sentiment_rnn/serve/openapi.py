@@ -33,7 +33,8 @@ def openapi_document(settings: Settings) -> dict:
             "probabilities": probabilities,
             "tokens_read": {"type": "integer", "description": "tokens the model read"},
             "truncated": {"type": "boolean",
-                          "description": "only the text's end was read (over 20,000 characters, or the model's max_len)"},
+                          "description": "only the text's end was read (over 20,000 characters, or the model's "
+                                         "max_len)"},
         },
     }
     step = {"type": "object", "properties": {

@@ -16,7 +16,8 @@ from sentiment_rnn.predict import MAX_REVIEW_CHARS
 from sentiment_rnn.predict import _review as review_end  # a text's last MAX_REVIEW_CHARS characters
 from sentiment_rnn.text import tokenize
 
-__all__ = ["tokenize_texts", "predict_tokens", "score_texts", "TextRejected", "explain_text", "load_bow_weights", "model_description"]
+__all__ = ["tokenize_texts", "predict_tokens", "score_texts", "TextRejected", "explain_text", "load_bow_weights",
+           "model_description"]
 
 
 def tokenize_texts(texts: Sequence[str]) -> list[tuple[list[str], bool]]:

@@ -66,6 +66,8 @@ async def read_json_body(request, max_bytes: int, timeout: float):
     except json.JSONDecodeError as error:
         raise ApiError(400, "invalid_json",
                        f"the body is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        raise ApiError(400, "invalid_json", f"the body cannot be read as JSON: {str(error)[:120]}") from None
     except RecursionError:
         raise ApiError(400, "invalid_json", "the body is not valid JSON: nested too deeply") from None
 
@@ -94,7 +96,8 @@ def _check_text(text, where: str, max_chars: int) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise ApiError(422, "invalid_text", f"{where} holds a lone surrogate (\\ud800-\\udfff), not a character") from None
+        raise ApiError(422, "invalid_text",
+                       f"{where} holds a lone surrogate (\\ud800-\\udfff), not a character") from None
     if not text.strip():
         raise ApiError(422, "empty_text", f"{where} is empty or only white space")
     return text
