@@ -10,6 +10,7 @@ import re
 import signal
 import socket
 import time
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -281,6 +282,21 @@ def test_concurrent_requests_are_scored_together(server, client, model):
     after = client.get("/healthz").json()
     assert after["texts_scored"] - before["texts_scored"] == len(texts)
     assert after["batches"] - before["batches"] < len(texts)  # some requests shared a batch
+
+
+def test_two_workers_each_with_the_model(model):
+    with running_server("--workers", "2", "--no-access-log") as server:
+        pids = set()
+        for text in TEXTS * 4:  # a new connection each time: the kernel hands them to either worker
+            response = httpx.post(server.url + "/v1/predict", json={"text": text}, timeout=30)
+            assert response.json()["results"][0]["p_positive"] == pytest.approx(model.predict_proba([text])[0, 1],
+                                                                              abs=1e-6)
+            pids.add(httpx.get(server.url + "/healthz", timeout=30).json()["pid"])
+        assert server.process.pid not in pids  # answered by worker processes, not the supervisor
+        assert server.stop() in (0, -signal.SIGTERM)
+        for pid in pids:  # SIGTERM to the supervisor stops the workers too
+            assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+        assert "Traceback" not in server.log
 
 
 # --- graceful shutdown -----------------------------------------------------------------------------

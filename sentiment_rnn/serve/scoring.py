@@ -85,9 +85,7 @@ def load_bow_weights():
 
 def model_description(model, model_path: str | None, metadata: dict) -> dict:
     """Name, classes, provenance and recorded accuracy of a model, from its file's metadata."""
-    from sentiment_rnn.serialization import default_model_path
-
-    path = Path(model_path) if model_path else default_model_path()
+    path = Path(model_path) if model_path else Path("default.npz")  # the shipped model
     training = metadata.get("training") or {}
     accuracy = {key: training[key] for key in ("dev_accuracy", "test_accuracy", "best_dev_accuracy")
                 if isinstance(training.get(key), (int, float))}
