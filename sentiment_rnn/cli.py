@@ -537,7 +537,7 @@ def serve(model_path, host, port, workers, max_texts, max_text_chars, max_body_b
     \b
     Example:
       sentiment-rnn serve --port 8000
-      curl -s localhost:8000/v1/predict -H 'Content-Type: application/json' -d '{"text": "not bad at all"}'
+      curl -s 127.0.0.1:8000/v1/predict -H 'Content-Type: application/json' -d '{"text": "not bad at all"}'
     """
     try:
         from sentiment_rnn import serve as server
