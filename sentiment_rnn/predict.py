@@ -25,7 +25,7 @@ import numpy as np
 
 from sentiment_rnn.text import tokenize
 
-__all__ = ["MAX_REVIEW_CHARS", "iter_lines", "predict_records", "format_record"]
+__all__ = ["MAX_REVIEW_CHARS", "iter_lines", "review_end", "predict_records", "format_record"]
 
 MAX_REVIEW_CHARS = 20_000  # about 4,000 words; the longest IMDB review has 13,704 characters
 MAX_LINE_BYTES = 4 * MAX_REVIEW_CHARS + 4  # a line cut to this many bytes still holds more than MAX_REVIEW_CHARS
@@ -75,7 +75,7 @@ def _end_of_long_line(stream: BinaryIO, start: bytes, max_line_bytes: int) -> by
     return tail[skip:]
 
 
-def _review(text: str) -> tuple[str, bool]:
+def review_end(text: str) -> tuple[str, bool]:
     """The part of ``text`` that is predicted, and whether it was cut: its last MAX_REVIEW_CHARS
     characters, from the first word boundary among them."""
     if len(text) <= MAX_REVIEW_CHARS:
@@ -94,7 +94,7 @@ def predict_records(model, lines: Sequence[Line]) -> list[dict]:
         if isinstance(text, bytes) or _SURROGATE.search(text):
             records[number] = {"line": number, "error": NOT_UTF8}
             continue
-        review, truncated = _review(text)
+        review, truncated = review_end(text)
         tokens = tokenize(review)
         if not tokens:
             records[number] = {"line": number, "error": NO_WORDS}

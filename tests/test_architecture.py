@@ -19,7 +19,7 @@ LAYERS = [
     ["classifier", "ensemble"],
     ["serialization", "distillation", "predict"],
     ["evaluation.*"],
-    ["cli_options", "cli"],
+    ["cli_options", "cli", "serve.*"],
     ["__init__", "__main__"],
 ]
 
@@ -57,11 +57,8 @@ def imports_of(path: Path) -> set[str]:
                     visit(other)
                 continue
             if isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
-                if child.module == "sentiment_rnn":
-                    found.update(alias.name if (PACKAGE / alias.name).exists() or (PACKAGE / f"{alias.name}.py").exists()
-                                 else "__init__" for alias in child.names)
-                elif child.module.startswith("sentiment_rnn."):
-                    found.add(child.module.removeprefix("sentiment_rnn."))
+                if child.module == "sentiment_rnn" or child.module.startswith("sentiment_rnn."):
+                    found.update(_imported_modules(child.module, [alias.name for alias in child.names]))
             elif isinstance(child, ast.Import):
                 for alias in child.names:
                     if alias.name.startswith("sentiment_rnn."):
@@ -69,6 +66,21 @@ def imports_of(path: Path) -> set[str]:
             visit(child)
 
     visit(ast.parse(path.read_text(encoding="utf-8")))
+    return found
+
+
+def _imported_modules(module: str, names: list[str]) -> set[str]:
+    """What ``from <module> import <names>`` imports: a submodule for each name that is one, else the
+    module itself (the package's ``__init__`` for ``from sentiment_rnn import ...``)."""
+    folder = PACKAGE.joinpath(*module.split(".")[1:])
+    prefix = module.removeprefix("sentiment_rnn").lstrip(".")
+    own = prefix or "__init__"
+    found = set()
+    for name in names:
+        if (folder / f"{name}.py").exists() or (folder / name / "__init__.py").exists():
+            found.add(f"{prefix}.{name}" if prefix else name)
+        else:
+            found.add(own)
     return found
 
 

@@ -1,0 +1,112 @@
+"""What the server computes, as plain functions of a loaded model: predictions, explanations and
+the model's description. They run in the model thread (see ``batcher.py``) and return JSON-ready dicts.
+
+This is the one module of the server that imports the explain module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from sentiment_rnn.evaluation import explain
+from sentiment_rnn.predict import MAX_REVIEW_CHARS
+from sentiment_rnn.predict import review_end  # a text's last MAX_REVIEW_CHARS characters
+from sentiment_rnn.text import tokenize
+
+__all__ = ["tokenize_texts", "predict_tokens", "score_texts", "TextRejected", "explain_text", "load_bow_weights",
+           "model_description"]
+
+
+def tokenize_texts(texts: Sequence[str]) -> list[tuple[list[str], bool]]:
+    """(tokens, truncated) for each text; a text over MAX_REVIEW_CHARS is read from its end, as
+    ``sentiment-rnn predict`` does."""
+    read = [review_end(text) for text in texts]
+    return [(tokenize(review), truncated) for review, truncated in read]
+
+
+def predict_tokens(model, tokenized: Sequence[tuple[list[str], bool]]) -> list[dict | None]:
+    """One prediction per (tokens, truncated) pair, from one ``predict_proba`` call for all of them;
+    None for a text with no tokens."""
+    names = list(model.label_names_)
+    max_len = getattr(model, "max_len", None)
+    scored = [i for i, (tokens, _) in enumerate(tokenized) if tokens]
+    probabilities = model.predict_proba([tokenized[i][0] for i in scored]) if scored else np.zeros((0, len(names)))
+    results: list[dict | None] = [None] * len(tokenized)
+    for i, p in zip(scored, probabilities):  # p (C,)
+        tokens, truncated = tokenized[i]
+        read = len(tokens) if max_len is None else min(len(tokens), max_len)
+        result = {"label": names[int(p.argmax())]}
+        if "positive" in names:
+            result["p_positive"] = round(float(p[names.index("positive")]), 6)
+        result["probabilities"] = {name: round(float(q), 6) for name, q in zip(names, p)}
+        result["tokens_read"] = read
+        result["truncated"] = truncated or read < len(tokens)
+        results[i] = result
+    return results
+
+
+def score_texts(model, texts: Sequence[str]) -> list[dict | None]:
+    """Tokenize and predict a batch of texts (what the micro-batcher runs)."""
+    return predict_tokens(model, tokenize_texts(texts))
+
+
+class TextRejected(ValueError):
+    """A text this server will not score; ``status`` and ``code`` say how to answer."""
+
+    def __init__(self, message: str, status: int, code: str, **details):
+        super().__init__(message)
+        self.status, self.code, self.details = status, code, details
+
+
+def explain_text(model, bow, text: str, max_tokens: int) -> dict:
+    """The per-token trajectory of ``sentiment-rnn explain --json`` with the bag-of-words weights.
+
+    Raises TextRejected when the text has no tokens or more than ``max_tokens`` of them (the
+    explanation has one step per token; long reviews are explained token by token too).
+    """
+    tokens = tokenize(text)
+    if not tokens:
+        raise TextRejected("'text' has no words to explain", 422, "no_words")
+    if len(tokens) > max_tokens:
+        raise TextRejected(f"'text' has {len(tokens):,} tokens; explanations are limited to {max_tokens:,}",
+                           413, "too_many_tokens", limit=max_tokens)
+    return explain.explanation_dict(explain.trajectory(model, tokens), bow, text=text)
+
+
+def load_bow_weights():
+    """The shipped bag-of-words weights, or None when the package has none (explanations then have
+    no baseline; the server does not train one)."""
+    path = explain.shipped_bow_path()
+    return explain.BowWeights.load(path) if path.is_file() else None
+
+
+def model_description(model, model_path: str | None, metadata: dict) -> dict:
+    """Name, classes, provenance and recorded accuracy of a model, from its file's metadata."""
+    path = Path(model_path) if model_path else Path("default.npz")  # the shipped model
+    training = metadata.get("training") or {}
+    accuracy = {key: training[key] for key in ("dev_accuracy", "test_accuracy", "best_dev_accuracy")
+                if isinstance(training.get(key), (int, float))}
+    return {
+        "name": path.stem,
+        "file": path.name,
+        "shipped": not model_path,
+        "kind": metadata.get("kind", "network"),
+        "classes": [str(name) for name in model.label_names_],
+        "class_ids": np.asarray(model.classes_).tolist(),
+        "created": metadata.get("created"),
+        "sentiment_rnn_version": metadata.get("sentiment_rnn_version"),
+        "config": metadata.get("config"),
+        "tokenizer": metadata.get("tokenizer"),
+        "training": {
+            "data": training.get("data"),
+            "train_examples": training.get("train_examples"),
+            "test_examples": training.get("test_examples"),
+            "best_epoch": training.get("best_epoch"),
+            "epochs_run": len(training.get("history") or []),
+        },
+        "accuracy": accuracy,
+        "max_text_chars_read": MAX_REVIEW_CHARS,
+    }

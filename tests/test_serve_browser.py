@@ -1,0 +1,146 @@
+"""The page in a real headless Chromium (Debian's chromium and chromium-driver, driven by selenium):
+type a review, submit, read the verdict and count the chart's points; the keyboard alone; a phone's
+width. With SENTIMENT_RNN_SCREENSHOTS=<folder> it also saves the README's screenshot there.
+Skipped only when chromium or chromedriver is not installed (CI installs both)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from serve_helpers import running_server
+
+CHROMIUM = shutil.which("chromium")
+CHROMEDRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="chromium and chromium-driver not installed")
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
+WAIT = 20  # seconds for the page to answer on a loaded machine
+
+
+@pytest.fixture(scope="module")
+def server():
+    with running_server("--no-access-log") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with tempfile.TemporaryDirectory() as profile:
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1100,1000"):
+            options.add_argument(flag)
+        driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+        try:
+            yield driver
+        finally:
+            driver.quit()
+
+
+def _points(browser) -> int:
+    return len(browser.find_elements(By.CSS_SELECTOR, "#chart circle.point"))
+
+
+def _wait_for_points(browser, n: int) -> None:
+    WebDriverWait(browser, WAIT).until(lambda b: _points(b) == n and not b.find_element(By.ID, "submit")
+                                       .get_attribute("disabled"))
+
+
+def _open(browser, server, width: int = 1100, height: int = 1000) -> None:
+    browser.set_window_size(width, height)
+    browser.get(server.url + "/")
+    _wait_for_points(browser, 5)  # the page reads its first example when it opens
+
+
+def _p_positive(server, text: str) -> float:
+    return httpx.post(server.url + "/v1/predict", json={"text": text}, timeout=30).json()["results"][0]["p_positive"]
+
+
+def test_type_a_review_submit_and_read_the_verdict_and_the_chart(browser, server):
+    _open(browser, server)
+    box = browser.find_element(By.ID, "text")
+    box.clear()
+    box.send_keys("not bad at all , actually quite fun")
+    browser.find_element(By.ID, "submit").click()
+    _wait_for_points(browser, 8)  # one point per token
+    verdict = browser.find_element(By.ID, "verdict").text
+    assert verdict.startswith("positive")
+    assert f"{_p_positive(server, 'not bad at all , actually quite fun'):.3f}" in verdict
+    assert browser.find_element(By.ID, "bow-verdict").text.split()[0] in ("positive", "negative")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#chart rect.bar")) == 8  # a weight beside every point
+    tokens = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "#chart text.token")]
+    assert tokens == ["not", "bad", "at", "all", ",", "actually", "quite", "fun"]
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#steps tbody tr")) == 8
+    assert not browser.find_element(By.ID, "error").is_displayed()
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == []
+
+
+def test_the_rnn_swings_at_not_where_the_bag_of_words_adds_weight_for_good(browser, server):
+    _open(browser, server)
+    heights = browser.execute_script(
+        "return [...document.querySelectorAll('#chart circle.point')].map(c => +c.getAttribute('cy'))")
+    bars = browser.find_elements(By.CSS_SELECTOR, "#chart rect.bar")
+    assert heights[3] > heights[2] + 50  # "this movie is not": the line falls at "not" (SVG y grows downwards)
+    assert "pos" in bars[4].get_attribute("class")  # "good": a positive bag-of-words weight
+    assert browser.find_element(By.ID, "verdict").text.startswith("negative")
+
+
+def test_the_keyboard_alone(browser, server):
+    _open(browser, server)
+    box = browser.find_element(By.ID, "text")
+    box.click()
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("a dull and tedious mess")
+    box.send_keys(Keys.CONTROL, Keys.ENTER)  # Ctrl+Enter in the box submits
+    _wait_for_points(browser, 5)
+    assert browser.find_element(By.ID, "verdict").text.startswith("negative")
+    box.send_keys(Keys.TAB)
+    assert browser.switch_to.active_element.get_attribute("id") == "submit"
+    for _ in range(3):
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+    example = browser.switch_to.active_element
+    assert example.get_attribute("data-example") == "2"  # the long review's button
+    example.send_keys(Keys.ENTER)
+    WebDriverWait(browser, WAIT).until(lambda b: _points(b) > 50)
+    assert browser.find_element(By.ID, "text").get_attribute("value").startswith("I expected little")
+
+
+def test_a_phone_screen(browser, server):
+    _open(browser, server, width=390, height=844)
+    browser.find_element(By.CSS_SELECTOR, "[data-example='2']").click()
+    WebDriverWait(browser, WAIT).until(lambda b: _points(b) > 50)
+    page_width, window_width = browser.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth]")
+    assert page_width <= window_width  # no sideways scrolling of the page; the chart scrolls in its box
+    scroll = browser.find_element(By.CSS_SELECTOR, ".chart-scroll")
+    assert browser.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", scroll)
+    assert scroll.get_attribute("tabindex") == "0"  # reachable, and scrollable, from the keyboard
+    folder = os.environ.get("SENTIMENT_RNN_SCREENSHOTS")
+    if folder:
+        browser.find_element(By.CSS_SELECTOR, "[data-example='1']").click()
+        _wait_for_points(browser, 8)
+        browser.set_window_size(390, browser.execute_script("return document.documentElement.scrollHeight") + 100)
+        browser.save_screenshot(str(Path(folder) / "serve-narrow.png"))
+
+
+def test_readme_screenshot(browser, server):
+    _open(browser, server, width=1000, height=1000)
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    assert height > 600  # the verdicts, the chart and the table are on the page
+    folder = os.environ.get("SENTIMENT_RNN_SCREENSHOTS")
+    if folder:  # the whole page, as the README shows it
+        browser.set_window_size(1000, height + 100)
+        _wait_for_points(browser, 5)
+        browser.save_screenshot(str(Path(folder) / "serve.png"))
