@@ -74,6 +74,23 @@ def _progress_bar(label: str):
     return update, lambda: state["bar"] and state["bar"].__exit__(None, None, None)
 
 
+class SeedList(click.ParamType):
+    """Seeds as ranges and lists: 0-7, 0,3,5 or 0-3,8."""
+
+    name = "SEEDS"
+
+    def convert(self, value, param, ctx):
+        from sentiment_rnn.distributed.seeds import parse_seeds
+
+        try:
+            return value if isinstance(value, list) else parse_seeds(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+SEEDS = SeedList()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 @click.version_option(package_name="sentiment-rnn")
 def main():
@@ -88,41 +105,110 @@ def main():
 # ----------------------------------------------------------------------------------------------------
 @main.command()
 @click.argument("texts", nargs=-1)
-@click.option("--input", "-i", "input_file", type=click.File("rb"), default=None,
-              help="Read reviews from FILE, one per line ('-' for stdin).")
+@click.option("--input", "-i", "input_path", default=None,
+              help="Read reviews from FILE ('-' for stdin): one per line, or the rows of a .csv, .tsv or .jsonl "
+                   "file; with --output, a glob pattern such as 'reviews/*.csv'.")
+@click.option("--text-column", default=None, help="The text column of CSV/TSV/JSONL input  [default: text]")
+@click.option("--id-column", default=None, help="A column of CSV/TSV/JSONL input that identifies each row: "
+                                                "first after the line number in every record.")
 @click.option("--format", "output_format", type=click.Choice(["text", "jsonl", "tsv"]), default="text",
-              help="Output format.")
+              help="Output format (with --output: jsonl unless tsv).")
+@click.option("--output", "output_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Score every file of --input into this folder, one output file per input, written atomically; "
+                   "a rerun skips the files already scored.")
+@click.option("--scheduler", default=None,
+              help="With --output: address of a Dask scheduler (tcp://HOST:8786) whose workers score the files  "
+                   "[default: this process]")
 @model_option
 @fail_cleanly
-def predict(texts, input_file, output_format, model_path):
-    """Predict the sentiment of each TEXT (or of each line of --input).
+def predict(texts, input_path, text_column, id_column, output_format, output_dir, scheduler, model_path):
+    """Predict the sentiment of each TEXT (or of each line or row of --input).
 
-    A line that is not UTF-8 or has no words is reported on stderr and skipped (exit 1 at the end);
-    the other lines are still predicted. A review over 20,000 characters is predicted from its end.
+    Every input line (or CSV/TSV/JSONL row) gets one record, carrying its line number: a line that
+    is not UTF-8 or has no words gets an `error` (also said on stderr; exit 1 at the end) and the
+    others are still predicted. Blank lines at the end are not reviews. A CSV field may span lines
+    when quoted; TSV has no quoting (one line, one row). A review over 20,000 characters is
+    predicted from its end.
 
     \b
     Example:
       sentiment-rnn predict "this movie is not good" "not bad at all , actually quite fun"
       cat reviews.txt | sentiment-rnn predict --input - --format jsonl
+      sentiment-rnn predict --input 'reviews/*.csv' --text-column review --output scored/
     """
-    from sentiment_rnn.predict import TRUNCATED, format_record, iter_lines, predict_records
+    from sentiment_rnn.records import input_format
 
-    if not texts and input_file is None:
+    if texts and input_path is not None:
+        raise click.UsageError("give TEXT arguments or --input FILE, not both")
+    if not texts and input_path is None:
         raise click.UsageError("give at least one TEXT or --input FILE")
+    if scheduler is not None and output_dir is None:
+        raise click.UsageError("--scheduler scores files into --output DIR: give both")
+    if output_dir is not None:
+        if input_path == "-":
+            raise click.UsageError("--output scores files: --input must name files, not stdin")
+        return _predict_files(input_path, text_column, id_column, output_format, output_dir, scheduler, model_path)
+    file_format = input_format(input_path) if input_path not in (None, "-") else "lines"
+    if file_format == "lines" and (text_column or id_column):
+        raise click.UsageError("--text-column and --id-column need a .csv, .tsv or .jsonl --input")
     model = _load(model_path)
+    if input_path is None:
+        from sentiment_rnn.records import Row
+
+        _print_records(model, [[Row(number, text) for number, text in enumerate(texts, start=1)]], output_format, None)
+        return
+    with _open_input(input_path) as stream:
+        from sentiment_rnn.records import iter_rows
+
+        chunks = iter_rows(stream, file_format, text_column=text_column or "text", id_column=id_column,
+                           chunk_size=PREDICT_CHUNK, source="<stdin>" if input_path == "-" else input_path)
+        _print_records(model, chunks, output_format, id_column)
+
+
+def _open_input(path: str):
+    try:
+        return click.open_file(path, "rb")
+    except OSError as error:
+        raise click.ClickException(f"{path}: {error.strerror or error}") from None
+
+
+def _print_records(model, chunks, output_format, id_column):
+    """Predict each chunk of rows and print its records; errors also go to stderr, and exit 1 at the end."""
+    from sentiment_rnn.predict import TRUNCATED, format_record, tsv_header
+    from sentiment_rnn.records import score_rows
+
+    if output_format == "tsv":
+        click.echo(tsv_header(model.label_names_, id_column))
     failures = 0
-    sources = [list(enumerate(texts, start=1))] if texts else iter_lines(input_file, PREDICT_CHUNK)
-    for chunk in sources:
-        for record in predict_records(model, chunk):
+    for chunk in chunks:
+        for record in score_rows(model, chunk):
             if "error" in record:
                 failures += 1
                 click.echo(f"line {record['line']}: {record['error']}", err=True)
-            else:
-                if record.get("truncated"):
-                    click.echo(f"line {record['line']}: {TRUNCATED}", err=True)
-                click.echo(format_record(record, output_format))
+            elif record.get("truncated"):
+                click.echo(f"line {record['line']}: {TRUNCATED}", err=True)
+            if output_format != "text" or "error" not in record:
+                click.echo(format_record(record, output_format, id_column))
     if failures:
         raise click.ClickException(f"{failures} line(s) could not be predicted; the others were")
+
+
+def _predict_files(pattern, text_column, id_column, output_format, output_dir, scheduler, model_path):
+    """`predict --output`: one output file per input file, here or on a Dask cluster."""
+    from sentiment_rnn.distributed.scoring import ScoringJob, plan_outputs, score_files
+
+    job = ScoringJob(model_path=_str(model_path), text_column=text_column or "text", id_column=id_column,
+                     output_format="tsv" if output_format == "tsv" else "jsonl", chunk_size=PREDICT_CHUNK)
+    results = score_files(job, plan_outputs(pattern, output_dir, job.output_format), scheduler=scheduler,
+                          log=lambda message: click.echo(message, err=True))
+    failed = [result for result in results if result.failure]
+    rows, errors = sum(result.rows for result in results), sum(result.errors for result in results)
+    click.echo(f"{len(results) - len(failed)} file(s) scored into {output_dir}: {rows:,} records, {errors:,} with an error")
+    for result in failed:
+        click.echo(result.failure, err=True)
+    if failed or errors:
+        raise click.ClickException(f"{len(failed)} file(s) could not be scored and {errors:,} row(s) could not be "
+                                   "predicted (records with an error field); the others were")
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -217,16 +303,10 @@ def ensemble(models, output, compact):
     Example:
       sentiment-rnn ensemble seed0.npz seed1.npz seed2.npz -o ensemble.npz
     """
-    from sentiment_rnn.classifier import EnsembleClassifier
-    from sentiment_rnn.serialization import save_model
+    from sentiment_rnn.serialization import save_ensemble
 
-    members = []
-    for path in models:
-        model = _load(path)
-        members.extend(getattr(model, "members_", [model]))
-    save_model(EnsembleClassifier(members), output, provenance={"members_from": [str(p) for p in models]},
-               compact=compact)
-    click.echo(f"{len(members)} members -> {output}")
+    count = save_ensemble(models, output, compact=compact)
+    click.echo(f"{count} members -> {output}")
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -336,6 +416,16 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
 @click.option("--diagnostics", "diagnostics_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="After every epoch write learning curves and gradient norm by distance from the last token "
                    "(CSV, JSON; PNG plots when matplotlib is installed) into this folder.")
+@click.option("--seeds", type=SEEDS, default=None,
+              help="Train one model per seed (e.g. 0-7 or 0,3,5) into --output-dir: seed<N>.npz, with its checkpoint "
+                   "seed<N>.ckpt.npz; a rerun skips finished seeds and resumes the others.")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="With --seeds: the folder of the models and checkpoints.")
+@click.option("--scheduler", default=None,
+              help="With --seeds: address of a Dask scheduler (tcp://HOST:8786) whose workers train the seeds  "
+                   "[default: one after the other in this process]")
+@click.option("--ensemble", "make_ensemble", is_flag=True,
+              help="With --seeds: also write their ensemble, <output-dir>/ensemble.npz.")
 @click.option("--json", "as_json", is_flag=True, help="Print the training summary as JSON.")
 @data_dir_option
 @fail_cleanly
@@ -356,10 +446,8 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
       sentiment-rnn train --corpus sst --cell lstm --epochs 5 -o my_model.npz
       sentiment-rnn train --teacher ensemble.npz --transfer-corpus imdb -o student.npz
     """
-    from sentiment_rnn.classifier import RNNClassifier
-    from sentiment_rnn.errors import TrainingError, TrainingInterrupted
-    from sentiment_rnn.serialization import save_model
-    from sentiment_rnn.data import load_training_data
+    from sentiment_rnn.errors import TrainingInterrupted
+    from sentiment_rnn.training_run import TrainingRun, run_training
 
     if fine_grained and (corpus != "sst" or train_file is not None):
         raise click.UsageError("--fine-grained needs the treebank's five labels: use it with --corpus sst")
@@ -367,59 +455,44 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
         raise click.UsageError("--transfer-corpus needs a --teacher to label its sentences")
     if teacher_path is not None and fine_grained:
         raise click.UsageError("--teacher predicts two classes: it cannot be combined with --fine-grained")
-    data = load_training_data(corpus, level, train_file, dev_file, text_column, label_column, data_dir,
-                              train_classes=5 if fine_grained else 2)
-    texts, labels, targets = data.train.tokens, data.train.labels, None
-    if teacher_path is not None:
-        texts, labels, targets = _distillation_targets(teacher_path, teacher_weight, transfer_corpus, transfer_size,
-                                                       seed, data, data_dir)
-        data.description.update(teacher=str(teacher_path), teacher_weight=teacher_weight,
-                                transfer_corpus=transfer_corpus, transfer_sentences=len(texts) - len(data.train))
-    hyperparameters["pretrained_vectors"] = (
-        None if hyperparameters["pretrained_vectors"] is None else str(hyperparameters["pretrained_vectors"])
+    seeds, output_dir, scheduler, make_ensemble = (hyperparameters.pop(name) for name in (
+        "seeds", "output_dir", "scheduler", "make_ensemble"))
+    if seeds is None and (output_dir is not None or scheduler is not None or make_ensemble):
+        raise click.UsageError("--output-dir, --scheduler and --ensemble go with --seeds")
+    if seeds is not None and (output_dir is None or resume):
+        raise click.UsageError("--seeds needs --output-dir (and resumes from its checkpoints without --resume)")
+    if hyperparameters["pretrained_vectors"] is not None:
+        hyperparameters["pretrained_vectors"] = str(hyperparameters["pretrained_vectors"])
+    run = TrainingRun(
+        corpus=corpus, level=level, fine_grained=fine_grained, train_file=_str(train_file), dev_file=_str(dev_file),
+        text_column=text_column, label_column=label_column, data_dir=_str(data_dir), teacher_path=_str(teacher_path),
+        teacher_weight=teacher_weight, transfer_corpus=transfer_corpus, transfer_size=transfer_size,
+        compact=hyperparameters.pop("compact"), diagnostics_dir=_str(hyperparameters.pop("diagnostics_dir")),
+        hyperparameters=hyperparameters,
     )
-    compact = hyperparameters.pop("compact")
-    diagnostics = _training_diagnostics(hyperparameters.pop("diagnostics_dir"), data.train, hyperparameters)
-    label_map = (0, 0, None, 1, 1) if fine_grained else None  # very negative .. very positive -> neg / pos
-    model = RNNClassifier(random_state=seed, train_label_map=label_map, **hyperparameters)
+    if seeds is not None:
+        return _train_seeds(run, seeds, output_dir, scheduler, make_ensemble, as_json)
     progress, close = _progress_bar("training")
 
-    def log_epoch(record):
+    def log(message):
         close()
-        dev = "" if record.dev_accuracy is None else f"  dev loss {record.dev_loss:.4f}  dev acc {record.dev_accuracy:.4f}"
-        click.echo(f"epoch {record.epoch:3d}  train loss {record.train_loss:.4f}{dev}  "
-                   f"{record.tokens_per_second:,.0f} tokens/s", err=True)
-        if diagnostics is not None:
-            diagnostics.record(model, record)
+        click.echo(message, err=True)
 
-    checkpoint = checkpoint or output.with_suffix(".ckpt.npz")
     try:
-        model.fit(texts, labels, X_dev=data.dev.tokens if data.dev else None,
-                  y_dev=data.dev.labels if data.dev else None, label_names=(data.dev or data.train).label_names,
-                  progress=progress, on_epoch=log_epoch, checkpoint=checkpoint, resume=resume,
-                  target_probabilities=targets)
+        summary = run_training(run, seed, output, checkpoint=checkpoint, resume=resume, log=log, progress=progress)
     except TrainingInterrupted as stop:
         close()
         click.echo(f"Interrupted: {stop}" + ("; run the same command with --resume to continue" if stop.checkpoint else ""),
                    err=True)
         sys.exit(130)
-    except TrainingError as error:
-        raise click.ClickException(f"{error}; {output} was not written") from None
-    if compact:  # score exactly the weights the file will hold
-        embedding = model.params_["embedding.weight"]
-        embedding[...] = embedding.astype("float16")
-    summary = {"output": str(output), "best_epoch": model.training_.best_epoch,
-               "dev_accuracy": model.training_.best_dev_accuracy, "train_examples": len(data.train)}
-    if data.test is not None:
-        summary["test_accuracy"] = model.score(data.test.tokens, data.test.labels)
-        summary["test_examples"] = len(data.test)
-    try:
-        save_model(model, output, provenance={"data": data.description, **summary}, compact=compact)
-    except OSError as error:
-        raise click.ClickException(
-            f"cannot write {output} ({error.strerror or error}); the trained weights are in {checkpoint}: "
-            "fix the problem and run the same command with --resume"
-        ) from None
+    _print_summary(summary, as_json)
+
+
+def _str(path):
+    return None if path is None else str(path)
+
+
+def _print_summary(summary: dict, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary))
     else:
@@ -427,45 +500,18 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
             click.echo(f"{key:15s} {value:.4f}" if isinstance(value, float) else f"{key:15s} {value}")
 
 
-def _distillation_targets(teacher_path, teacher_weight, transfer_corpus, transfer_size, seed, data, data_dir):
-    """Texts, labels and target probabilities for training on ``teacher_path``'s predictions: the
-    training texts (targets: ``teacher_weight`` × the teacher's probabilities + the rest × one-hot
-    labels), then the transfer sentences (targets: the teacher's probabilities, labels: its predictions)."""
-    import numpy as np
+def _train_seeds(run, seeds, output_dir, scheduler, make_ensemble, as_json):
+    """`train --seeds`: one model per seed in ``output_dir``, here or on a Dask cluster."""
+    from sentiment_rnn.distributed.seeds import train_seeds
 
-    from sentiment_rnn.data import unlabeled_sentences
-
-    teacher = _load(teacher_path)
-    labels = np.asarray(data.train.labels)
-    classes = np.unique(labels)
-    names = tuple(data.train.label_names[c] for c in classes)
-    if not np.array_equal(np.asarray(teacher.classes_), classes) or tuple(teacher.label_names_) != names:
-        raise click.ClickException(f"the teacher {teacher_path} predicts the classes {list(teacher.label_names_)}, "
-                                   f"the training labels are {list(names)}")
-    texts = list(data.train.tokens)
-    click.echo(f"teacher {teacher_path}: labelling {len(texts):,} training texts", err=True)
-    one_hot = (labels[:, None] == classes[None, :]).astype(np.float64)  # (N, C)
-    targets = teacher_weight * teacher.predict_proba(texts) + (1 - teacher_weight) * one_hot  # (N, C)
-    if transfer_corpus is None:
-        return texts, labels, targets
-    click.echo(f"reading {transfer_corpus} sentences for the teacher to label", err=True)
-    sentences = unlabeled_sentences(transfer_corpus, transfer_size, seed=seed, data_dir=data_dir, n_jobs=2)
-    click.echo(f"teacher {teacher_path}: labelling {len(sentences):,} {transfer_corpus} sentences", err=True)
-    transfer = teacher.predict_proba(sentences)  # (M, C)
-    return texts + sentences, np.concatenate([labels, classes[transfer.argmax(axis=1)]]), np.vstack([targets, transfer])
-
-
-def _training_diagnostics(folder, train, hyperparameters):
-    """The per-epoch diagnostics writer of `train --diagnostics`, or None."""
-    if folder is None:
-        return None
-    from sentiment_rnn.diagnostics import TrainingDiagnostics, cell_label, plots_available
-
-    if not plots_available():
-        click.echo("matplotlib is not installed: diagnostics are written as CSV and JSON only "
-                   "(pip install 'sentiment-rnn[plots]' for the plots)", err=True)
-    label = cell_label(hyperparameters["cell"], hyperparameters["activation"])
-    return TrainingDiagnostics(folder, train.tokens, train.labels, label=label)
+    report = train_seeds(run, seeds, output_dir, scheduler=scheduler, ensemble=make_ensemble,
+                         log=lambda message: click.echo(message, err=True))
+    for summary in report.summaries:
+        _print_summary(summary, as_json)
+    if report.ensemble is not None:
+        click.echo(report.ensemble if not as_json else json.dumps({"ensemble": report.ensemble}))
+    if report.failures:
+        raise click.ClickException(f"{len(report.failures)} of {len(seeds)} seeds failed: " + "; ".join(report.failures))
 
 
 # ----------------------------------------------------------------------------------------------------

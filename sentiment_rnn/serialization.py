@@ -42,7 +42,7 @@ from sentiment_rnn import __version__
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "DEFAULT_MODEL",
-           "default_model_path", "save_model", "load_model", "read_metadata", "write_npz_atomic", "atomic_write",
+           "default_model_path", "save_model", "save_ensemble", "load_model", "read_metadata", "write_npz_atomic", "atomic_write",
            "save_checkpoint", "load_checkpoint"]
 
 FORMAT = "sentiment-rnn-model"
@@ -166,6 +166,20 @@ def save_model(model, path: str | os.PathLike, *, provenance: dict | None = None
         metadata["training"].update(provenance or {})
     arrays["metadata"] = np.array(json.dumps(metadata, default=_json_default))
     return write_npz_atomic(path, arrays)
+
+
+def save_ensemble(model_paths, path: str | os.PathLike, *, compact: bool = False) -> int:
+    """Write the ensemble of the models in ``model_paths`` (an ensemble's members join one by one) to
+    ``path``; return its number of members."""
+    from sentiment_rnn.classifier import EnsembleClassifier
+
+    members = []
+    for model_path in model_paths:
+        model = load_model(model_path)
+        members.extend(getattr(model, "members_", [model]))
+    save_model(EnsembleClassifier(members), path, provenance={"members_from": [str(p) for p in model_paths]},
+               compact=compact)
+    return len(members)
 
 
 def _network_entries(model, compact: bool = False) -> tuple[dict, dict[str, np.ndarray]]:
