@@ -7,25 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from sentiment_rnn.classifier import RNNClassifier
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import DataError
 from sentiment_rnn.predict import NO_WORDS
 from sentiment_rnn.records import input_format, iter_rows, score_rows
-from sentiment_rnn.serialization import save_model
-
-POSITIVE = ["a good film", "great acting", "i loved it", "wonderful and fun", "a great story", "good fun"]
-NEGATIVE = ["a bad film", "awful acting", "i hated it", "boring and dull", "a terrible story", "bad and dull"]
-
-
-@pytest.fixture(scope="module")
-def toy(tmp_path_factory):
-    texts = (POSITIVE + NEGATIVE) * 3
-    labels = ([1] * len(POSITIVE) + [0] * len(NEGATIVE)) * 3
-    model = RNNClassifier(cell="gru", embedding_dim=8, hidden_size=8, epochs=8, batch_size=8, learning_rate=0.02,
-                          dropout=0.0, embedding_dropout=0.0, patience=None).fit(texts, labels)
-    return model, save_model(model, tmp_path_factory.mktemp("records") / "toy.npz")
-
 
 def _rows(data: bytes, file_format: str, **options):
     return [row for chunk in iter_rows(io.BytesIO(data), file_format, chunk_size=2, **options) for row in chunk]

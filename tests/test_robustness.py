@@ -41,17 +41,6 @@ POSITIVE = ["a good film", "great acting", "i loved it", "wonderful and fun", "a
 NEGATIVE = ["a bad film", "awful acting", "i hated it", "boring and dull", "a terrible story", "bad and dull"]
 
 
-@pytest.fixture(scope="module")
-def toy(tmp_path_factory):
-    """A small fitted GRU classifier and its model file."""
-    texts = (POSITIVE + NEGATIVE) * 3
-    labels = ([1] * len(POSITIVE) + [0] * len(NEGATIVE)) * 3
-    model = RNNClassifier(cell="gru", embedding_dim=8, hidden_size=8, epochs=8, batch_size=8,
-                          learning_rate=0.02, dropout=0.0, embedding_dropout=0.0, patience=None).fit(texts, labels)
-    path = save_model(model, tmp_path_factory.mktemp("toy") / "toy.npz")
-    return model, path
-
-
 def _env() -> dict:
     """The environment of a child process: this checkout importable, one BLAS thread."""
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONHASHSEED="0")
