@@ -4,6 +4,7 @@ and waiting on one task per item. Imported only when a scheduler address is give
 from __future__ import annotations
 
 import contextlib
+import uuid
 from typing import Callable, Iterator
 
 from distributed import Client, WorkerPlugin, as_completed, get_worker
@@ -64,10 +65,12 @@ def _dashboard_link(client: Client) -> str | None:
 
 
 def run_tasks(client: Client, function: Callable, calls: list[tuple[str, tuple]], on_result: Callable) -> None:
-    """Run ``function(*args)`` for each (name, args) of ``calls`` on the workers; call
+    """Run ``function(*args)`` for each (name, args) of ``calls`` on the workers (task key
+    ``<function>-<name>-<run>``); call
     ``on_result(name, result, failure)`` as each one ends, in the order they end. A task whose
     worker dies is run again elsewhere (Dask does this); one that fails gives its error as ``failure``."""
-    futures = {client.submit(function, *args, pure=False): name for name, args in calls}
+    run = uuid.uuid4().hex[:8]  # task keys name the item, and differ from one run of the job to the next
+    futures = {client.submit(function, *args, key=f"{function.__name__}-{name}-{run}"): name for name, args in calls}
     for future in as_completed(futures):
         try:
             result, failure = future.result(), None

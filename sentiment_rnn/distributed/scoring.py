@@ -125,9 +125,11 @@ def score_files(job: ScoringJob, pairs: list[tuple[Path, Path]], *, scheduler: s
         return results
     from sentiment_rnn.distributed.cluster import connect, run_tasks
 
-    def ended(pair, result, failure):
-        finished(result or FileResult(str(pair[0]), str(pair[1]), failure=failure))
+    pairs_by_name = {output.name: (source, output) for source, output in todo}  # output names are unique
+
+    def ended(name, result, failure):
+        finished(result or FileResult(*map(str, pairs_by_name[name]), failure=failure))
 
     with connect(scheduler, log) as client:
-        run_tasks(client, _score_on_worker, [((s, o), (job, s, o)) for s, o in todo], ended)
+        run_tasks(client, _score_on_worker, [(name, (job, *pair)) for name, pair in pairs_by_name.items()], ended)
     return results

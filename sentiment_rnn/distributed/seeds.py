@@ -95,7 +95,8 @@ def train_seeds(run, seeds: list[int], output_dir: str | Path, *, scheduler: str
         from sentiment_rnn.distributed.cluster import connect, run_tasks
 
         with connect(scheduler, log) as client:
-            run_tasks(client, train_seed, [(seed, (run, seed, str(output_dir))) for seed in seeds], ended)
+            run_tasks(client, train_seed, [(f"seed{seed}", (run, seed, str(output_dir))) for seed in seeds],
+                      lambda name, summary, failure: ended(int(name[4:]), summary, failure))
     report.summaries.sort(key=lambda summary: seeds.index(summary["seed"]))
     if ensemble and not report.failures:
         from sentiment_rnn.serialization import save_ensemble
