@@ -10,7 +10,10 @@ whole job as a user sees it once the cluster is up: planning, connecting the cli
 loading the model, reading, predicting and writing every file. Workers are Dask worker processes of
 a ``LocalCluster`` on 127.0.0.1 with one thread each (and OPENBLAS_NUM_THREADS=1, as everywhere
 here). The report gives the median of the repeats, the engine's overhead (one process over one
-worker) and the scaling (two workers over one).
+worker) and the scaling (two workers over one), and the median time a file took inside its task:
+when it grows with the workers, they are waiting for a core, not for Dask. Between repeats a
+pure-Python loop in one process and in two tells how much a second process can get done on the
+machine at that moment (the cores here are shared with other jobs).
 """
 
 from __future__ import annotations
@@ -46,8 +49,9 @@ def write_inputs(folder: Path, files: int, rows: int, data_dir: str | None) -> i
     return files * rows
 
 
-def run_job(inputs: Path, output: Path, scheduler: str | None) -> float:
-    """Seconds to score every file of ``inputs`` into a fresh ``output``."""
+def run_job(inputs: Path, output: Path, scheduler: str | None) -> tuple[float, list[float]]:
+    """Seconds to score every file of ``inputs`` into a fresh ``output``, and the seconds each file took
+    where it was scored (reading, predicting, writing)."""
     from sentiment_rnn.distributed.scoring import ScoringJob, plan_outputs, score_files
 
     shutil.rmtree(output, ignore_errors=True)
@@ -56,7 +60,28 @@ def run_job(inputs: Path, output: Path, scheduler: str | None) -> float:
                           scheduler=scheduler)
     seconds = time.perf_counter() - start
     assert not any(result.failure for result in results), results
-    return seconds
+    return seconds, [result.seconds for result in results]
+
+
+def _spin(n: int = 10_000_000) -> float:
+    """Seconds of wall time for a pure-Python loop: a probe of the CPU this process gets."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i
+    return time.perf_counter() - start
+
+
+def machine_parallelism() -> float:
+    """How much more work two processes get done than one, on this machine now (2.0 on two idle cores)."""
+    import multiprocessing
+
+    alone = _spin()
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        start = time.perf_counter()
+        pool.map(_spin, [10_000_000] * 2)
+        together = time.perf_counter() - start
+    return 2 * alone / together
 
 
 def main() -> None:
@@ -82,11 +107,15 @@ def main() -> None:
             print(f"LocalCluster with {workers} worker(s) up in {time.perf_counter() - start:.1f} s", file=sys.stderr)
             setups[f"dask, {workers} worker{'s' if workers > 1 else ''}"] = cluster.scheduler_address
         rates = {name: [] for name in setups}
+        file_seconds = {name: [] for name in setups}
+        parallelism = [machine_parallelism()]
         for repeat in range(args.repeats):
             order = list(setups) if repeat % 2 == 0 else list(setups)[::-1]
             for name in order:
-                seconds = run_job(inputs, work / "out", setups[name])
+                seconds, per_file = run_job(inputs, work / "out", setups[name])
                 rates[name].append(reviews / seconds)
+                file_seconds[name].extend(per_file)
+            parallelism.append(machine_parallelism())
                 print(f"repeat {repeat + 1}: {name}: {seconds:.2f} s, {reviews / seconds:,.0f} reviews/s", file=sys.stderr)
         for cluster in clusters:
             cluster.close()
@@ -95,12 +124,15 @@ def main() -> None:
     median = {name: statistics.median(values) for name, values in rates.items()}
     one, two = median["dask, 1 worker"], median["dask, 2 workers"]
     print(f"{args.files} files x {args.rows:,} reviews (SST sentences, CSV), shipped model, median of {args.repeats}:\n")
-    print("| setup | reviews/s (median) | all repeats |")
-    print("| --- | ---: | --- |")
+    print("| setup | reviews/s (median) | all repeats | seconds per file where it was scored (median) |")
+    print("| --- | ---: | --- | ---: |")
     for name, values in rates.items():
-        print(f"| {name} | {median[name]:,.0f} | {', '.join(f'{v:,.0f}' for v in values)} |")
+        print(f"| {name} | {median[name]:,.0f} | {', '.join(f'{v:,.0f}' for v in values)} | "
+              f"{statistics.median(file_seconds[name]):.2f} |")
     print(f"\nengine overhead (one process / 1 worker): {median['one process'] / one:.2f}x; "
           f"scaling (2 workers / 1 worker): {two / one:.2f}x; per-worker rate {one:,.0f} reviews/s")
+    print(f"the machine meanwhile: two processes of a pure-Python loop got "
+          f"{', '.join(f'{p:.2f}' for p in parallelism)}x the work of one (2.00x on two idle cores)")
 
 
 if __name__ == "__main__":
