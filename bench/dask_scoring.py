@@ -115,8 +115,8 @@ def main() -> None:
                 seconds, per_file = run_job(inputs, work / "out", setups[name])
                 rates[name].append(reviews / seconds)
                 file_seconds[name].extend(per_file)
-            parallelism.append(machine_parallelism())
                 print(f"repeat {repeat + 1}: {name}: {seconds:.2f} s, {reviews / seconds:,.0f} reviews/s", file=sys.stderr)
+            parallelism.append(machine_parallelism())
         for cluster in clusters:
             cluster.close()
     finally:

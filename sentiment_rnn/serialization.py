@@ -42,8 +42,8 @@ from sentiment_rnn import __version__
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "DEFAULT_MODEL",
-           "default_model_path", "save_model", "save_ensemble", "load_model", "read_metadata", "write_npz_atomic", "atomic_write",
-           "save_checkpoint", "load_checkpoint"]
+           "default_model_path", "save_model", "save_ensemble", "load_model", "read_metadata", "write_npz_atomic",
+           "atomic_write", "save_checkpoint", "load_checkpoint"]
 
 FORMAT = "sentiment-rnn-model"
 FORMAT_VERSION = 2
