@@ -2,6 +2,7 @@
 same bytes and the same weights as one process, also when a worker is killed in the middle of the
 job; a rerun after a kill skips the finished outputs; the plain install never imports Dask."""
 
+import doctest
 import json
 import os
 import random
@@ -18,8 +19,10 @@ from distributed import Client, LocalCluster, get_task_stream
 
 from sentiment_rnn.classifier import RNNClassifier
 from sentiment_rnn.cli import main
+from sentiment_rnn.distributed import cluster as dask_side
+from sentiment_rnn.distributed import progress, seeds
 from sentiment_rnn.distributed.scoring import ScoringJob, plan_outputs, score_files
-from sentiment_rnn.distributed.seeds import seed_paths, train_seeds
+from sentiment_rnn.distributed.seeds import parse_seeds, seed_paths, train_seeds
 from sentiment_rnn.serialization import load_model
 from sentiment_rnn.training_run import TrainingRun
 
@@ -240,3 +243,24 @@ def test_plain_prediction_never_imports_dask(toy, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
     assert (tmp_path / "out" / "in.jsonl").exists()
+
+
+def test_module_doctests_pass():
+    for module in (progress, seeds):
+        assert doctest.testmod(module).failed == 0
+
+
+def test_seed_lists_and_their_errors():
+    assert parse_seeds("0-2, 5,1") == [0, 1, 2, 5]
+    for bad in ("", "a", "3-1", "-1", "0-99999"):
+        with pytest.raises(ValueError, match="seeds"):
+            parse_seeds(bad)
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_1(toy, tmp_path, monkeypatch):
+    monkeypatch.setattr(dask_side, "CONNECT_TIMEOUT", "1s")
+    (tmp_path / "in.txt").write_text("a good film\n")
+    result = CliRunner().invoke(main, ["predict", "--model", str(toy[1]), "--input", str(tmp_path / "in.txt"),
+                                       "--output", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"])
+    assert result.exit_code == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
+    assert len(result.stderr.splitlines()) == 1 and not (tmp_path / "out").exists()

@@ -28,7 +28,10 @@ class Progress:
         self.count += 1
         self.units += units
         elapsed = max(self.clock() - self.start, 1e-9)
-        rate = f", {self.units / elapsed:,.0f} {self.unit}/s" if self.unit else f", {self.count / elapsed * 60:.2f}/min"
+        if self.unit:
+            rate = f", {self.units / elapsed:,.0f} {self.unit}/s"
+        else:
+            rate = f", {self.count / elapsed * 60:.2f} {self.noun}/min"
         eta = elapsed / self.count * (self.total - self.count)
         seconds = round(eta)
         return (f"{name}: {self.count}/{self.total} {self.noun} done{rate}, "
