@@ -102,7 +102,7 @@ def main() -> None:
         for workers in (1, 2):
             start = time.perf_counter()
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None)
+                                   dashboard_address=":0")
             clusters.append(cluster)
             print(f"LocalCluster with {workers} worker(s) up in {time.perf_counter() - start:.1f} s", file=sys.stderr)
             setups[f"dask, {workers} worker{'s' if workers > 1 else ''}"] = cluster.scheduler_address

@@ -31,14 +31,25 @@ WORDS = "a good bad film great awful acting i loved hated it wonderful boring fu
 FILES = 8
 ROWS = 1500  # per file: a few tenths of a second of scoring with the toy model, so a kill lands inside a task
 SEEDS = [0, 1, 2]
-EPOCHS = 20  # about a second a seed, with a checkpoint after every epoch
+EPOCHS = 12  # a fraction of a second a seed, with a checkpoint after every epoch
+
+
+def _two_workers():
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=":0") as local_cluster, Client(local_cluster) as client:
+        yield local_cluster, client
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as local_cluster, Client(local_cluster) as client:
-        yield local_cluster, client
+    """Two worker processes on 127.0.0.1, shared by the tests that kill none."""
+    yield from _two_workers()
+
+
+@pytest.fixture
+def cluster_to_break():
+    """Two worker processes of a test's own, which kills one of them (its nanny starts another)."""
+    yield from _two_workers()
 
 
 def _review(rng: random.Random) -> str:
@@ -106,7 +117,6 @@ def _on_first_done(action):
 
 def test_scoring_on_the_cluster_gives_the_bytes_of_one_process(cluster, reviews, scored_here, tmp_path):
     local_cluster, client = cluster
-    client.wait_for_workers(2, timeout=60)
     job, expected = scored_here
     lines = []
     with get_task_stream(client) as tasks:
@@ -116,12 +126,13 @@ def test_scoring_on_the_cluster_gives_the_bytes_of_one_process(cluster, reviews,
     assert sorted(result.rows for result in results) == [ROWS] * FILES 
     assert sum(result.errors for result in results) == sum(out.count(b'"error"') for out in expected.values())
     assert len({task["worker"] for task in tasks.data}) == 2  # both workers scored files
+    loads = client.run(lambda dask_worker: dask_worker.plugins[dask_side.MODELS].loads)
+    assert sorted(loads.values()) == [1, 1]  # each worker read the model once for its four or so files
     assert "2 worker(s)" in lines[0] and lines[-1].startswith(f"part") and f"{FILES}/{FILES} files done" in lines[-1]
 
 
-def test_a_worker_killed_while_scoring_costs_nothing_but_time(cluster, reviews, scored_here, tmp_path):
-    local_cluster, client = cluster
-    client.wait_for_workers(2, timeout=60)
+def test_a_worker_killed_while_scoring_costs_nothing_but_time(cluster_to_break, reviews, scored_here, tmp_path):
+    local_cluster, client = cluster_to_break
     job, expected = scored_here
     log, state = _on_first_done(lambda: _kill_a_busy_worker(client))
     results = score_files(job, plan_outputs(str(reviews / "part*"), tmp_path), scheduler=local_cluster.scheduler_address,
@@ -167,9 +178,8 @@ def training_run(tmp_path_factory):
         learning_rate=0.02, dropout=0.0, embedding_dropout=0.0))
 
 
-def test_a_worker_killed_while_training_resumes_its_seed_elsewhere(cluster, training_run, tmp_path):
-    local_cluster, client = cluster
-    client.wait_for_workers(2, timeout=60)
+def test_a_worker_killed_while_training_resumes_its_seed_elsewhere(cluster_to_break, training_run, tmp_path):
+    local_cluster, client = cluster_to_break
     here = train_seeds(training_run, SEEDS, tmp_path / "here")
     assert not here.failures and [summary["seed"] for summary in here.summaries] == SEEDS
 
@@ -194,7 +204,6 @@ def test_grid_search_runs_under_joblibs_dask_backend(cluster):
     from sklearn.model_selection import GridSearchCV
 
     _, client = cluster
-    client.wait_for_workers(2, timeout=60)
     rng = random.Random(2)
     texts = [_review(rng) for _ in range(40)]
     labels = [int("good" in text or "great" in text) for text in texts]

@@ -22,15 +22,17 @@ class ModelCache(WorkerPlugin):
 
     def __init__(self):
         self.models: dict = {}
+        self.loads = 0  # how many times a model file was read on this worker
 
     def setup(self, worker) -> None:
-        self.models = {}
+        self.models, self.loads = {}, 0
 
     def get(self, path: str | None):
         from sentiment_rnn.serialization import load_model
 
         if path not in self.models:
             self.models[path] = load_model(path)
+            self.loads += 1
         return self.models[path]
 
 
