@@ -128,3 +128,28 @@ def test_bad_files_exit_1_with_one_line(toy, tmp_path, content, options, message
     assert result.exit_code == 1 and message in result.stderr and len(result.stderr.splitlines()) == 1
     missing = _predict(path, "--input", str(tmp_path / "absent.txt"))
     assert missing.exit_code == 1 and "absent.txt" in missing.stderr and "Traceback" not in missing.output
+
+
+def test_predict_output_scores_each_file_and_a_bad_file_does_not_stop_the_others(toy, tmp_path):
+    _, path = toy
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.csv").write_text("id,review\nx1,a good film\nx2,i hated it\n")
+    (inputs / "b.txt").write_text("awful\n\ngreat acting\n\n")
+    (inputs / "c.csv").write_text("id,text\nx3,no review column\n")
+    result = _predict(path, "--input", str(inputs / "*"), "--text-column", "review", "--id-column", "id",
+                      "--format", "tsv", "--output", str(tmp_path / "out"))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "c.csv:1: no column 'review'" in result.stderr and "1 file(s) could not be scored" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.tsv", "b.tsv"]  # no c.tsv, no temporaries
+    a = [row.split("\t") for row in (tmp_path / "out" / "a.tsv").read_text().splitlines()]
+    assert a[0] == ["line", "id", "label", "p_positive", "text", "error"]
+    assert [row[:3] for row in a[1:]] == [["2", "x1", "positive"], ["3", "x2", "negative"]]
+    b = [row.split("\t") for row in (tmp_path / "out" / "b.tsv").read_text().splitlines()[1:]]
+    assert [(row[0], row[2], row[5]) for row in b] == [("1", "negative", ""), ("2", "", NO_WORDS), ("3", "positive", "")]
+    assert "2 file(s) scored" in result.stdout
+    rerun = _predict(path, "--input", str(inputs / "*"), "--text-column", "review", "--id-column", "id",
+                     "--format", "tsv", "--output", str(tmp_path / "out"))
+    assert "2 of 3 files are scored already; skipping them" in rerun.stderr and rerun.exit_code == 1
+    none = _predict(path, "--input", str(tmp_path / "nothing*.csv"), "--output", str(tmp_path / "out"))
+    assert none.exit_code == 1 and "no file matches" in none.stderr
