@@ -459,8 +459,9 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
         "seeds", "output_dir", "scheduler", "make_ensemble"))
     if seeds is None and (output_dir is not None or scheduler is not None or make_ensemble):
         raise click.UsageError("--output-dir, --scheduler and --ensemble go with --seeds")
-    if seeds is not None and (output_dir is None or resume):
-        raise click.UsageError("--seeds needs --output-dir (and resumes from its checkpoints without --resume)")
+    if seeds is not None and (output_dir is None or resume or checkpoint is not None):
+        raise click.UsageError("--seeds needs --output-dir, where each seed has its checkpoint (and resumes from it "
+                               "without --resume or --checkpoint)")
     if hyperparameters["pretrained_vectors"] is not None:
         hyperparameters["pretrained_vectors"] = str(hyperparameters["pretrained_vectors"])
     run = TrainingRun(

@@ -12,8 +12,10 @@ to its input by the line number (where the row starts) or by an id column of the
 
 LF, CRLF and a lone CR all end a line. A row that cannot be predicted (wrong number of fields, not
 JSON, no text field, no words, not UTF-8) gets a record with an ``error`` and the others go on; a
-header without the text column, or broken CSV quoting, stops the file with a one-line DataError.
-Blank lines at the end are not rows.
+header without the text column, broken CSV quoting or a CSV/TSV field over the csv module's limit
+(131,072 characters) stops the file with a one-line DataError. A JSONL line is read like a line of
+text, so one over ``MAX_LINE_BYTES`` loses its start and becomes an error record. Blank lines at
+the end are not rows.
 """
 
 from __future__ import annotations
@@ -96,6 +98,9 @@ def _delimited_rows(stream: BinaryIO, file_format: str, text_column: str, id_col
             yield Row(line, fields[text_column], _kept(fields, id_column))
     except csv.Error as error:
         name = "TSV" if file_format == "tsv" else "CSV"
+        if str(error).startswith("field larger than field limit"):
+            raise DataError(f"a field is longer than {csv.field_size_limit():,} characters, the most a {name} field "
+                            "may hold here (one review a line has no such limit)", source, start) from None
         raise DataError(f"malformed {name}: {error}", source, reader.line_num) from None
     finally:
         text.detach()  # the caller owns the stream

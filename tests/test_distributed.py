@@ -233,6 +233,7 @@ def test_train_seeds_command_and_its_usage_errors(training_run, tmp_path):
     runner = CliRunner()
     assert runner.invoke(main, options + ["--seeds", "3-1", "--output-dir", str(tmp_path)]).exit_code == 2
     assert runner.invoke(main, options + ["--seeds", "0-1"]).exit_code == 2
+    assert runner.invoke(main, options + ["--seeds", "0-1", "--output-dir", str(tmp_path), "--resume"]).exit_code == 2
     assert runner.invoke(main, options + ["--ensemble"]).exit_code == 2
 
 

@@ -63,6 +63,8 @@ def test_a_header_without_the_text_column_or_broken_quoting_stops_the_file():
         _rows(b"text,label\ngood,1\n", "csv", text_column="review", source="in.csv")
     with pytest.raises(DataError, match=r"in\.csv:2: malformed CSV"):
         _rows(b'text\n"a" b\n', "csv", source="in.csv")
+    with pytest.raises(DataError, match=r"in\.tsv:3: a field is longer than 131,072 characters"):
+        _rows(b"text\nshort\n" + b"long " * 30_000 + b"\n", "tsv", source="in.tsv")
 
 
 def test_columns_are_kept_with_the_id_first_and_clashing_names_renamed(toy):
