@@ -437,6 +437,9 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
     The training state is saved after every epoch and on Ctrl-C; run the same command with
     --resume to continue, with the weights an uninterrupted run would give.
 
+    With --seeds it trains one model per seed into --output-dir, here or on the workers of a Dask
+    cluster (--scheduler); a rerun skips the seeds that are done and resumes the others.
+
     With --teacher it learns a trained model's probabilities (knowledge distillation: one network
     that predicts like an ensemble), on the training texts and, with --transfer-corpus, on unlabeled
     sentences the teacher labels.
@@ -445,6 +448,7 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
     Example:
       sentiment-rnn train --corpus sst --cell lstm --epochs 5 -o my_model.npz
       sentiment-rnn train --teacher ensemble.npz --transfer-corpus imdb -o student.npz
+      sentiment-rnn train --cell lstm --seeds 0-7 --output-dir teachers/ --ensemble [--scheduler tcp://HOST:8786]
     """
     from sentiment_rnn.errors import TrainingInterrupted
     from sentiment_rnn.training_run import TrainingRun, run_training
