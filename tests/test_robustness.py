@@ -237,6 +237,38 @@ def test_streaming_100k_lines_on_stdin_keeps_memory_bounded(toy, tmp_path):
     assert peak[100_000] < peak[10_000] + 20, peak
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak RSS is read from /proc")
+def test_a_csv_of_100k_rows_is_streamed_in_bounded_memory(toy, tmp_path):
+    """Peak RSS of `predict --input FILE.csv` on 100,000 rows (quoted, two lines each, every column kept)
+    is within a few MB of that on 10,000 rows, and every row is answered in order."""
+    _, path = toy
+    words = "good bad film story acting fun dull great awful loved hated plot".split()
+    rng = random.Random(1)
+    runs = {}
+    for count in (10_000, 100_000):
+        rows = tmp_path / f"{count}.csv"
+        with open(rows, "w", encoding="utf-8") as out:
+            out.write("id,review,stars\n")
+            for i in range(count):
+                review = " ".join(rng.choices(words, k=6)) if i % 8 == 0 else ""  # most rows: fast error records
+                out.write(f'r{i},"{review}\n",{i % 5}\n')
+        with open(tmp_path / f"{count}.out", "wb") as stdout, open(tmp_path / f"{count}.err", "wb") as stderr:
+            runs[count] = subprocess.Popen(
+                [sys.executable, "-c", PEAK_RSS, str(tmp_path / f"{count}.rss"), "predict", "--model", str(path),
+                 "--input", str(rows), "--text-column", "review", "--id-column", "id", "--format", "jsonl"],
+                stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, env=_env())
+    peak = {}
+    for count, process in runs.items():
+        assert process.wait(timeout=300) == 1  # the empty reviews: said at the end
+        peak[count] = int((tmp_path / f"{count}.rss").read_text()) / 1024  # MiB
+        records = [json.loads(line) for line in (tmp_path / f"{count}.out").read_text().splitlines()]
+        assert [record["id"] for record in records] == [f"r{i}" for i in range(count)]
+        assert [record["line"] for record in records[:3]] == [2, 4, 6]  # each row spans two lines
+        assert sum("label" in record for record in records) == (count + 7) // 8
+    print(f"peak RSS: {peak[10_000]:.1f} MiB for 10,000 CSV rows, {peak[100_000]:.1f} MiB for 100,000")
+    assert peak[100_000] < peak[10_000] + 20, peak
+
+
 # ----------------------------------------------------------------------------------------------------
 # Property-based: the tokenizer, line reading and prediction on arbitrary text
 
