@@ -17,6 +17,7 @@ Input is read and predicted a chunk of lines at a time, so memory stays bounded 
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import BinaryIO, Iterator, Sequence
@@ -25,7 +26,7 @@ import numpy as np
 
 from sentiment_rnn.text import tokenize
 
-__all__ = ["MAX_REVIEW_CHARS", "iter_lines", "review_end", "predict_records", "format_record"]
+__all__ = ["MAX_REVIEW_CHARS", "iter_lines", "review_end", "predict_records", "format_record", "tsv_header"]
 
 MAX_REVIEW_CHARS = 20_000  # about 4,000 words; the longest IMDB review has 13,704 characters
 MAX_LINE_BYTES = 4 * MAX_REVIEW_CHARS + 4  # a line cut to this many bytes still holds more than MAX_REVIEW_CHARS
@@ -39,36 +40,72 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")  # what Python makes of bytes that a
 Line = tuple[int, "str | bytes"]  # (1-based line number, text, or raw bytes that failed to decode)
 
 
-def iter_lines(stream: BinaryIO, chunk_size: int = 1000, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[list[Line]]:
+def iter_lines(stream: BinaryIO, chunk_size: int = 1000, max_line_bytes: int = MAX_LINE_BYTES,
+               block_size: int = 1 << 16) -> Iterator[list[Line]]:
     """Chunks of (line number, text) from a binary stream; undecodable lines are kept as bytes.
 
-    A line longer than ``max_line_bytes`` is read in pieces and only its last ``max_line_bytes``
-    bytes are kept (starting at a character boundary).
+    A line ends at LF, CRLF or a lone CR (old Mac files are not one huge line). Blank lines at the
+    end of the input are no lines (a file's final newline, or a few more, are not reviews); blank
+    lines between reviews are kept, so every line number is answered. A line longer than
+    ``max_line_bytes`` is read in pieces and only its last ``max_line_bytes`` bytes are kept
+    (starting at a character boundary).
     """
     chunk: list[Line] = []
+    blank_run = 0  # blank lines seen since the last non-blank one: reviews only if one follows
     number = 0
-    while raw := stream.readline(max_line_bytes + 1):
+    for raw in _raw_lines(stream, max_line_bytes, block_size):
         number += 1
-        if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
-            raw = _end_of_long_line(stream, raw, max_line_bytes)
-        raw = raw.rstrip(b"\r\n")
-        try:
-            chunk.append((number, raw.decode("utf-8")))
-        except UnicodeDecodeError:
-            chunk.append((number, raw))
-        if len(chunk) == chunk_size:
-            yield chunk
-            chunk = []
+        if not raw.strip():
+            blank_run += 1
+            continue
+        lines = itertools.chain(((blank, "") for blank in range(number - blank_run, number)), [(number, _decoded(raw))])
+        blank_run = 0
+        for line in lines:
+            chunk.append(line)
+            if len(chunk) == chunk_size:
+                yield chunk
+                chunk = []
     if chunk:
         yield chunk
 
 
-def _end_of_long_line(stream: BinaryIO, start: bytes, max_line_bytes: int) -> bytes:
-    """Read the rest of a line whose first bytes are ``start``; return its last ``max_line_bytes`` bytes."""
-    tail = start
-    while not tail.endswith(b"\n") and (piece := stream.readline(max_line_bytes)):
-        tail = (tail + piece)[-max_line_bytes - 1 :]
-    tail = tail[-max_line_bytes - 1 :] if tail.endswith(b"\n") else tail[-max_line_bytes:]
+def _decoded(raw: bytes) -> str | bytes:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def _raw_lines(stream: BinaryIO, max_line_bytes: int, block_size: int) -> Iterator[bytes]:
+    """The lines of a binary stream without their ends, each cut to its last ``max_line_bytes`` bytes.
+
+    The stream is read ``block_size`` bytes at a time, so memory stays bounded whatever the line ends.
+    """
+    pending = b""  # the start of a line whose end is not read yet (its last max_line_bytes + 1 bytes)
+    while True:
+        block = stream.read(block_size)
+        data = pending + block
+        start = 0
+        for end in _LINE_END.finditer(data):
+            if end.group() == b"\r" and end.end() == len(data) and block:
+                break  # a CR at the end of what was read may be the first half of a CRLF
+            yield _line_tail(data[start : end.start()], max_line_bytes)
+            start = end.end()
+        pending = data[start:][-(max_line_bytes + 1) :]
+        if not block:
+            if pending:
+                yield _line_tail(pending, max_line_bytes)
+            return
+
+
+def _line_tail(raw: bytes, max_line_bytes: int) -> bytes:
+    """``raw``, or its last ``max_line_bytes`` bytes from a character boundary when it is longer."""
+    if len(raw) <= max_line_bytes:
+        return raw
+    tail = raw[-max_line_bytes:]
     skip = 0
     while skip < 3 and skip < len(tail) and 0x80 <= tail[skip] < 0xC0:  # UTF-8 continuation bytes
         skip += 1
@@ -115,19 +152,40 @@ def predict_records(model, lines: Sequence[Line]) -> list[dict]:
     return [records[number] for number, _ in lines]
 
 
-def format_record(record: dict, output_format: str) -> str:
-    """A prediction record as a text line ("text", "tsv") or a JSON object ("jsonl").
+def format_record(record: dict, output_format: str, id_column: str | None = None) -> str:
+    """A record as a JSON object ("jsonl"), a TSV row ("tsv", columns of :func:`tsv_header`) or a line
+    of text ("text"; an error record has none: errors go to stderr).
 
-    One review is always one output line: in text and TSV output, control characters and line
-    separators of the echoed review become spaces; in JSON they are escaped.
+    JSON records start with the line number, then the input's kept columns (or the review's
+    ``text``), then ``label`` and ``p_positive`` (``probabilities`` when the model has no positive
+    class) and ``truncated``, or ``error``. One record is always one output line: in text and TSV
+    output, control characters and line separators become spaces; in JSON they are escaped.
     """
     if output_format == "jsonl":
-        keys = ("text", "label", "p_positive") if "p_positive" in record else ("text", "label", "probabilities")
-        keys += ("truncated",) if record.get("truncated") else ()
-        line = json.dumps({k: record[k] for k in keys}, ensure_ascii=False)
+        out = {"line": record["line"], **record.get("fields", {})}
+        if "fields" not in record and "text" in record:
+            out["text"] = record["text"]
+        keys = ("error",) if "error" in record else ("label", "p_positive") if "p_positive" in record else (
+            "label", "probabilities")
+        out.update((key, record[key]) for key in keys + (("truncated",) if record.get("truncated") else ()))
+        line = json.dumps(out, ensure_ascii=False)
         return _LINE_BREAKS_JSON_KEEPS.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
-    text = _UNPRINTABLE.sub(" ", record["text"])
-    score = record.get("p_positive", max(record["probabilities"].values()))
     if output_format == "tsv":
-        return f"{record['label']}\t{score:.4f}\t{text}"
-    return f"{record['label']:<9s} {score:.3f}  {text}"
+        ids = [str(record.get("fields", {}).get(id_column, ""))] if id_column else []
+        if "error" in record:
+            values = [str(record["line"]), *ids, "", "", "", record["error"]]
+        else:
+            values = [str(record["line"]), *ids, record["label"], f"{_score(record):.4f}", record["text"], ""]
+        return "\t".join(_UNPRINTABLE.sub(" ", value) for value in values)
+    return f"{record['label']:<9s} {_score(record):.3f}  {_UNPRINTABLE.sub(' ', record['text'])}"
+
+
+def tsv_header(label_names, id_column: str | None = None) -> str:
+    """The header row of TSV output: line, the id column, label, p_positive (or probability, of the
+    label, when the model has no positive class), text, error."""
+    score = "p_positive" if "positive" in label_names else "probability"
+    return "\t".join(["line", *([_UNPRINTABLE.sub(" ", id_column)] if id_column else []), "label", score, "text", "error"])
+
+
+def _score(record: dict) -> float:
+    return record.get("p_positive", max(record["probabilities"].values()))

@@ -32,16 +32,16 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment_rnn.version import __version__
-from sentiment_rnn.classifier import RNNClassifier, BaseClassifier
+from sentiment_rnn.classifier import BaseClassifier, RNNClassifier
 from sentiment_rnn.ensemble import EnsembleClassifier
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
 from sentiment_rnn.files import json_default, open_npz, read_json_metadata, write_npz_atomic
 from sentiment_rnn.nn.model import ModelConfig, RNNModel
+from sentiment_rnn.version import __version__
 from sentiment_rnn.vocab import Vocab
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "DEFAULT_MODEL", "default_model_path", "save_model", "load_model",
-           "read_metadata", "round_for_compact_storage"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "DEFAULT_MODEL", "default_model_path", "save_model", "save_ensemble",
+           "load_model", "read_metadata", "round_for_compact_storage"]
 
 FORMAT = "sentiment-rnn-model"
 FORMAT_VERSION = 2
@@ -62,7 +62,7 @@ def default_model_path() -> Path:
 
 def save_model(model: BaseClassifier, path: str | os.PathLike, *, provenance: dict | None = None, compact: bool = False) -> Path:
     """Write a fitted :class:`~sentiment_rnn.classifier.RNNClassifier`, or an
-    :class:`~sentiment_rnn.classifier.EnsembleClassifier` of them, to one ``.npz`` file.
+    :class:`~sentiment_rnn.ensemble.EnsembleClassifier` of them, to one ``.npz`` file.
 
     ``compact`` stores the word vectors (most of the file) as float16, halving the file; they are read
     back as float32.
@@ -96,6 +96,17 @@ def save_model(model: BaseClassifier, path: str | os.PathLike, *, provenance: di
         metadata["training"].update(provenance or {})
     arrays["metadata"] = np.array(json.dumps(metadata, default=json_default))
     return write_npz_atomic(path, arrays)
+
+
+def save_ensemble(model_paths, path: str | os.PathLike, *, compact: bool = False) -> int:
+    """Write the ensemble of the models in ``model_paths`` (an ensemble's members join one by one) to
+    ``path``; return its number of members."""
+    members = []
+    for model_path in model_paths:
+        members.extend(load_model(model_path).networks)
+    save_model(EnsembleClassifier(members), path, provenance={"members_from": [str(p) for p in model_paths]},
+               compact=compact)
+    return len(members)
 
 
 def _network_entries(model, compact: bool = False) -> tuple[dict, dict[str, np.ndarray]]:

@@ -59,8 +59,10 @@ def test_predict_texts_in_each_format(toy_model):
     record = json.loads(jsonl.stdout)
     assert record["label"] == "positive" and 0.5 < record["p_positive"] <= 1 and record["text"] == "a great story"
     tsv = runner.invoke(main, ["predict", "--model", str(path), "--format", "tsv", "i hated it"])
-    label, p_positive, echoed = tsv.stdout.rstrip("\n").split("\t")
-    assert label == "negative" and float(p_positive) < 0.5 and echoed == "i hated it"
+    header, row = tsv.stdout.splitlines()
+    assert header.split("\t") == ["line", "label", "p_positive", "text", "error"]
+    line, label, p_positive, echoed, error = row.split("\t")
+    assert (line, label, echoed, error) == ("1", "negative", "i hated it", "") and float(p_positive) < 0.5
 
 
 def test_predict_reads_stdin_and_reports_bad_lines_without_stopping(toy_model):
@@ -70,7 +72,8 @@ def test_predict_reads_stdin_and_reports_bad_lines_without_stopping(toy_model):
                                 input=data)
     assert result.exit_code == 1
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["label"] for r in records] == ["positive", "negative"]
+    assert [r["line"] for r in records] == [1, 2, 3]
+    assert [r.get("label") for r in records] == ["positive", None, "negative"] and "UTF-8" in records[1]["error"]
     assert "line 2" in result.stderr and "UTF-8" in result.stderr
 
 

@@ -12,8 +12,8 @@ import click
 from sentiment_rnn.errors import SentimentRNNError
 from sentiment_rnn.hyperparameters import HYPERPARAMETERS, Hyperparameter
 
-__all__ = ["data_dir_option", "model_option", "fail_cleanly", "load", "progress_bar", "DownloadBar",
-           "hyperparameter_option", "hyperparameter_options"]
+__all__ = ["SEEDS", "SeedList", "data_dir_option", "model_option", "fail_cleanly", "load", "progress_bar", "DownloadBar",
+           "hyperparameter_option", "hyperparameter_options", "optional_str"]
 
 DATA_DIR_HELP = "Folder holding the corpora (sst/, imdb/, nltk_data/); missing ones are downloaded to the cache."
 
@@ -120,3 +120,25 @@ def hyperparameter_options(command):
         if h.option is not None and h.name != "random_state":
             command = hyperparameter_option(h.name)(command)
     return command
+
+
+class SeedList(click.ParamType):
+    """Seeds as ranges and lists: 0-7, 0,3,5 or 0-3,8."""
+
+    name = "SEEDS"
+
+    def convert(self, value, param, ctx):
+        from sentiment_rnn.distributed.seeds import parse_seeds
+
+        try:
+            return value if isinstance(value, list) else parse_seeds(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+SEEDS = SeedList()
+
+
+def optional_str(path) -> str | None:
+    """A path as the plain string a job description carries (None stays None)."""
+    return None if path is None else str(path)

@@ -1,0 +1,134 @@
+"""`sentiment-rnn evaluate | compare | explain`: measuring a model, beside the bag-of-words baselines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from sentiment_rnn.cli.options import DownloadBar, data_dir_option, fail_cleanly, load, model_option
+from sentiment_rnn.corpora.registry import CORPORA
+from sentiment_rnn.evaluation.baselines import BASELINES
+
+
+@click.command()
+@click.option("--corpus", type=click.Choice(CORPORA), default="sst", help="Corpus to evaluate on.")
+@click.option("--split", type=click.Choice(["train", "dev", "test"]), default="test", help="Split to evaluate on.")
+@click.option("--file", "data_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Evaluate on a labelled CSV/TSV/JSONL file instead of a corpus.")
+@click.option("--text-column", default="text", help="Text column of --file.")
+@click.option("--label-column", default="label", help="Label column of --file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@model_option
+@data_dir_option
+@fail_cleanly
+def evaluate(corpus, split, data_file, text_column, label_column, as_json, model_path, data_dir):
+    """Accuracy, macro-F1 and the confusion matrix of a model on a labelled split.
+
+    \b
+    Example:
+      sentiment-rnn evaluate --corpus sst --split test --json
+    """
+    from sentiment_rnn.corpora import load_corpus, load_file
+    from sentiment_rnn.evaluation.metrics import classification_report_dict
+
+    model = load(model_path)
+    if data_file is not None:
+        data = load_file(data_file, text_column=text_column, label_column=label_column)
+    else:
+        data = load_corpus(corpus, split, data_dir, progress=DownloadBar())
+    predictions = model.predict(data.tokens)
+    report = classification_report_dict(data.labels, predictions)
+    report.update(corpus=str(data_file) if data_file else corpus, split=None if data_file else split)
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    click.echo(f"{report['corpus']} {report['split'] or ''}: n = {report['n']}")
+    click.echo(f"accuracy  {report['accuracy']:.4f}")
+    click.echo(f"macro-F1  {report['macro_f1']:.4f}")
+    click.echo("confusion (rows = true, columns = predicted):")
+    for name, row in zip(model.label_names_, report["confusion"]):
+        click.echo(f"  {name:>10s}  " + "  ".join(f"{v:6d}" for v in row))
+
+
+@click.command()
+@click.option("--model", "model_paths", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="RNN model file to score; repeat for several  [default: the shipped model]")
+@click.option("--baseline", "baselines", multiple=True, type=click.Choice(tuple(BASELINES)),
+              help="Bag-of-words baseline to train and score; repeat for several  [default: all]")
+@click.option("--level", type=click.Choice(["phrase", "sentence"]), default="phrase",
+              help="Train the baselines on every labelled phrase of the treebank or on sentences only.")
+@click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
+@click.option("--json", "as_json", is_flag=True, help="Print every number as JSON.")
+@data_dir_option
+@fail_cleanly
+def compare(model_paths, baselines, level, markdown, as_json, data_dir):
+    """Score the RNN and bag-of-words baselines on SST-2 test and the negation benchmark.
+
+    Baselines are trained on the treebank's training phrases (as the shipped RNN is), tuned on its
+    dev sentences, then every model is scored on the test sentences, the negation phrases of the
+    test trees (all, and those where negation flips the polarity), the test sentences with a
+    negator, and the curated contrast set (accuracy, and pair accuracy: both members right).
+
+    \b
+    Example:
+      sentiment-rnn compare --markdown
+    """
+    from sentiment_rnn.corpora import load_corpus
+    from sentiment_rnn.evaluation.comparison import compare_models, format_table, load_benchmark
+
+    models = {("sentiment-rnn" if p is None else f"sentiment-rnn {p.stem}"): load(p) for p in (model_paths or [None])}
+    benchmark = load_benchmark(data_dir, progress=DownloadBar())
+    train = load_corpus("sst", "train", data_dir, level=level)
+    dev = load_corpus("sst", "dev", data_dir)
+    results = compare_models(models, baselines or tuple(BASELINES), benchmark, train, dev,
+                             progress=lambda message: click.echo(message, err=True))
+    if as_json:
+        click.echo(json.dumps(results))
+    else:
+        click.echo(format_table(results, markdown=markdown))
+
+
+@click.command()
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help="Print the trajectory and the word weights as JSON.")
+@click.option("--no-baseline", is_flag=True, help="Leave out the bag-of-words baseline's word weights.")
+@model_option
+@data_dir_option
+@fail_cleanly
+def explain(text, as_json, no_baseline, model_path, data_dir):
+    """Show the running sentiment after every token of TEXT, beside bag-of-words word weights.
+
+    One row per token: the model's P(positive) for the text up to that token, as a number and as a
+    bar from 0.5, then the word's weight (log-odds) in a bag-of-words logistic regression trained on
+    the same treebank phrases. The RNN's bar can swing at "not ... good"; a bag-of-words weight is
+    the same in every context. The baseline ships with the package; when it is missing it is trained
+    once (from the treebank in --data-dir, else downloaded) and cached.
+
+    \b
+    Example:
+      sentiment-rnn explain "this movie is not good"
+      sentiment-rnn explain --json --no-baseline "not bad at all"
+    """
+    from sentiment_rnn.evaluation.explain import explanation_dict, load_bow_weights, render_chart, trajectory
+
+    if not text.strip():
+        raise click.UsageError("TEXT is empty")
+    model = load(model_path)
+    steps = trajectory(model, text)
+    bow = None if no_baseline else load_bow_weights(data_dir, on_training=lambda m: click.echo(m, err=True))
+    if as_json:
+        click.echo(json.dumps(explanation_dict(steps, bow, text=text), ensure_ascii=False))
+    else:
+        click.echo(render_chart(steps, bow, text=text, ascii_only=not _stdout_can_encode("█│…─")))
+
+
+def _stdout_can_encode(characters: str) -> bool:
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        characters.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True

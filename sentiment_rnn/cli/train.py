@@ -1,0 +1,204 @@
+"""`sentiment-rnn train | pretrain | ensemble`: making models (one seed, many seeds, word vectors, ensembles)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from sentiment_rnn.cli.options import (SEEDS, DownloadBar, data_dir_option, fail_cleanly, hyperparameter_option,
+                                       hyperparameter_options, optional_str, progress_bar)
+from sentiment_rnn.corpora.registry import CORPORA
+
+
+@click.command()
+@click.option("--corpus", type=click.Choice(CORPORA), default="sst", help="Corpus to train on.")
+@click.option("--level", type=click.Choice(["phrase", "sentence"]), default="phrase",
+              help="Treebank: train on every labelled phrase or on sentences only.")
+@click.option("--fine-grained", is_flag=True,
+              help="Treebank: train on its five sentiment labels (neutral phrases too) and predict "
+                   "negative/positive from them.")
+@click.option("--train-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Train on a labelled CSV/TSV/JSONL file instead of a corpus.")
+@click.option("--dev-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Dev file for early stopping with --train-file (else 10% is held out).")
+@click.option("--text-column", default="text", help="Text column of the files.")
+@click.option("--label-column", default="label", help="Label column of the files.")
+@hyperparameter_options
+@click.option("--teacher", "teacher_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Knowledge distillation: learn this trained model's probabilities (e.g. an ensemble's) "
+                   "instead of the labels alone.")
+@click.option("--teacher-weight", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="With --teacher: the training targets are this share of the teacher's probabilities "
+                   "and the rest the one-hot labels.")
+@click.option("--transfer-corpus", type=click.Choice(["imdb", "movie-reviews"]), default=None,
+              help="With --teacher: also learn the teacher's probabilities on unlabeled sentences of this "
+                   "corpus (imdb: its training reviews only).")
+@click.option("--transfer-size", type=click.IntRange(1), default=150000, show_default=True,
+              help="How many transfer sentences (3-60 tokens, drawn with --seed).")
+@hyperparameter_option("random_state", dest="seed")
+@click.option("--compact", is_flag=True, help="Store the word vectors as float16 (half the file size).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("model.npz"),
+              help="Where to write the trained model (atomically).")
+@click.option("--checkpoint", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to save the training state after every epoch and on Ctrl-C  [default: <output>.ckpt.npz]")
+@click.option("--resume", is_flag=True,
+              help="Continue from --checkpoint: same data and options (--epochs may be raised), same result.")
+@click.option("--diagnostics", "diagnostics_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="After every epoch write learning curves and gradient norm by distance from the last token "
+                   "(CSV, JSON; PNG plots when matplotlib is installed) into this folder.")
+@click.option("--seeds", type=SEEDS, default=None,
+              help="Train one model per seed (e.g. 0-7 or 0,3,5) into --output-dir: seed<N>.npz, with its checkpoint "
+                   "seed<N>.ckpt.npz; a rerun skips finished seeds and resumes the others.")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="With --seeds: the folder of the models and checkpoints.")
+@click.option("--scheduler", default=None,
+              help="With --seeds: address of a Dask scheduler (tcp://HOST:8786) whose workers train the seeds  "
+                   "[default: one after the other in this process]")
+@click.option("--ensemble", "make_ensemble", is_flag=True,
+              help="With --seeds: also write their ensemble, <output-dir>/ensemble.npz.")
+@click.option("--json", "as_json", is_flag=True, help="Print the training summary as JSON.")
+@data_dir_option
+@fail_cleanly
+def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_column, seed, output, checkpoint,
+          resume, as_json, data_dir, teacher_path, teacher_weight, transfer_corpus, transfer_size, **hyperparameters):
+    """Train a model on a corpus (default: every labelled phrase of the treebank) and save it.
+
+    Early stopping watches the dev split and keeps the best weights; the test split is reported.
+    The training state is saved after every epoch and on Ctrl-C; run the same command with
+    --resume to continue, with the weights an uninterrupted run would give.
+
+    With --seeds it trains one model per seed into --output-dir, here or on the workers of a Dask
+    cluster (--scheduler); a rerun skips the seeds that are done and resumes the others.
+
+    With --teacher it learns a trained model's probabilities (knowledge distillation: one network
+    that predicts like an ensemble), on the training texts and, with --transfer-corpus, on unlabeled
+    sentences the teacher labels.
+
+    \b
+    Example:
+      sentiment-rnn train --corpus sst --cell lstm --epochs 5 -o my_model.npz
+      sentiment-rnn train --teacher ensemble.npz --transfer-corpus imdb -o student.npz
+      sentiment-rnn train --cell lstm --seeds 0-7 --output-dir teachers/ --ensemble [--scheduler tcp://HOST:8786]
+    """
+    from sentiment_rnn.errors import TrainingInterrupted
+    from sentiment_rnn.training_run import TrainingRun, run_training
+
+    if fine_grained and (corpus != "sst" or train_file is not None):
+        raise click.UsageError("--fine-grained needs the treebank's five labels: use it with --corpus sst")
+    if teacher_path is None and transfer_corpus is not None:
+        raise click.UsageError("--transfer-corpus needs a --teacher to label its sentences")
+    if teacher_path is not None and fine_grained:
+        raise click.UsageError("--teacher predicts two classes: it cannot be combined with --fine-grained")
+    seeds, output_dir, scheduler, make_ensemble = (hyperparameters.pop(name) for name in (
+        "seeds", "output_dir", "scheduler", "make_ensemble"))
+    if seeds is None and (output_dir is not None or scheduler is not None or make_ensemble):
+        raise click.UsageError("--output-dir, --scheduler and --ensemble go with --seeds")
+    if seeds is not None and (output_dir is None or resume or checkpoint is not None):
+        raise click.UsageError("--seeds needs --output-dir, where each seed has its checkpoint (and resumes from it "
+                               "without --resume or --checkpoint)")
+    if hyperparameters["pretrained_vectors"] is not None:
+        hyperparameters["pretrained_vectors"] = str(hyperparameters["pretrained_vectors"])
+    run = TrainingRun(
+        corpus=corpus, level=level, fine_grained=fine_grained, train_file=optional_str(train_file), dev_file=optional_str(dev_file),
+        text_column=text_column, label_column=label_column, data_dir=optional_str(data_dir), teacher_path=optional_str(teacher_path),
+        teacher_weight=teacher_weight, transfer_corpus=transfer_corpus, transfer_size=transfer_size,
+        compact=hyperparameters.pop("compact"), diagnostics_dir=optional_str(hyperparameters.pop("diagnostics_dir")),
+        hyperparameters=hyperparameters,
+    )
+    if seeds is not None:
+        return _train_seeds(run, seeds, output_dir, scheduler, make_ensemble, as_json)
+    progress, close = progress_bar("training")
+
+    def log(message):
+        close()
+        click.echo(message, err=True)
+
+    try:
+        summary = run_training(run, seed, output, checkpoint=checkpoint, resume=resume, log=log, progress=progress,
+                               download_progress=DownloadBar())
+    except TrainingInterrupted as stop:
+        close()
+        click.echo(f"Interrupted: {stop}" + ("; run the same command with --resume to continue" if stop.checkpoint else ""),
+                   err=True)
+        sys.exit(130)
+    _print_summary(summary, as_json)
+
+
+def _print_summary(summary: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        for key, value in summary.items():
+            click.echo(f"{key:15s} {value:.4f}" if isinstance(value, float) else f"{key:15s} {value}")
+
+
+def _train_seeds(run, seeds, output_dir, scheduler, make_ensemble, as_json):
+    """`train --seeds`: one model per seed in ``output_dir``, here or on a Dask cluster."""
+    from sentiment_rnn.distributed.seeds import train_seeds
+
+    report = train_seeds(run, seeds, output_dir, scheduler=scheduler, ensemble=make_ensemble,
+                         log=lambda message: click.echo(message, err=True))
+    for summary in report.summaries:
+        _print_summary(summary, as_json)
+    if report.ensemble is not None:
+        click.echo(report.ensemble if not as_json else json.dumps({"ensemble": report.ensemble}))
+    if report.failures:
+        raise click.ClickException(f"{len(report.failures)} of {len(seeds)} seeds failed: " + "; ".join(report.failures))
+
+
+@click.command()
+@click.option("--corpus", "corpora", multiple=True, type=click.Choice(["imdb", "movie-reviews"]),
+              help="Unlabeled review text to learn from (labels are never read); repeat for several  "
+                   "[default: imdb and movie-reviews]")
+@click.option("--dim", type=click.IntRange(1), default=100, help="Vector size (the model's --embedding-dim).")
+@click.option("--max-words", type=click.IntRange(2), default=30000, help="Keep the most frequent words.")
+@click.option("--min-count", type=click.IntRange(1), default=5, help="Drop words seen fewer times.")
+@click.option("--window", type=click.IntRange(1), default=5, help="Context window on each side.")
+@click.option("--seed", type=int, default=0, help="Seed of the randomized SVD.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("vectors.npz"),
+              help="Where to write the vectors (atomically).")
+@data_dir_option
+@fail_cleanly
+def pretrain(corpora, dim, max_words, min_count, window, seed, output, data_dir):
+    """Learn word vectors from unlabeled reviews (PPMI + truncated SVD) for `train --pretrained-vectors`.
+
+    Only the IMDB *training* reviews are read (never its test reviews), plus the movie_reviews corpus,
+    so no text of any evaluation split is seen.
+
+    \b
+    Example:
+      sentiment-rnn pretrain --dim 100 -o vectors.npz
+    """
+    from sentiment_rnn.corpora import unlabeled_texts
+    from sentiment_rnn.embeddings import pretrain_from_texts, save_vectors
+
+    documents = unlabeled_texts(corpora or ("imdb", "movie-reviews"), data_dir, progress=DownloadBar())
+    click.echo(f"{len(documents):,} documents; counting co-occurrences and factorizing", err=True)
+    words, vectors = pretrain_from_texts(documents, min_count=min_count, max_words=max_words, window=window,
+                                         dim=dim, seed=seed, n_jobs=2)
+    save_vectors(output, words, vectors)
+    click.echo(f"{len(words):,} words x {vectors.shape[1]} dimensions -> {output}")
+
+
+@click.command()
+@click.argument("models", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the ensemble (atomically).")
+@click.option("--compact", is_flag=True, help="Store the word vectors as float16 (half the file size).")
+@fail_cleanly
+def ensemble(models, output, compact):
+    """Average several trained models (e.g. the same settings with other --seed values) into one file.
+
+    The ensemble predicts the mean of its members' class probabilities.
+
+    \b
+    Example:
+      sentiment-rnn ensemble seed0.npz seed1.npz seed2.npz -o ensemble.npz
+    """
+    from sentiment_rnn.serialization import save_ensemble
+
+    count = save_ensemble(models, output, compact=compact)
+    click.echo(f"{count} members -> {output}")
