@@ -148,3 +148,13 @@ def test_the_network_knows_nothing_of_text_or_files():
 def test_nothing_below_the_classifier_imports_the_training_loop_except_its_users():
     users = {module for module, targets in GRAPH.items() if "train" in targets}
     assert all(layer_of(module) >= layer_of("classifier") for module in users), sorted(users)
+
+
+def test_every_subpackage_is_installed():
+    import tomllib
+
+    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(pyproject["tool"]["setuptools"]["packages"])
+    subpackages = {"sentiment_rnn." + ".".join(init.parent.relative_to(PACKAGE).parts)
+                   for init in PACKAGE.rglob("__init__.py") if init.parent != PACKAGE}
+    assert subpackages <= listed, f"missing from pyproject.toml's packages: {sorted(subpackages - listed)}"
