@@ -44,3 +44,11 @@ class TrainingInterrupted(KeyboardInterrupt):
     def __init__(self, message: str, checkpoint: str | None = None):
         super().__init__(message)
         self.checkpoint = checkpoint
+
+
+class OutputError(SentimentRNNError, OSError):
+    """An output file cannot be written where it was asked for: its folder is not writable, or the path
+    names something that is not a regular file (a folder, a FIFO, a device).
+
+    Also an OSError, so code that handles a failed write still catches it.
+    """

@@ -150,7 +150,8 @@ class _Run:
     def resume(self) -> None:
         """Continue from the checkpoint: weights, optimizer, generator, position, best weights, curve."""
         self.position, self.best_params = resume_training_state(
-            self.checkpoint, self.model, self.optimizer, self.config, self.fingerprint, self.result
+            self.checkpoint, self.model, self.optimizer, self.config, self.fingerprint, self.result,
+            len(self.sequences),
         )
         self.rng.bit_generator.state = self.position.rng_state
         self.saved = self.position.describe()
