@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from sentiment_rnn.cli_options import (DownloadBar, data_dir_option, fail_cleanly, hyperparameter_option,
+from sentiment_rnn.cli_options import (DownloadBar, check_paths, data_dir_option, fail_cleanly, hyperparameter_option,
                                        hyperparameter_options, load, model_option, progress_bar)
 from sentiment_rnn.corpora.registry import CORPORA
 from sentiment_rnn.evaluation.baselines import BASELINES
@@ -139,6 +139,7 @@ def pretrain(corpora, dim, max_words, min_count, window, seed, output, data_dir)
     from sentiment_rnn.corpora import unlabeled_texts
     from sentiment_rnn.embeddings import pretrain_from_texts, save_vectors
 
+    check_paths([("--output", output)])
     documents = unlabeled_texts(corpora or ("imdb", "movie-reviews"), data_dir, progress=DownloadBar())
     click.echo(f"{len(documents):,} documents; counting co-occurrences and factorizing", err=True)
     words, vectors = pretrain_from_texts(documents, min_count=min_count, max_words=max_words, window=window,
@@ -166,6 +167,7 @@ def ensemble(models, output, compact):
     from sentiment_rnn.ensemble import EnsembleClassifier
     from sentiment_rnn.serialization import save_model
 
+    check_paths([("--output", output)], [("MODEL", path) for path in models])
     members = []
     for path in models:
         members.extend(load(path).networks)
@@ -247,6 +249,9 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
               help="Where to save the training state after every epoch and on Ctrl-C  [default: <output>.ckpt.npz]")
 @click.option("--resume", is_flag=True,
               help="Continue from --checkpoint: same data and options (--epochs may be raised), same result.")
+@click.option("--keep-checkpoint", is_flag=True,
+              help="Keep the checkpoint once the model is written (it is removed then, being about four times "
+                   "the model's size).")
 @click.option("--diagnostics", "diagnostics_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="After every epoch write learning curves and gradient norm by distance from the last token "
                    "(CSV, JSON; PNG plots when matplotlib is installed) into this folder.")
@@ -254,7 +259,7 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
 @data_dir_option
 @fail_cleanly
 def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_column, seed, output, checkpoint,
-          resume, as_json, data_dir, teacher_path, teacher_weight, transfer_corpus, transfer_size, **hyperparameters):
+          resume, keep_checkpoint, as_json, data_dir, teacher_path, teacher_weight, transfer_corpus, transfer_size, **hyperparameters):
     """Train a model on a corpus (default: every labelled phrase of the treebank) and save it.
 
     Early stopping watches the dev split and keeps the best weights; the test split is reported.
@@ -281,6 +286,11 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
         raise click.UsageError("--transfer-corpus needs a --teacher to label its sentences")
     if teacher_path is not None and fine_grained:
         raise click.UsageError("--teacher predicts two classes: it cannot be combined with --fine-grained")
+    checkpoint = checkpoint or output.with_suffix(".ckpt.npz")
+    check_paths([("--output", output), ("--checkpoint", checkpoint)],
+                [("--train-file", train_file), ("--dev-file", dev_file), ("--teacher", teacher_path),
+                 ("--pretrained-vectors", hyperparameters["pretrained_vectors"])],
+                folders=[hyperparameters["diagnostics_dir"]])
     data = load_training_data(corpus, level, train_file, dev_file, text_column, label_column, data_dir,
                               train_classes=5 if fine_grained else 2, progress=DownloadBar())
     texts, labels, targets = data.train.tokens, data.train.labels, None
@@ -311,7 +321,6 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
         if diagnostics is not None:
             diagnostics.record(model, record)
 
-    checkpoint = checkpoint or output.with_suffix(".ckpt.npz")
     try:
         model.fit(texts, labels, X_dev=data.dev.tokens if data.dev else None,
                   y_dev=data.dev.labels if data.dev else None, label_names=(data.dev or data.train).label_names,
@@ -338,11 +347,26 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
             f"cannot write {output} ({error.strerror or error}); the trained weights are in {checkpoint}: "
             "fix the problem and run the same command with --resume"
         ) from None
+    if not keep_checkpoint:
+        checkpoint.unlink(missing_ok=True)
+    chance = _chance_level(data.dev or data.train)
+    if summary["dev_accuracy"] is not None and summary["dev_accuracy"] <= chance:
+        click.echo(f"Warning: the dev accuracy ({summary['dev_accuracy']:.4f}) is no better than always predicting "
+                   f"the most frequent class ({chance:.4f}): the model has learned nothing useful; try more "
+                   "epochs, another learning rate or more data", err=True)
     if as_json:
         click.echo(json.dumps(summary))
     else:
         for key, value in summary.items():
             click.echo(f"{key:15s} {value:.4f}" if isinstance(value, float) else f"{key:15s} {value}")
+
+
+def _chance_level(corpus) -> float:
+    """The accuracy of always predicting the most frequent label of ``corpus``."""
+    import numpy as np
+
+    _, counts = np.unique(np.asarray(corpus.labels), return_counts=True)
+    return float(counts.max() / counts.sum()) if len(counts) else 0.0
 
 
 def _training_diagnostics(folder, train, hyperparameters):

@@ -10,9 +10,10 @@ from pathlib import Path
 import click
 
 from sentiment_rnn.errors import SentimentRNNError
+from sentiment_rnn.files import check_output_folder, check_output_path, same_file
 from sentiment_rnn.hyperparameters import HYPERPARAMETERS, Hyperparameter
 
-__all__ = ["data_dir_option", "model_option", "fail_cleanly", "load", "progress_bar", "DownloadBar",
+__all__ = ["data_dir_option", "model_option", "fail_cleanly", "check_paths", "load", "progress_bar", "DownloadBar",
            "hyperparameter_option", "hyperparameter_options"]
 
 DATA_DIR_HELP = "Folder holding the corpora (sst/, imdb/, nltk_data/); missing ones are downloaded to the cache."
@@ -46,6 +47,24 @@ def fail_cleanly(command):
             sys.exit(130)
 
     return wrapper
+
+
+def check_paths(outputs: list[tuple[str, Path | None]], inputs: list[tuple[str, Path | None]] = (),
+                folders: list[Path | None] = ()) -> None:
+    """Before any work: refuse (usage error) an output that is the same file as an input or another
+    output, and (one-line error) an output that cannot be written: its folder is not writable, or it
+    is a folder, FIFO or device. ``folders`` are output folders."""
+    outputs = [(option, path) for option, path in outputs if path is not None]
+    inputs = [(option, path) for option, path in inputs if path is not None]
+    for i, (option, path) in enumerate(outputs):
+        for other, other_path in outputs[i + 1:] + inputs:
+            if same_file(path, other_path):
+                raise click.UsageError(f"{option} {path} and {other} {other_path} are the same file: "
+                                       "one would overwrite the other")
+        check_output_path(path)
+    for folder in folders:
+        if folder is not None:
+            check_output_folder(folder)
 
 
 def load(model_path):

@@ -36,7 +36,7 @@ import numpy as np
 from sentiment_rnn.errors import ModelFileError, OutputError
 
 __all__ = ["STALE_TEMPORARY_SECONDS", "MAX_ARRAY_BYTES", "MAX_INFLATION", "MAX_METADATA_CHARS", "MAX_JSON_DEPTH",
-           "atomic_write", "write_npz_atomic", "check_output_path", "same_file", "open_npz", "read_json_metadata",
+           "atomic_write", "write_npz_atomic", "check_output_path", "check_output_folder", "same_file", "open_npz", "read_json_metadata",
            "loads_bounded", "json_default"]
 
 STALE_TEMPORARY_SECONDS = 600  # a temporary this old belongs to a save that was killed, not a running one
@@ -80,14 +80,21 @@ def check_output_path(path: str | os.PathLike) -> Path:
     """The file a write to ``path`` would replace (through symlinks), after checking, before any work,
     that it is a regular file or absent and that its folder can be written; OutputError otherwise."""
     target, _ = _target(path)
-    folder = target.parent
-    while not folder.exists() and folder != folder.parent:  # the first folder that exists must be writable
+    check_output_folder(target.parent, path)
+    return target
+
+
+def check_output_folder(folder: str | os.PathLike, path: str | os.PathLike | None = None) -> None:
+    """OutputError unless files can be written in ``folder`` (or it can be made): the first of it and its
+    parents that exists must be a writable folder. ``path`` is the file named in the message."""
+    what = folder if path is None else path
+    folder = Path(os.path.realpath(folder))
+    while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir():
-        raise OutputError(f"cannot write {path}: {folder} is not a folder")
+        raise OutputError(f"cannot write {what}: {folder} is not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write {path}: the folder {folder} is not writable")
-    return target
+        raise OutputError(f"cannot write {what}: the folder {folder} is not writable")
 
 
 def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
