@@ -330,7 +330,7 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
         close()
         click.echo(f"Interrupted: {stop}" + ("; run the same command with --resume to continue" if stop.checkpoint else ""),
                    err=True)
-        sys.exit(130)
+        sys.exit(128 + stop.signal)  # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP, as the shell reports them
     except TrainingError as error:
         raise click.ClickException(f"{error}; {output} was not written") from None
     if compact:  # score exactly the weights the file will hold
