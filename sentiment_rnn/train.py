@@ -274,51 +274,44 @@ def _raise_terminated(signum, frame):
 
 
 @contextlib.contextmanager
+def _signals_handled(signals, handler):
+    """Run the block with ``handler`` for each of ``signals`` that is not ignored (``nohup``), then put the
+    previous handlers back; yield the previous handlers. Signals reach only the main thread: elsewhere
+    the block simply runs (and gets an empty dict)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield {}
+        return
+    previous = {signum: signal.getsignal(signum) for signum in signals}
+    for signum, before in previous.items():
+        if before is not None and before != signal.SIG_IGN:
+            signal.signal(signum, handler)
+    try:
+        yield previous
+    finally:
+        for signum, before in previous.items():
+            if before is not None:
+                signal.signal(signum, before)
+
+
 def _termination_as_interrupt():
     """While the block runs, SIGTERM and SIGHUP raise like Ctrl-C (a KeyboardInterrupt carrying the
-    signal's number); the previous handlers are restored afterwards. A signal that is ignored (``nohup``)
-    stays ignored; outside the main thread nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {signum: signal.getsignal(signum) for signum in TERMINATING_SIGNALS}
-    for signum, handler in previous.items():
-        if handler is not None and handler != signal.SIG_IGN:
-            signal.signal(signum, _raise_terminated)
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            if handler is not None:
-                signal.signal(signum, handler)
+    signal's number)."""
+    return _signals_handled(TERMINATING_SIGNALS, _raise_terminated)
 
 
 @contextlib.contextmanager
 def _interrupts_held():
-    """Hold Ctrl-C (SIGINT), SIGTERM and SIGHUP until the block ends, so the block runs whole or not at all.
-
-    Signals reach only the main thread; elsewhere, or under a handler Python did not install, the
-    block simply runs.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, *TERMINATING_SIGNALS)}
+    """Hold Ctrl-C (SIGINT), SIGTERM and SIGHUP until the block ends, so the block runs whole or not at
+    all; a signal that came meanwhile is then delivered to the handler it was meant for."""
     held = []
-    for signum, handler in previous.items():
-        if handler is not None and handler != signal.SIG_IGN:
-            signal.signal(signum, lambda number, frame: held.append((number, frame)))
-    try:
+    with _signals_handled((signal.SIGINT, *TERMINATING_SIGNALS), lambda number, frame: held.append((number, frame))) \
+            as previous:
         yield
-    finally:
-        for signum, handler in previous.items():
-            if handler is not None:
-                signal.signal(signum, handler)
-        if held:
-            signum, frame = held[-1]
-            if callable(previous[signum]):
-                previous[signum](signum, frame)
-            elif signum == signal.SIGINT and previous[signum] == signal.SIG_DFL:
-                raise KeyboardInterrupt
-            elif previous[signum] == signal.SIG_DFL:
-                signal.raise_signal(signum)
+    if held:
+        signum, frame = held[-1]
+        if callable(previous[signum]):
+            previous[signum](signum, frame)
+        elif signum == signal.SIGINT and previous[signum] == signal.SIG_DFL:
+            raise KeyboardInterrupt
+        elif previous[signum] == signal.SIG_DFL:
+            signal.raise_signal(signum)
