@@ -23,7 +23,7 @@ from typing import BinaryIO, Iterator, Sequence
 
 import numpy as np
 
-from sentiment_rnn.text import tokenize
+from sentiment_rnn.text import review_end, tokenize
 
 __all__ = ["MAX_REVIEW_CHARS", "iter_lines", "predict_records", "format_record"]
 
@@ -78,11 +78,7 @@ def _end_of_long_line(stream: BinaryIO, start: bytes, max_line_bytes: int) -> by
 def _review(text: str) -> tuple[str, bool]:
     """The part of ``text`` that is predicted, and whether it was cut: its last MAX_REVIEW_CHARS
     characters, from the first word boundary among them."""
-    if len(text) <= MAX_REVIEW_CHARS:
-        return text, False
-    end = text[-MAX_REVIEW_CHARS:]
-    space = re.search(r"\s", end[:100])
-    return (end[space.end() :] if space else end), True
+    return review_end(text, MAX_REVIEW_CHARS)
 
 
 def predict_records(model, lines: Sequence[Line]) -> list[dict]:
