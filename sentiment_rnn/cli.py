@@ -11,13 +11,15 @@ import sys
 from pathlib import Path
 
 import click
+import numpy as np
 
 from sentiment_rnn.cli_options import (DownloadBar, check_paths, data_dir_option, fail_cleanly, hyperparameter_option,
-                                       hyperparameter_options, load, model_option, progress_bar)
+                                       hyperparameter_options, load, model_option, progress_bar, step_progress)
 from sentiment_rnn.corpora.registry import CORPORA
 from sentiment_rnn.evaluation.baselines import BASELINES
 
 PREDICT_CHUNK = 1000  # lines read, predicted and written at a time: memory stays bounded on big inputs
+SCORE_CHUNK = 1000  # texts scored at a time by train and evaluate, with progress after each
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -104,7 +106,7 @@ def evaluate(corpus, split, data_file, text_column, label_column, as_json, model
         predictions = model.predict([text for text, _ in reviews])
     else:
         data = load_corpus(corpus, split, data_dir, progress=DownloadBar())
-        predictions = model.predict(data.tokens)
+        predictions = _predict(model, data.tokenize(step_progress("tokenizing")), "scoring")
     report = classification_report_dict(data.labels, predictions)
     report.update(corpus=str(data_file) if data_file else corpus, split=None if data_file else split)
     if as_json:
@@ -299,6 +301,9 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
                 folders=[hyperparameters["diagnostics_dir"]])
     data = load_training_data(corpus, level, train_file, dev_file, text_column, label_column, data_dir,
                               train_classes=5 if fine_grained else 2, progress=DownloadBar())
+    for name, split in (("training", data.train), ("dev", data.dev), ("test", data.test)):
+        if split is not None:
+            split.tokenize(step_progress(f"tokenizing the {name} texts"))
     texts, labels, targets = data.train.tokens, data.train.labels, None
     if teacher_path is not None:
         from sentiment_rnn.distillation import distillation_targets
@@ -344,7 +349,8 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
     summary = {"output": str(output), "best_epoch": model.training_.best_epoch,
                "dev_accuracy": model.training_.best_dev_accuracy, "train_examples": len(data.train)}
     if data.test is not None:
-        summary["test_accuracy"] = model.score(data.test.tokens, data.test.labels)
+        summary["test_accuracy"] = float(np.mean(_predict(model, data.test.tokens, "scoring the test split")
+                                                 == data.test.labels))
         summary["test_examples"] = len(data.test)
     try:
         save_model(model, output, provenance={"data": data.description, **summary}, compact=compact)
@@ -367,10 +373,18 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
             click.echo(f"{key:15s} {value:.4f}" if isinstance(value, float) else f"{key:15s} {value}")
 
 
+def _predict(model, tokens, label: str):
+    """``model.predict(tokens)``, SCORE_CHUNK texts at a time, with progress on stderr (see step_progress)."""
+    progress = step_progress(label)
+    predictions = []
+    for start in range(0, len(tokens), SCORE_CHUNK):
+        predictions.append(model.predict(tokens[start : start + SCORE_CHUNK]))
+        progress(min(start + SCORE_CHUNK, len(tokens)), len(tokens))
+    return np.concatenate(predictions) if predictions else model.predict([])
+
+
 def _chance_level(corpus) -> float:
     """The accuracy of always predicting the most frequent label of ``corpus``."""
-    import numpy as np
-
     _, counts = np.unique(np.asarray(corpus.labels), return_counts=True)
     return float(counts.max() / counts.sum()) if len(counts) else 0.0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -13,7 +14,7 @@ from sentiment_rnn.errors import SentimentRNNError
 from sentiment_rnn.files import check_output_folder, check_output_path, same_file
 from sentiment_rnn.hyperparameters import HYPERPARAMETERS, Hyperparameter
 
-__all__ = ["data_dir_option", "model_option", "fail_cleanly", "check_paths", "load", "progress_bar", "DownloadBar",
+__all__ = ["data_dir_option", "model_option", "fail_cleanly", "check_paths", "load", "progress_bar", "step_progress", "DownloadBar",
            "hyperparameter_option", "hyperparameter_options"]
 
 DATA_DIR_HELP = "Folder holding the corpora (sst/, imdb/, nltk_data/); missing ones are downloaded to the cache."
@@ -89,6 +90,28 @@ def progress_bar(label: str):
             state["bar"] = None
 
     return update, lambda: state["bar"] and state["bar"].__exit__(None, None, None)
+
+
+PLAIN_PROGRESS_SECONDS = 5.0  # off a terminal, a long step says how far it is at most this often
+
+
+def step_progress(label: str):
+    """A ``progress(done, total)`` callback for a long step (tokenizing, scoring): a bar on stderr when it
+    is a terminal, else a plain line on stderr every PLAIN_PROGRESS_SECONDS and when the step ends, if it
+    took that long."""
+    if sys.stderr.isatty():
+        update, _ = progress_bar(label)
+        return update
+    start = last = time.monotonic()
+
+    def update(done: int, total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= PLAIN_PROGRESS_SECONDS or (done >= total and now - start >= PLAIN_PROGRESS_SECONDS):
+            click.echo(f"{label}: {done:,} of {total:,}", err=True)
+            last = now
+
+    return update
 
 
 class DownloadBar:

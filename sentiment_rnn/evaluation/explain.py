@@ -217,9 +217,11 @@ class BowWeights:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "BowWeights":
         """Read a file written by :meth:`save` (no pickle); ModelFileError if it is not one."""
+        from sentiment_rnn.files import loads_bounded, open_npz
+
         try:
-            with np.load(path, allow_pickle=False) as data:
-                metadata = json.loads(str(data["metadata"]))
+            with open_npz(Path(path), "bag-of-words weights") as data:
+                metadata = loads_bounded(str(data["metadata"]))
                 if metadata.pop("format", None) != BOW_FORMAT:
                     raise ValueError("not a bag-of-words weights file")
                 metadata.pop("format_version", None)
