@@ -199,3 +199,12 @@ def test_a_read_only_folder_is_refused_before_the_work(tmp_path, toy):
     finally:
         folder.chmod(0o700)
     _assert_one_line_failure(result, "not writable")
+
+
+SPECIAL_PATHS = [
+    "-o equal to --checkpoint", "--checkpoint equal to --train-file", "--checkpoint a symlink to --teacher",
+    "-o equal to --train-file", "ensemble -o equal to one of its models", "-o onto a FIFO", "-o onto a device node",
+    "a folder as output", "a symlink as output", "a chmod 600 file owned by another user as output",
+    "ensemble into a folder that cannot be written", "pretrain into a folder that cannot be written",
+    "train --diagnostics into a folder that cannot be written",
+]
