@@ -189,7 +189,8 @@ def resume_training_state(path, model, optimizer, config, fingerprint, result: T
             batches = _batch_order(arrays["batches/index"], arrays["batches/sizes"], examples, path)
         optimizer.lr = float(metadata["lr"])
         if not (np.isfinite(optimizer.lr) and optimizer.lr > 0):
-            raise ModelFileError(f"{path}: damaged checkpoint (learning rate {optimizer.lr!r} is not a positive number)")
+            raise ModelFileError(f"{path}: damaged checkpoint (learning rate {optimizer.lr!r} is not a positive "
+                                 "number)")
         saved = metadata["result"]
         result.history[:] = [EpochRecord(**record) for record in saved["history"]]
         result.best_epoch, result.best_dev_accuracy = saved["best_epoch"], saved["best_dev_accuracy"]

@@ -267,7 +267,8 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
 @data_dir_option
 @fail_cleanly
 def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_column, seed, output, checkpoint,
-          resume, keep_checkpoint, as_json, data_dir, teacher_path, teacher_weight, transfer_corpus, transfer_size, **hyperparameters):
+          resume, keep_checkpoint, as_json, data_dir, teacher_path, teacher_weight, transfer_corpus, transfer_size,
+          **hyperparameters):
     """Train a model on a corpus (default: every labelled phrase of the treebank) and save it.
 
     Early stopping watches the dev split and keeps the best weights; the test split is reported.

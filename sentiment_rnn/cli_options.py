@@ -14,7 +14,8 @@ from sentiment_rnn.errors import SentimentRNNError
 from sentiment_rnn.files import check_output_folder, check_output_path, same_file
 from sentiment_rnn.hyperparameters import HYPERPARAMETERS, Hyperparameter
 
-__all__ = ["data_dir_option", "model_option", "fail_cleanly", "check_paths", "load", "progress_bar", "step_progress", "DownloadBar",
+__all__ = ["data_dir_option", "model_option", "fail_cleanly", "check_paths", "load", "progress_bar", "step_progress",
+           "DownloadBar",
            "hyperparameter_option", "hyperparameter_options"]
 
 DATA_DIR_HELP = "Folder holding the corpora (sst/, imdb/, nltk_data/); missing ones are downloaded to the cache."

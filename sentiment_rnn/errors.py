@@ -36,7 +36,8 @@ class TrainingError(SentimentRNNError):
 
 
 class TrainingInterrupted(KeyboardInterrupt):
-    """Training was stopped by Ctrl-C, SIGTERM or SIGHUP (``signal``); ``checkpoint`` is the file its state was saved to, or None.
+    """Training was stopped by Ctrl-C, SIGTERM or SIGHUP (``signal``); ``checkpoint`` is the file its state
+    was saved to, or None.
 
     A KeyboardInterrupt, so code that catches Ctrl-C still does; the message says where training stopped.
     """

@@ -36,7 +36,8 @@ import numpy as np
 from sentiment_rnn.errors import ModelFileError, OutputError
 
 __all__ = ["STALE_TEMPORARY_SECONDS", "MAX_ARRAY_BYTES", "MAX_INFLATION", "MAX_METADATA_CHARS", "MAX_JSON_DEPTH",
-           "atomic_write", "write_npz_atomic", "check_output_path", "check_output_folder", "same_file", "open_npz", "read_json_metadata",
+           "atomic_write", "write_npz_atomic", "check_output_path", "check_output_folder", "same_file", "open_npz",
+           "read_json_metadata",
            "loads_bounded", "json_default"]
 
 STALE_TEMPORARY_SECONDS = 600  # a temporary this old belongs to a save that was killed, not a running one
@@ -117,7 +118,8 @@ def _target(path: str | os.PathLike) -> tuple[Path, os.stat_result | None]:
         raise OutputError(f"cannot write {path} ({error.strerror or error})") from None
     if not stat.S_ISREG(existing.st_mode):
         kind = ("a folder" if stat.S_ISDIR(existing.st_mode) else "a FIFO" if stat.S_ISFIFO(existing.st_mode)
-                else "a device" if stat.S_ISCHR(existing.st_mode) or stat.S_ISBLK(existing.st_mode) else "not a regular file")
+                else "a device" if stat.S_ISCHR(existing.st_mode) or stat.S_ISBLK(existing.st_mode)
+                else "not a regular file")
         raise OutputError(f"refusing to write {path}: it is {kind}, not a regular file")
     return target, existing
 
@@ -214,7 +216,8 @@ def check_npz_members(path: Path, kind: str = "model") -> None:
             raise ModelFileError(f"{path}: refused: the entry {repeated[0]} appears more than once")
         for member in members:
             name = member.filename.removesuffix(".npy")
-            if member.file_size > SMALL_MEMBER_BYTES and member.file_size > MAX_INFLATION * max(member.compress_size, 1):
+            inflation = member.file_size / max(member.compress_size, 1)
+            if member.file_size > SMALL_MEMBER_BYTES and inflation > MAX_INFLATION:
                 raise ModelFileError(f"{path}: refused: {name} inflates {member.compress_size:,} bytes to "
                                      f"{member.file_size:,} (a zip bomb?)")
             if member.file_size > MAX_ARRAY_BYTES:

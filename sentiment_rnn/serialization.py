@@ -195,7 +195,8 @@ def _load_network(path: Path, data, metadata: dict, prefix: str):
     param_prefix = prefix + "param/"
     try:
         params = {
-            key[len(param_prefix) :]: data.made_from(key, _as_float32) for key in data.files if key.startswith(param_prefix)
+            key[len(param_prefix) :]: data.made_from(key, _as_float32)
+            for key in data.files if key.startswith(param_prefix)
         }
         vocab, classes = data.made_from(prefix + "vocab", _as_vocab), data[prefix + "classes"]
         if not isinstance(metadata.get("config"), dict) or not isinstance(metadata.get("hyperparameters"), dict):

@@ -253,8 +253,8 @@ class _Run:
         )
         note = f"; the training state is saved in {self.checkpoint}" if saved else ""
         by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
-        return TrainingInterrupted(f"training interrupted{by} {where}{note}", None if saved is None else str(self.checkpoint),
-                                   signum)
+        return TrainingInterrupted(f"training interrupted{by} {where}{note}",
+                                   None if saved is None else str(self.checkpoint), signum)
 
 
 # What ``timeout``, ``docker stop``, Slurm and a closed terminal send: treated as Ctrl-C while training.

@@ -101,8 +101,20 @@ def test_deeply_nested_jsonl_is_one_line(tmp_path):
     _assert_one_line_failure(result, "deep.jsonl:2", "nested")
 
 
+@pytest.mark.parametrize("words, message", [(["good", "", "bad"], "a word is empty"),
+                                            (["good", "bad", "good"], "the word 'good' is listed twice")],
+                         ids=["empty word", "repeated word"])
+def test_pretrained_vectors_with_an_empty_or_repeated_word_are_one_line(tmp_path, words, message):
+    vectors = tmp_path / "vectors.npz"
+    np.savez(vectors, words=np.array(words), vectors=np.ones((len(words), 4), dtype=np.float32))
+    before = vectors.read_bytes()
+    result = _train(tmp_path, "--pretrained-vectors", str(vectors))
+    _assert_one_line_failure(result, message)
+    assert vectors.read_bytes() == before and not (tmp_path / "m.npz").exists()
+
+
 RUN_CASES = [
     "checkpoint removed on success (--keep-checkpoint keeps it)", "progress on long steps off a terminal",
     "a run at chance says so", "a treebank archive that is a zip bomb", "a cache path that is a file",
-    "JSON Lines nested 200,000 deep",
+    "JSON Lines nested 200,000 deep", "pretrained vectors with an empty word", "pretrained vectors with a repeated word",
 ]
