@@ -272,8 +272,9 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
     """Train a model on a corpus (default: every labelled phrase of the treebank) and save it.
 
     Early stopping watches the dev split and keeps the best weights; the test split is reported.
-    The training state is saved after every epoch and on Ctrl-C; run the same command with
-    --resume to continue, with the weights an uninterrupted run would give.
+    The training state is saved after every epoch and on Ctrl-C, SIGTERM or SIGHUP (exit 130, 143,
+    129); run the same command with --resume to continue, with the weights an uninterrupted run would
+    give. Once the model is written the checkpoint is removed, unless --keep-checkpoint.
 
     With --teacher it learns a trained model's probabilities (knowledge distillation: one network
     that predicts like an ensemble), on the training texts and, with --transfer-corpus, on unlabeled
