@@ -23,6 +23,7 @@ from sentiment_rnn.checkpoint import load_checkpoint
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import ModelFileError
 from sentiment_rnn.serialization import load_model, save_model
+from test_memory_bounds import run_measured
 from test_robustness import (NEGATIVE, POSITIVE, _assert_one_line_failure, _env, _metadata, _rewrite,  # noqa: F401
                              _classifier, _toy_data, toy)
 
@@ -134,22 +135,13 @@ def hostile(toy, tmp_path_factory):
     return files
 
 
-def _peak_mb(command: list[str]) -> tuple[int, float, str]:
-    """Run ``command``; its exit code, peak resident memory in MB (wait4's ru_maxrss) and stderr."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env())
-    stderr = process.stderr.read().decode()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, usage.ru_maxrss / 1024, stderr
-
-
-@pytest.mark.skipif(not hasattr(os, "wait4"), reason="needs wait4 to measure a child's memory")
+@pytest.mark.skipif(sys.platform == "win32", reason="resource.getrusage measures the peak")
 @pytest.mark.parametrize("name, make, word", HOSTILE_MODELS, ids=[case[0] for case in HOSTILE_MODELS])
 def test_hostile_model_file_is_refused_in_bounded_memory(hostile, name, make, word):
     path = hostile[name]
     before = path.read_bytes()
-    code, peak, stderr = _peak_mb([sys.executable, "-m", "sentiment_rnn", "predict", "--model", str(path),
-                                   "a good film"])
+    code, peak, _, _, stderr = run_measured([sys.executable, "-m", "sentiment_rnn", "predict", "--model", str(path),
+                                             "a good film"])
     print(f"{name}: peak {peak:.0f} MB")
     assert peak < PEAK_LIMIT_MB, (name, peak)
     assert "Traceback" not in stderr

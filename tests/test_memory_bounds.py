@@ -23,26 +23,39 @@ from test_robustness import _env
 INPUT_PEAK_LIMIT_MB = 500  # the issue's bound for long inputs
 WORDS = "good bad film story acting fun dull great awful plot cast music the a and of it is not".split()
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "wait4"), reason="needs wait4 to measure a child's memory")
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="resource.getrusage measures the peak")
 
 
 def _text(rng: random.Random, chars: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(chars // 3))[:chars]
 
 
-def _run_measured(command: list[str]) -> tuple[int, float, float, str, str]:
-    """Exit code, peak resident MB (wait4's ru_maxrss of this child alone), seconds, stdout and stderr."""
+# A small parent that runs the command and reports its peak: a child forked from the test process itself
+# would count the test process's own memory (a forked child starts with its parent's resident pages).
+_PEAK = """
+import resource, subprocess, sys
+code = subprocess.run(sys.argv[2:], stdin=subprocess.DEVNULL).returncode
+open(sys.argv[1], "w").write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(code)
+"""
+
+
+def run_measured(command: list[str]) -> tuple[int, float, float, str, str]:
+    """Exit code, peak resident MB of ``command`` alone, seconds, stdout and stderr."""
     import tempfile
 
     start = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, open(os.devnull, "rb") as stdin:
-        process = subprocess.Popen(command, stdin=stdin, stdout=out, stderr=err, env=_env())
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(), err.read().decode()
-    return process.returncode, usage.ru_maxrss / 1024, time.perf_counter() - start, stdout, stderr
+    with tempfile.TemporaryDirectory() as folder:
+        report = os.path.join(folder, "peak")
+        with open(os.path.join(folder, "out"), "w+b") as out, open(os.path.join(folder, "err"), "w+b") as err:
+            code = subprocess.run([sys.executable, "-c", _PEAK, report, *command], stdout=out, stderr=err,
+                                  env=_env(), timeout=600).returncode
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read().decode(), err.read().decode()
+        with open(report) as peak:
+            kilobytes = int(peak.read())
+    return code, kilobytes / 1024, time.perf_counter() - start, stdout, stderr
 
 
 COMMAND = [sys.executable, "-m", "sentiment_rnn"]
@@ -52,7 +65,7 @@ def test_predict_256_lines_of_20000_characters(tmp_path):
     rng = random.Random(0)
     path = tmp_path / "long.txt"
     path.write_text("".join(_text(rng, 20_000) + "\n" for _ in range(256)))
-    code, peak, seconds, stdout, stderr = _run_measured(COMMAND + ["predict", "--input", str(path)])
+    code, peak, seconds, stdout, stderr = run_measured(COMMAND + ["predict", "--input", str(path)])
     print(f"predict --input 256 x 20,000 characters: peak {peak:.0f} MB, {seconds:.1f} s")
     assert code == 0, stderr
     assert len(stdout.splitlines()) == 256
@@ -64,7 +77,7 @@ def test_evaluate_8_rows_of_130000_characters(tmp_path):
     path = tmp_path / "long.tsv"
     path.write_text("text\tlabel\n" + "".join(f"{_text(rng, 130_000)}\t{('negative', 'positive')[i % 2]}\n"
                                               for i in range(8)))
-    code, peak, seconds, stdout, stderr = _run_measured(COMMAND + ["evaluate", "--file", str(path), "--json"])
+    code, peak, seconds, stdout, stderr = run_measured(COMMAND + ["evaluate", "--file", str(path), "--json"])
     print(f"evaluate --file 8 x 130,000 characters: peak {peak:.0f} MB, {seconds:.1f} s")
     assert code == 0, stderr
     assert "8 review(s) longer than 20,000 characters; predicted from its last 20,000" in stderr
@@ -87,7 +100,7 @@ def bidirectional(tmp_path_factory):
 def test_explain_8000_tokens_with_a_bidirectional_model(bidirectional):
     rng = random.Random(3)
     text = " ".join(rng.choice(WORDS) for _ in range(8_000))
-    code, peak, seconds, stdout, stderr = _run_measured(
+    code, peak, seconds, stdout, stderr = run_measured(
         COMMAND + ["explain", "--model", str(bidirectional), "--no-baseline", "--json", text])
     print(f"explain 8,000 tokens, bidirectional: peak {peak:.0f} MB, {seconds:.1f} s")
     assert code == 0, stderr
