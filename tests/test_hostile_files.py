@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -19,13 +17,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from sentiment_rnn.checkpoint import load_checkpoint
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import ModelFileError
 from sentiment_rnn.serialization import load_model, save_model
 from test_memory_bounds import run_measured
-from test_robustness import (NEGATIVE, POSITIVE, _assert_one_line_failure, _env, _metadata, _rewrite,  # noqa: F401
-                             _classifier, _toy_data, toy)
+from test_robustness import _assert_one_line_failure, _classifier, _metadata, _rewrite, _toy_data, toy  # noqa: F401
 
 PEAK_LIMIT_MB = 300  # the bound for a hostile model file
 
@@ -202,7 +198,7 @@ CRAFTED_METADATA = [
     ("a short label map", _metadata(_set("hyperparameters.train_label_map", [0])), "sizes"),
     ("0-d classes", _rewrite(lambda a: a.update(classes=np.array(1))), "classes"),
     ("duplicated classes", _rewrite(lambda a: a.update(classes=np.array([1, 1]))), "repeat"),
-    ("classes that are objects", _rewrite(lambda a: a.update(classes=np.array([0.5, np.nan]))), "classes"),
+    ("NaN classes", _rewrite(lambda a: a.update(classes=np.array([0.5, np.nan]))), "classes"),
 ]
 
 
