@@ -201,13 +201,15 @@ def open_npz(path: Path, kind: str = "model"):
         raise ModelFileError(f"{path}: not a readable .npz {kind} file, truncated or of another kind ({error})") from None
 
 
-def check_npz_members(path: Path, kind: str = "model") -> None:
+def check_npz_members(path: Path, kind: str = "model") -> dict[str, tuple[tuple[int, ...], np.dtype]]:
     """Refuse, before any array is read, an npz file whose members repeat a name, declare an array larger
     than the member holds or than ``MAX_ARRAY_BYTES``, inflate more than ``MAX_INFLATION`` times, or hold
     objects (pickles); a ``metadata`` member over ``MAX_METADATA_CHARS`` characters is refused too.
+    Return each array's declared (shape, dtype) by name, for checks against the metadata before reading.
     A file that is not a zip is left to ``np.load`` (which says what it is not)."""
+    arrays: dict[str, tuple[tuple[int, ...], np.dtype]] = {}
     if not zipfile.is_zipfile(path):
-        return
+        return arrays
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()
         names = [member.filename for member in members]
@@ -240,6 +242,8 @@ def check_npz_members(path: Path, kind: str = "model") -> None:
             if name == "metadata" and (shape != () or dtype.kind != "U" or dtype.itemsize // 4 > MAX_METADATA_CHARS):
                 raise ModelFileError(f"{path}: refused: metadata that is not one string of at most "
                                      f"{MAX_METADATA_CHARS:,} characters")
+            arrays[name] = shape, dtype
+    return arrays
 
 
 def loads_bounded(text: str, max_depth: int = MAX_JSON_DEPTH):

@@ -36,9 +36,9 @@ from sentiment_rnn.version import __version__
 from sentiment_rnn.classifier import RNNClassifier, BaseClassifier
 from sentiment_rnn.ensemble import EnsembleClassifier
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
-from sentiment_rnn.files import json_default, open_npz, read_json_metadata, write_npz_atomic
+from sentiment_rnn.files import check_npz_members, json_default, open_npz, read_json_metadata, write_npz_atomic
 from sentiment_rnn.hyperparameters import check_hyperparameters
-from sentiment_rnn.nn.model import ModelConfig, RNNModel
+from sentiment_rnn.nn.model import ModelConfig, RNNModel, param_shapes
 from sentiment_rnn.vocab import Vocab
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "DEFAULT_MODEL", "default_model_path", "save_model", "load_model",
@@ -122,14 +122,18 @@ class _SharedArrays:
     array stored once appears under the name of every member that shares it (``shared``: name -> stored
     name), and those members share it in memory too."""
 
-    def __init__(self, path: Path, data, shared=None):
+    def __init__(self, path: Path, data, declared: dict, shared=None):
         shared = {} if shared is None else shared
         if not isinstance(shared, dict) or not all(
             isinstance(name, str) and isinstance(stored, str) and stored in data.files for name, stored in shared.items()
         ):
             raise ModelFileError(f"{path}: damaged ensemble file (its shared arrays do not resolve)")
-        self._data, self._shared, self._read = data, shared, {}
+        self._data, self._shared, self._read, self._declared = data, shared, {}, declared
         self.files = [*data.files, *shared]
+
+    def declared(self, name: str) -> tuple[tuple[int, ...], np.dtype] | None:
+        """The (shape, dtype) the header of ``name``'s stored array declares, known before it is read."""
+        return self._declared.get(self._shared.get(name, name))
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.made_from(name, lambda array: array)
@@ -172,11 +176,12 @@ def load_model(path: str | os.PathLike | None = None):
     path = _default_or(path)
     with open_npz(path) as data:
         metadata = read_json_metadata(path, data, FORMAT, FORMAT_VERSION, "model")
+        declared = check_npz_members(path)  # (shape, dtype) of every array, from its header
         if metadata.get("kind") == "ensemble":
             members = metadata.get("members")
             if not isinstance(members, list) or not members or not all(isinstance(m, dict) for m in members):
                 raise ModelFileError(f"{path}: damaged ensemble file (its members are not a list of mappings)")
-            arrays = _SharedArrays(path, data, metadata.get("shared", {}))
+            arrays = _SharedArrays(path, data, declared, metadata.get("shared", {}))
             classifiers = [
                 _load_network(path, arrays, {**metadata, **member}, f"member{k}/") for k, member in enumerate(members)
             ]
@@ -185,7 +190,7 @@ def load_model(path: str | os.PathLike | None = None):
             except SentimentRNNError as error:
                 raise ModelFileError(f"{path}: {error}") from None
         else:
-            model = _load_network(path, _SharedArrays(path, data), metadata, "")
+            model = _load_network(path, _SharedArrays(path, data, declared), metadata, "")
     model.metadata_ = metadata
     return model
 
@@ -194,14 +199,15 @@ def _load_network(path: Path, data, metadata: dict, prefix: str):
     """One RNNClassifier from the arrays under ``prefix`` and its metadata, every entry checked."""
     param_prefix = prefix + "param/"
     try:
+        if not isinstance(metadata.get("config"), dict) or not isinstance(metadata.get("hyperparameters"), dict):
+            raise ValueError("config and hyperparameters must be mappings")
+        config = ModelConfig(**metadata["config"])
+        _check_declared_shapes(data, prefix, config)  # before any array is read
         params = {
             key[len(param_prefix) :]: data.made_from(key, _as_float32)
             for key in data.files if key.startswith(param_prefix)
         }
         vocab, classes = data.made_from(prefix + "vocab", _as_vocab), data[prefix + "classes"]
-        if not isinstance(metadata.get("config"), dict) or not isinstance(metadata.get("hyperparameters"), dict):
-            raise ValueError("config and hyperparameters must be mappings")
-        config = ModelConfig(**metadata["config"])
         network = RNNModel(config, params)
         hyperparameters = dict(metadata["hyperparameters"])
         if isinstance(hyperparameters.get("train_label_map"), list):  # JSON gave a list
@@ -230,6 +236,17 @@ def _load_network(path: Path, data, metadata: dict, prefix: str):
     classifier.training_ = None
     classifier.metadata_ = metadata
     return classifier
+
+
+def _check_declared_shapes(data: _SharedArrays, prefix: str, config: ModelConfig) -> None:
+    """ValueError unless the arrays' headers declare the shapes and kinds the metadata's config implies."""
+    expected = {f"param/{name}": (shape, "f") for name, shape in param_shapes(config).items()}
+    expected.update({"vocab": ((config.vocab_size,), "U"), "classes": (None, "biufU")})
+    for name, (shape, kinds) in expected.items():
+        found = data.declared(prefix + name)
+        if found is not None and ((shape is not None and found[0] != shape) or found[1].kind not in kinds):
+            raise ValueError(f"{prefix}{name} is declared {found[1]} {found[0]}, where the config implies "
+                             f"{shape if shape is not None else 'labels'}")
 
 
 def _as_float32(array: np.ndarray) -> np.ndarray:

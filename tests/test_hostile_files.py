@@ -189,6 +189,7 @@ CRAFTED_METADATA = [
     ("ensemble members that are not mappings", _edit_member(_set("members", [1, 2])), "members"),
     ("vocab_size a float", _metadata(lambda m: m["config"].update(vocab_size=float(m["config"]["vocab_size"]))),
      "vocab_size"),
+    ("a config of 10**9 words, more than the arrays hold", _metadata(_set("config.vocab_size", 10**9)), "declared"),
     ("max_len a string", _metadata(_set("hyperparameters.max_len", "20")), "max_len"),
     ("max_len 0 (every text would be empty)", _metadata(_set("hyperparameters.max_len", 0)), "max_len"),
     ("max_len negative", _metadata(_set("hyperparameters.max_len", -5)), "max_len"),
