@@ -325,6 +325,7 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
     label_map = FINE_GRAINED_LABEL_MAP if fine_grained else None
     model = RNNClassifier(random_state=seed, train_label_map=label_map, **hyperparameters)
     progress, close = progress_bar("training")
+    progress = progress or step_progress("training batches")  # off a terminal, a line every few seconds
 
     def log_epoch(record):
         close()

@@ -104,10 +104,14 @@ def step_progress(label: str):
         update, _ = progress_bar(label)
         return update
     start = last = time.monotonic()
+    previous = 0
 
     def update(done: int, total: int) -> None:
-        nonlocal last
+        nonlocal start, last, previous
         now = time.monotonic()
+        if done < previous:  # the step starts again (the next epoch)
+            start = last = now
+        previous = done
         if now - last >= PLAIN_PROGRESS_SECONDS or (done >= total and now - start >= PLAIN_PROGRESS_SECONDS):
             click.echo(f"{label}: {done:,} of {total:,}", err=True)
             last = now

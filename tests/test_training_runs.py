@@ -44,6 +44,7 @@ def test_long_steps_show_progress_off_a_terminal(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
     assert "tokenizing the training texts: 36 of 36" in lines and "tokenizing the dev texts: 24 of 24" in lines
+    assert any(line.startswith("training batches: 1 of ") for line in lines)
 
 
 def test_evaluate_on_a_corpus_shows_progress(data_dir, monkeypatch):
