@@ -6,12 +6,22 @@
 (1, 2)
 >>> [model.label_names_[k] for k in model.predict(["this movie is not good", "not bad at all , actually quite fun"])]
 ['negative', 'positive']
+
+The names are imported on first use, so that the command line can answer Ctrl-C while NumPy loads.
 """
 
-from sentiment_rnn.classifier import RNNClassifier
-from sentiment_rnn.serialization import load_model, save_model
 from sentiment_rnn.version import __version__
 
-SentimentClassifier = RNNClassifier
-
 __all__ = ["RNNClassifier", "SentimentClassifier", "load_model", "save_model", "__version__"]
+
+
+def __getattr__(name: str):
+    if name in ("RNNClassifier", "SentimentClassifier"):
+        from sentiment_rnn.classifier import RNNClassifier
+
+        return RNNClassifier
+    if name in ("load_model", "save_model"):
+        from sentiment_rnn import serialization
+
+        return getattr(serialization, name)
+    raise AttributeError(f"module 'sentiment_rnn' has no attribute {name!r}")

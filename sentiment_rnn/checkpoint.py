@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -162,10 +163,12 @@ def save_training_state(path, model, optimizer, config, fingerprint, position, r
         raise TrainingError(f"cannot write the checkpoint {path} ({error.strerror or error})") from None
 
 
-def resume_training_state(path, model, optimizer, config, fingerprint, result: TrainResult) -> tuple[Position, dict | None]:
+def resume_training_state(path, model, optimizer, config, fingerprint, result: TrainResult,
+                          examples: int) -> tuple[Position, dict | None]:
     """Load the checkpoint at ``path`` into ``model``, ``optimizer`` and ``result``; return the position
-    and the best weights. Raises ModelFileError for a damaged file, TrainingError for one that belongs
-    to other data or settings."""
+    and the best weights. Raises ModelFileError for a damaged file (a batch order that is not one of the
+    ``examples`` training examples each, a learning rate that is not positive), TrainingError for one
+    that belongs to other data or settings."""
     metadata, arrays = load_checkpoint(path)
     cannot = f"cannot resume from {path}"
     try:
@@ -183,9 +186,11 @@ def resume_training_state(path, model, optimizer, config, fingerprint, result: T
             _load_arrays(arrays, "best/", best_params, path)
         batches = None
         if "batches/index" in arrays:
-            index, sizes = arrays["batches/index"], arrays["batches/sizes"]
-            batches = np.split(index, np.cumsum(sizes)[:-1])
+            batches = _batch_order(arrays["batches/index"], arrays["batches/sizes"], examples, path)
         optimizer.lr = float(metadata["lr"])
+        if not (np.isfinite(optimizer.lr) and optimizer.lr > 0):
+            raise ModelFileError(f"{path}: damaged checkpoint (learning rate {optimizer.lr!r} is not a positive "
+                                 "number)")
         saved = metadata["result"]
         result.history[:] = [EpochRecord(**record) for record in saved["history"]]
         result.best_epoch, result.best_dev_accuracy = saved["best_epoch"], saved["best_dev_accuracy"]
@@ -202,6 +207,15 @@ def resume_training_state(path, model, optimizer, config, fingerprint, result: T
     if position.batch and (batches is None or position.batch > len(batches)):
         raise ModelFileError(f"{path}: damaged checkpoint (batch {position.batch} of an epoch it does not hold)")
     return position, best_params
+
+
+def _batch_order(index: np.ndarray, sizes: np.ndarray, examples: int, path) -> list[np.ndarray]:
+    """An epoch's batches from a checkpoint, checked: every one of ``examples`` examples exactly once."""
+    if (index.ndim != 1 or sizes.ndim != 1 or index.dtype.kind not in "iu" or sizes.dtype.kind not in "iu"
+            or len(index) != examples or np.any(sizes < 1) or int(sizes.sum()) != examples
+            or not np.array_equal(np.sort(index), np.arange(examples))):
+        raise ModelFileError(f"{path}: damaged checkpoint (its batch order is not every training example once)")
+    return np.split(index, np.cumsum(sizes)[:-1])
 
 
 def _differences(saved: dict, now: dict) -> list[str]:

@@ -3,8 +3,10 @@
 The constructor only stores hyperparameters; ``fit(texts, y)`` tokenizes, builds the vocabulary and
 trains, and returns ``self``; ``predict``, ``predict_proba`` (n, C) and ``score`` follow scikit-learn.
 Learned state ends in ``_`` (``vocab_``, ``model_``, ``classes_``, ``params_``). The estimator works
-with ``sklearn.base.clone``, ``Pipeline`` and ``cross_val_score`` through scikit-learn's duck typing;
-it does not import scikit-learn itself, so loading a model for ``predict`` stays fast.
+with ``sklearn.base.clone``, ``Pipeline``, ``cross_val_score``, ``roc_auc`` scoring and
+``CalibratedClassifierCV`` (``decision_function`` is (n,) for two classes, as scikit-learn's are); it
+imports scikit-learn only when it must (``fit`` checks the labels as scikit-learn does; an unfitted model
+raises its ``NotFittedError``), so loading a model for ``predict`` stays fast.
 
 Texts may be raw strings (tokenized with :func:`sentiment_rnn.text.tokenize`) or lists of tokens
 (used as they are, e.g. a treebank's own tokens).
@@ -12,6 +14,7 @@ Texts may be raw strings (tokenized with :func:`sentiment_rnn.text.tokenize`) or
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 from typing import TYPE_CHECKING, Callable, Sequence
@@ -44,13 +47,57 @@ def as_tokens(text) -> list[str]:
     raise TypeError(f"expected a string or a list of tokens, got {type(text).__name__}")
 
 
+def binary_scores(scores: np.ndarray) -> np.ndarray:
+    """(n, C) scores as ``decision_function`` returns them: for two classes the (n,) margin of the second
+    class over the first, else unchanged."""
+    return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
+
+
+@functools.cache
+def _not_fitted_type() -> type:
+    """scikit-learn's NotFittedError that is also one of this library's errors (made on first use, so
+    that scikit-learn is imported only when a model is used unfitted)."""
+    from sklearn.exceptions import NotFittedError
+
+    return type("NotFittedError", (NotFittedError, SentimentRNNError), {"__module__": __name__})
+
+
+def not_fitted_error(message: str) -> Exception:
+    """The error of a classifier used before it is fitted: a ``sklearn.exceptions.NotFittedError`` (so a
+    ValueError and an AttributeError) and a SentimentRNNError."""
+    return _not_fitted_type()(message)
+
+
+def _classification_targets(y) -> np.ndarray:
+    """``y`` as an array of class labels, refused as scikit-learn's classifiers refuse it: None, NaN or
+    infinite values, continuous numbers (0.5, 1.7), several columns."""
+    if y is None:
+        raise ValueError("RNNClassifier requires y to be passed, but the target y is None")
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be one label per text (1-d), got shape {y.shape}")
+    if len(y) == 0:
+        raise ValueError("fit needs at least one text: 0 samples given")
+    if y.dtype.kind == "c":
+        raise ValueError("Complex data not supported as labels")
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        raise ValueError("Input y contains NaN or infinity.")
+    if y.dtype.kind == "f" and np.any(y != np.round(y)):
+        raise ValueError("Unknown label type: continuous. Labels must be classes (integers or strings), "
+                         "not numbers such as 0.5")
+    if y.dtype.kind == "O" and not all(isinstance(v, (str, int, np.integer)) for v in y):
+        raise ValueError("Unknown label type: labels must be strings or integers")
+    return y
+
+
 class BaseClassifier:
     """What every fitted classifier offers, a single network (:class:`RNNClassifier`) or an average of
     several (:class:`~sentiment_rnn.ensemble.EnsembleClassifier`):
 
     * ``kind``: "network" or "ensemble" (the model file's ``kind``);
     * ``networks``: the fitted single-network classifiers it is made of (itself, for a network);
-    * ``classes_`` and ``label_names_``; ``predict_proba(X)`` (n, C); ``decision_function(X)`` (n, C);
+    * ``classes_`` and ``label_names_``; ``predict_proba(X)`` (n, C); ``decision_function(X)`` (n,) for two
+      classes, (n, C) for more;
       ``predict`` and ``score``, defined here from ``predict_proba``.
     """
 
@@ -94,6 +141,7 @@ class RNNClassifier(BaseClassifier):
     """
 
     kind = "network"
+    _estimator_type = "classifier"  # scikit-learn before 1.6 reads this; later versions __sklearn_tags__
 
     def __init__(
         self,
@@ -227,8 +275,8 @@ class RNNClassifier(BaseClassifier):
         instead of the labels (knowledge distillation: a teacher's ``predict_proba``, which can also
         label unlabeled texts); ``y`` still names the classes and the held-out split's labels.
         """
+        y = _classification_targets(y)
         tokens = [as_tokens(x) for x in X]
-        y = np.asarray(y)
         if len(tokens) != len(y):
             raise ValueError(f"{len(tokens)} texts but {len(y)} labels")
         if target_probabilities is not None and self.train_label_map is not None:
@@ -354,7 +402,7 @@ class RNNClassifier(BaseClassifier):
     # --- prediction --------------------------------------------------------------------------------
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
-            raise SentimentRNNError("this RNNClassifier is not fitted yet; call fit() or load_model()")
+            raise not_fitted_error("this RNNClassifier is not fitted yet; call fit() or load_model()")
 
     def encode(self, X: Sequence) -> list[np.ndarray]:
         """Token ids of each text (unknown words -> UNK)."""
@@ -362,15 +410,19 @@ class RNNClassifier(BaseClassifier):
         return [self.vocab_.encode(as_tokens(x)) for x in X]
 
     def decision_function(self, X: Sequence) -> np.ndarray:
-        """Logits (n, C); with ``train_label_map``, the log-probabilities of the predicted classes."""
-        logits = predict_logits(self.model_, self.encode(X), max_len=self.max_len)
-        if self.train_label_map is None:
-            return logits
-        return np.log(np.maximum(self.probabilities_from_logits(logits), 1e-300))
+        """Scores as scikit-learn's classifiers give them: (n,) for two classes, the positive class's
+        (``classes_[1]``) log-odds, so that ``roc_auc`` and ``CalibratedClassifierCV`` work; (n, C) logits
+        for more classes. With ``train_label_map``, from the log-probabilities of the predicted classes."""
+        ids = self.encode(X)  # checks that the model is fitted
+        logits = predict_logits(self.model_, ids, max_len=self.max_len)
+        if self.train_label_map is not None:
+            logits = np.log(np.maximum(self.probabilities_from_logits(logits), 1e-300))
+        return binary_scores(logits)
 
     def predict_proba(self, X: Sequence) -> np.ndarray:
         """Class probabilities (n, C), columns in the order of ``classes_``."""
-        return self.probabilities_from_logits(predict_logits(self.model_, self.encode(X), max_len=self.max_len))
+        ids = self.encode(X)  # checks that the model is fitted
+        return self.probabilities_from_logits(predict_logits(self.model_, ids, max_len=self.max_len))
 
     # --- parameters and gradients ------------------------------------------------------------------
     @property

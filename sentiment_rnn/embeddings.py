@@ -33,6 +33,8 @@ import collections
 import itertools
 import json
 import os
+import zipfile
+from pathlib import Path
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -40,6 +42,7 @@ import scipy.sparse as sp
 from sklearn.utils.extmath import randomized_svd
 
 from sentiment_rnn.errors import ModelFileError
+from sentiment_rnn.files import loads_bounded, open_npz, write_npz_atomic
 from sentiment_rnn.text import tokenize_many
 
 __all__ = [
@@ -280,7 +283,6 @@ def save_vectors(
     if len(set(words)) != len(words):
         raise ValueError("words contains duplicates")
     meta = {"format_version": FORMAT_VERSION, **(metadata or {})}
-    from sentiment_rnn.files import write_npz_atomic
 
     arrays = {
         "words": np.array(list(words), dtype=str),
@@ -291,12 +293,7 @@ def save_vectors(
 
 
 def _open_vectors(path: str | os.PathLike):
-    try:
-        return np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise ModelFileError(f"{os.fspath(path)}: no such vectors file") from None
-    except (OSError, ValueError) as error:
-        raise ModelFileError(f"{os.fspath(path)}: not a vectors file ({error})") from None
+    return open_npz(Path(path), "vectors")
 
 
 def load_vectors(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
@@ -311,17 +308,24 @@ def load_vectors(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
         else:
             raise ModelFileError(f"{os.fspath(path)}: needs the arrays 'words' and 'vectors' (or be a model "
                                  "file of one network)")
-        words = [str(w) for w in data[names[0]]]
-        vectors = data[names[1]].astype(np.float32, copy=False)  # (V, E)
+        try:
+            words = [str(w) for w in data[names[0]]]
+            vectors = data[names[1]].astype(np.float32, copy=False)  # (V, E)
+        except (ValueError, TypeError, OSError, EOFError, zipfile.BadZipFile) as error:
+            raise ModelFileError(f"{os.fspath(path)}: damaged vectors file ({error})") from None
     if vectors.ndim != 2 or vectors.shape[0] != len(words):
         raise ModelFileError(f"{os.fspath(path)}: {len(words)} words but vectors of shape {vectors.shape}")
+    if not all(words) or len(set(words)) != len(words):
+        repeated = [w for w, n in collections.Counter(words).items() if n > 1]
+        raise ModelFileError(f"{os.fspath(path)}: " + (f"the word {repeated[0]!r} is listed twice" if repeated
+                                                       else "a word is empty"))
     return words, vectors
 
 
 def load_vectors_metadata(path: str | os.PathLike) -> dict:
     """The metadata dict stored by :func:`save_vectors` (empty if the file has none)."""
     with _open_vectors(path) as data:
-        return json.loads(str(data["metadata"])) if "metadata" in data.files else {}
+        return loads_bounded(str(data["metadata"])) if "metadata" in data.files else {}
 
 
 def embedding_matrix(

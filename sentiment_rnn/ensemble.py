@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from sentiment_rnn.classifier import RNNClassifier, BaseClassifier, as_tokens
+from sentiment_rnn.classifier import RNNClassifier, BaseClassifier, as_tokens, binary_scores
 from sentiment_rnn.errors import SentimentRNNError
 
 __all__ = ["EnsembleClassifier"]
@@ -53,5 +53,6 @@ class EnsembleClassifier(BaseClassifier):
         return np.mean([member.predict_proba(tokens) for member in self.members_], axis=0)
 
     def decision_function(self, X: Sequence) -> np.ndarray:
-        """Log of the mean probabilities (n, C)."""
-        return np.log(np.maximum(self.predict_proba(X), 1e-300))
+        """From the log of the mean probabilities: (n,) log-odds of ``classes_[1]`` for two classes, (n, C)
+        otherwise."""
+        return binary_scores(np.log(np.maximum(self.predict_proba(X), 1e-300)))

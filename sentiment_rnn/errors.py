@@ -36,11 +36,21 @@ class TrainingError(SentimentRNNError):
 
 
 class TrainingInterrupted(KeyboardInterrupt):
-    """Training was stopped by Ctrl-C; ``checkpoint`` is the file its state was saved to, or None.
+    """Training was stopped by Ctrl-C, SIGTERM or SIGHUP (``signal``); ``checkpoint`` is the file its state
+    was saved to, or None.
 
     A KeyboardInterrupt, so code that catches Ctrl-C still does; the message says where training stopped.
     """
 
-    def __init__(self, message: str, checkpoint: str | None = None):
+    def __init__(self, message: str, checkpoint: str | None = None, signal: int = 2):
         super().__init__(message)
         self.checkpoint = checkpoint
+        self.signal = signal  # SIGINT (2), or SIGTERM / SIGHUP, which stop training the same way
+
+
+class OutputError(SentimentRNNError, OSError):
+    """An output file cannot be written where it was asked for: its folder is not writable, or the path
+    names something that is not a regular file (a folder, a FIFO, a device).
+
+    Also an OSError, so code that handles a failed write still catches it.
+    """

@@ -15,15 +15,20 @@ registries ``CELLS``, ``ACTIVATIONS`` and ``OPTIMIZERS``), so the four can no lo
 
 from __future__ import annotations
 
+import math
+import numbers
+import os
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
+
+import numpy as np
 
 from sentiment_rnn.nn.cells import CELLS
 from sentiment_rnn.nn.functional import ACTIVATIONS
 from sentiment_rnn.nn.optim import OPTIMIZERS
 
-__all__ = ["Hyperparameter", "HYPERPARAMETERS", "DEFAULTS"]
+__all__ = ["Hyperparameter", "HYPERPARAMETERS", "DEFAULTS", "check_hyperparameters"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,55 @@ class Hyperparameter:
     def __post_init__(self):
         if self.option == "auto":
             object.__setattr__(self, "option", "--" + self.name.replace("_", "-"))
+
+    def check(self, value) -> None:
+        """Raise ValueError unless ``value`` is of this hyperparameter's type, range and choices.
+
+        >>> HYPERPARAMETERS["max_len"].check(0)
+        Traceback (most recent call last):
+        ...
+        ValueError: max_len must be at least 1, got 0
+        """
+        if value is None and (self.nullable or self.default is None):
+            return
+        if not _is_kind(value, self.kind):
+            kind = self.kind if isinstance(self.kind, str) else self.kind.__name__
+            raise ValueError(f"{self.name} must be {'a' if kind != 'int' else 'an'} {kind}, got {value!r}")
+        if self.choices is not None and value not in self.choices:
+            raise ValueError(f"{self.name} must be one of {', '.join(self.choices)}, got {value!r}")
+        if self.low is not None and (value < self.low or (value == self.low and self.open in ("low", "both"))):
+            raise ValueError(f"{self.name} must be {'above' if self.open in ('low', 'both') else 'at least'} "
+                             f"{self.low:g}, got {value!r}")
+        if self.high is not None and (value > self.high or (value == self.high and self.open in ("high", "both"))):
+            raise ValueError(f"{self.name} must be {'below' if self.open in ('high', 'both') else 'at most'} "
+                             f"{self.high:g}, got {value!r}")
+
+
+def _is_kind(value, kind) -> bool:
+    if kind is int:
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if kind is float:
+        return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if kind is bool:
+        return isinstance(value, (bool, np.bool_))
+    if kind is str:
+        return isinstance(value, str)
+    if kind == "path":
+        return isinstance(value, (str, os.PathLike))
+    if kind is tuple:  # a label map: network class -> predicted class (an int) or None
+        return isinstance(value, (list, tuple)) and len(value) > 0 and all(
+            v is None or (isinstance(v, numbers.Integral) and not isinstance(v, bool)) for v in value)
+    return isinstance(value, kind)
+
+
+def check_hyperparameters(values: dict) -> None:
+    """Raise ValueError for a name that is not a hyperparameter or the first value that does not fit
+    its declaration (type, range, choices)."""
+    unknown = sorted(set(values) - set(HYPERPARAMETERS))
+    if unknown:
+        raise ValueError(f"unknown hyperparameter {unknown[0]!r}")
+    for name, value in values.items():
+        HYPERPARAMETERS[name].check(value)
 
 
 _ALL = (

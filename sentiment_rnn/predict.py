@@ -24,9 +24,9 @@ from typing import BinaryIO, Iterator, Sequence
 
 import numpy as np
 
-from sentiment_rnn.text import tokenize
+from sentiment_rnn.text import review_end, tokenize
 
-__all__ = ["MAX_REVIEW_CHARS", "iter_lines", "review_end", "predict_records", "format_record", "tsv_header"]
+__all__ = ["MAX_REVIEW_CHARS", "iter_lines", "predict_labels", "predict_records", "format_record", "tsv_header"]
 
 MAX_REVIEW_CHARS = 20_000  # about 4,000 words; the longest IMDB review has 13,704 characters
 MAX_LINE_BYTES = 4 * MAX_REVIEW_CHARS + 4  # a line cut to this many bytes still holds more than MAX_REVIEW_CHARS
@@ -112,14 +112,15 @@ def _line_tail(raw: bytes, max_line_bytes: int) -> bytes:
     return tail[skip:]
 
 
-def review_end(text: str) -> tuple[str, bool]:
-    """The part of ``text`` that is predicted, and whether it was cut: its last MAX_REVIEW_CHARS
-    characters, from the first word boundary among them."""
-    if len(text) <= MAX_REVIEW_CHARS:
-        return text, False
-    end = text[-MAX_REVIEW_CHARS:]
-    space = re.search(r"\s", end[:100])
-    return (end[space.end() :] if space else end), True
+def predict_labels(model, texts: Sequence, progress=None, chunk_size: int = 1000) -> np.ndarray:
+    """``model.predict(texts)`` (n,), ``chunk_size`` texts at a time with ``progress(done, total)`` after
+    each chunk: scoring 25,000 reviews takes a minute or more."""
+    predictions = []
+    for start in range(0, len(texts), chunk_size):
+        predictions.append(model.predict(texts[start : start + chunk_size]))
+        if progress is not None:
+            progress(min(start + chunk_size, len(texts)), len(texts))
+    return np.concatenate(predictions) if predictions else model.predict([])
 
 
 def predict_records(model, lines: Sequence[Line]) -> list[dict]:
@@ -131,7 +132,7 @@ def predict_records(model, lines: Sequence[Line]) -> list[dict]:
         if isinstance(text, bytes) or _SURROGATE.search(text):
             records[number] = {"line": number, "error": NOT_UTF8}
             continue
-        review, truncated = review_end(text)
+        review, truncated = review_end(text, MAX_REVIEW_CHARS)
         tokens = tokenize(review)
         if not tokens:
             records[number] = {"line": number, "error": NO_WORDS}

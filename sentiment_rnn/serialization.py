@@ -35,8 +35,9 @@ import numpy as np
 from sentiment_rnn.classifier import BaseClassifier, RNNClassifier
 from sentiment_rnn.ensemble import EnsembleClassifier
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
-from sentiment_rnn.files import json_default, open_npz, read_json_metadata, write_npz_atomic
-from sentiment_rnn.nn.model import ModelConfig, RNNModel
+from sentiment_rnn.files import check_npz_members, json_default, open_npz, read_json_metadata, write_npz_atomic
+from sentiment_rnn.hyperparameters import check_hyperparameters
+from sentiment_rnn.nn.model import ModelConfig, RNNModel, param_shapes
 from sentiment_rnn.version import __version__
 from sentiment_rnn.vocab import Vocab
 
@@ -128,19 +129,35 @@ def _fingerprint(value: np.ndarray) -> tuple:
 
 
 class _SharedArrays:
-    """An ensemble file's arrays as its members see them: an array stored once appears under the name
-    of every member that shares it (``shared``: name -> stored name)."""
+    """An npz file's arrays as a model's networks see them, each stored array read once: an ensemble's
+    array stored once appears under the name of every member that shares it (``shared``: name -> stored
+    name), and those members share it in memory too."""
 
-    def __init__(self, path: Path, data, shared):
+    def __init__(self, path: Path, data, declared: dict, shared=None):
+        shared = {} if shared is None else shared
         if not isinstance(shared, dict) or not all(
             isinstance(name, str) and isinstance(stored, str) and stored in data.files for name, stored in shared.items()
         ):
             raise ModelFileError(f"{path}: damaged ensemble file (its shared arrays do not resolve)")
-        self._data, self._shared = data, shared
+        self._data, self._shared, self._read, self._declared = data, shared, {}, declared
         self.files = [*data.files, *shared]
 
+    def declared(self, name: str) -> tuple[tuple[int, ...], np.dtype] | None:
+        """The (shape, dtype) the header of ``name``'s stored array declares, known before it is read."""
+        return self._declared.get(self._shared.get(name, name))
+
     def __getitem__(self, name: str) -> np.ndarray:
-        return self._data[self._shared.get(name, name)]
+        return self.made_from(name, lambda array: array)
+
+    def made_from(self, name: str, make):
+        """``make(array)`` of the array stored for ``name``, made once for all the names that share it
+        (a float32 copy of float16 word vectors, a vocabulary)."""
+        stored = self._shared.get(name, name)
+        if (stored, make) not in self._read:
+            if stored not in self._read:
+                self._read[stored] = self._data[stored]
+            self._read[stored, make] = make(self._read[stored])
+        return self._read[stored, make]
 
 
 def _default_or(path) -> Path:
@@ -170,11 +187,12 @@ def load_model(path: str | os.PathLike | None = None):
     path = _default_or(path)
     with open_npz(path) as data:
         metadata = read_json_metadata(path, data, FORMAT, FORMAT_VERSION, "model")
+        declared = check_npz_members(path)  # (shape, dtype) of every array, from its header
         if metadata.get("kind") == "ensemble":
             members = metadata.get("members")
-            if not isinstance(members, list) or not members:
-                raise ModelFileError(f"{path}: damaged ensemble file (no members)")
-            arrays = _SharedArrays(path, data, metadata.get("shared", {}))
+            if not isinstance(members, list) or not members or not all(isinstance(m, dict) for m in members):
+                raise ModelFileError(f"{path}: damaged ensemble file (its members are not a list of mappings)")
+            arrays = _SharedArrays(path, data, declared, metadata.get("shared", {}))
             classifiers = [
                 _load_network(path, arrays, {**metadata, **member}, f"member{k}/") for k, member in enumerate(members)
             ]
@@ -183,43 +201,89 @@ def load_model(path: str | os.PathLike | None = None):
             except SentimentRNNError as error:
                 raise ModelFileError(f"{path}: {error}") from None
         else:
-            model = _load_network(path, data, metadata, "")
+            model = _load_network(path, _SharedArrays(path, data, declared), metadata, "")
     model.metadata_ = metadata
     return model
 
 
 def _load_network(path: Path, data, metadata: dict, prefix: str):
-    """One RNNClassifier from the arrays under ``prefix`` and its metadata."""
+    """One RNNClassifier from the arrays under ``prefix`` and its metadata, every entry checked."""
     param_prefix = prefix + "param/"
     try:
-        params = {
-            key[len(param_prefix) :]: data[key].astype(np.float32, copy=False)
-            for key in data.files
-            if key.startswith(param_prefix)
-        }
-        vocab = Vocab.from_list(data[prefix + "vocab"].tolist())
-        classes = data[prefix + "classes"]
+        if not isinstance(metadata.get("config"), dict) or not isinstance(metadata.get("hyperparameters"), dict):
+            raise ValueError("config and hyperparameters must be mappings")
         config = ModelConfig(**metadata["config"])
+        _check_declared_shapes(data, prefix, config)  # before any array is read
+        params = {
+            key[len(param_prefix) :]: data.made_from(key, _as_float32)
+            for key in data.files if key.startswith(param_prefix)
+        }
+        vocab, classes = data.made_from(prefix + "vocab", _as_vocab), data[prefix + "classes"]
         network = RNNModel(config, params)
         hyperparameters = dict(metadata["hyperparameters"])
-        if hyperparameters.get("train_label_map") is not None:  # JSON gave a list
+        if isinstance(hyperparameters.get("train_label_map"), list):  # JSON gave a list
             hyperparameters["train_label_map"] = tuple(hyperparameters["train_label_map"])
+        check_hyperparameters(hyperparameters)
+        # The word vectors a model started from are in its weights now, and the file named here is on the
+        # machine that trained it: a loaded model (and its clone, refitted) starts from random vectors.
+        # The name stays in metadata_["hyperparameters"].
+        hyperparameters["pretrained_vectors"] = None
         classifier = RNNClassifier(**hyperparameters)
+        label_names = _label_names(metadata.get("label_names"), classes)
     except (KeyError, TypeError, ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
         raise ModelFileError(f"{path}: damaged or inconsistent model file ({error})") from None
     label_map = classifier.train_label_map
     outputs = len(classes) if label_map is None else len(label_map)  # the network's classes
     if len(vocab) != config.vocab_size or outputs != config.num_classes:
         raise ModelFileError(f"{path}: vocabulary or classes do not match the network's sizes")
+    if label_map is not None and not {c for c in label_map if c is not None} == set(classes.tolist()):
+        raise ModelFileError(f"{path}: the label map does not lead to the file's classes")
     if any(p.dtype.kind != "f" or not np.all(np.isfinite(p)) for p in params.values()):
         raise ModelFileError(f"{path}: parameters are not finite floating-point numbers")
     classifier.vocab_ = vocab
     classifier.classes_ = classes
-    classifier.label_names_ = tuple(metadata["label_names"])
+    classifier.label_names_ = label_names
     classifier.model_ = network
     classifier.training_ = None
     classifier.metadata_ = metadata
     return classifier
+
+
+def _check_declared_shapes(data: _SharedArrays, prefix: str, config: ModelConfig) -> None:
+    """ValueError unless the arrays' headers declare the shapes and kinds the metadata's config implies."""
+    expected = {f"param/{name}": (shape, "f") for name, shape in param_shapes(config).items()}
+    expected.update({"vocab": ((config.vocab_size,), "U"), "classes": (None, "biufU")})
+    for name, (shape, kinds) in expected.items():
+        found = data.declared(prefix + name)
+        if found is not None and ((shape is not None and found[0] != shape) or found[1].kind not in kinds):
+            raise ValueError(f"{prefix}{name} is declared {found[1]} {found[0]}, where the config implies "
+                             f"{shape if shape is not None else 'labels'}")
+
+
+def _as_float32(array: np.ndarray) -> np.ndarray:
+    return array.astype(np.float32, copy=False)
+
+
+def _as_vocab(words: np.ndarray) -> Vocab:
+    if words.ndim != 1 or words.dtype.kind != "U":
+        raise ValueError(f"the vocabulary is {words.dtype} {words.shape}, not a list of words")
+    return Vocab.from_list(words.tolist())
+
+
+def _label_names(names, classes: np.ndarray) -> tuple[str, ...]:
+    """The label names of a file, checked against its classes: ValueError unless ``classes`` is a list of
+    at least two distinct labels and ``names`` one distinct string for each."""
+    if classes.ndim != 1 or len(classes) < 2 or classes.dtype.kind not in "biufU" or (
+            classes.dtype.kind == "f" and not np.all(np.isfinite(classes))):
+        raise ValueError(f"classes must be a list of at least two integer or string labels, got {classes.dtype} "
+                         f"{classes.shape}")
+    if len(np.unique(classes)) != len(classes):
+        raise ValueError(f"the classes {classes.tolist()} repeat a label")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or len(set(names)) != len(names):
+        raise ValueError("label_names must be a list of distinct strings")
+    if len(names) != len(classes):
+        raise ValueError(f"{len(names)} label names for {len(classes)} classes")
+    return tuple(names)
 
 
 def round_for_compact_storage(model: BaseClassifier) -> None:

@@ -178,6 +178,21 @@ def tokenize_many(texts: list[str], n_jobs: int = 1, *, sentences: bool = False)
         return pool.map(function, texts, chunksize=max(1, len(texts) // (8 * n_jobs)))
 
 
+def review_end(text: str, max_chars: int) -> tuple[str, bool]:
+    """The part of a review that is read when it is longer than ``max_chars`` characters: its last
+    ``max_chars``, from the first word boundary among their first 100 (the end, where reviews usually sum
+    up); and whether it was cut.
+
+    >>> review_end("one two three four", 9)
+    ('four', True)
+    """
+    if len(text) <= max_chars:
+        return text, False
+    end = text[-max_chars:]
+    space = re.search(r"\s", end[:100])
+    return (end[space.end() :] if space else end), True
+
+
 def mark_negation(tokens: list[str]) -> list[str]:
     """Append ``_NEG`` to every token between a negator and the next clause punctuation, as NLTK's
     ``nltk.sentiment.util.mark_negation`` does, with the treebank's split "n't" counted as a negator

@@ -110,14 +110,14 @@ def fit(
     if resume:
         run.resume()
     try:
-        with np.errstate(over="ignore", invalid="ignore"):  # non-finite numbers are checked for below
+        with _termination_as_interrupt(), np.errstate(over="ignore", invalid="ignore"):  # non-finite: checked below
             while run.position.epoch < config.epochs and not run.result.stopped_early:
                 run.train_epoch(progress)
                 record = run.end_epoch()
                 if on_epoch is not None:
                     on_epoch(record)
-    except KeyboardInterrupt:
-        raise run.interrupted() from None
+    except KeyboardInterrupt as stop:
+        raise run.interrupted(getattr(stop, "signal", signal.SIGINT)) from None
     run.finish()
     return run.result
 
@@ -150,7 +150,8 @@ class _Run:
     def resume(self) -> None:
         """Continue from the checkpoint: weights, optimizer, generator, position, best weights, curve."""
         self.position, self.best_params = resume_training_state(
-            self.checkpoint, self.model, self.optimizer, self.config, self.fingerprint, self.result
+            self.checkpoint, self.model, self.optimizer, self.config, self.fingerprint, self.result,
+            len(self.sequences),
         )
         self.rng.bit_generator.state = self.position.rng_state
         self.saved = self.position.describe()
@@ -242,8 +243,8 @@ class _Run:
         return TrainingError(f"non-finite {what} in {where}; try a smaller learning rate "
                              f"(now {self.optimizer.lr:g}) or clip_norm{kept}")
 
-    def interrupted(self) -> TrainingInterrupted:
-        """Save the exact position on Ctrl-C and say where training stopped."""
+    def interrupted(self, signum: int = signal.SIGINT) -> TrainingInterrupted:
+        """Save the exact position on Ctrl-C (or SIGTERM, SIGHUP: ``signum``) and say where training stopped."""
         saved = self.save()
         position = self.position
         where = (
@@ -251,27 +252,66 @@ class _Run:
             else f"after epoch {position.epoch}" if position.epoch else "before the first batch"
         )
         note = f"; the training state is saved in {self.checkpoint}" if saved else ""
-        return TrainingInterrupted(f"training interrupted {where}{note}", None if saved is None else str(self.checkpoint))
+        by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+        return TrainingInterrupted(f"training interrupted{by} {where}{note}",
+                                   None if saved is None else str(self.checkpoint), signum)
+
+
+# What ``timeout``, ``docker stop``, Slurm and a closed terminal send: treated as Ctrl-C while training.
+TERMINATING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread as Ctrl-C is, so training saves its checkpoint."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signal = signum
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated(signum)
+
+
+@contextlib.contextmanager
+def _signals_handled(signals, handler):
+    """Run the block with ``handler`` for each of ``signals`` that is not ignored (``nohup``), then put the
+    previous handlers back; yield the previous handlers. Signals reach only the main thread: elsewhere
+    the block simply runs (and gets an empty dict)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield {}
+        return
+    previous = {signum: signal.getsignal(signum) for signum in signals}
+    for signum, before in previous.items():
+        if before is not None and before != signal.SIG_IGN:
+            signal.signal(signum, handler)
+    try:
+        yield previous
+    finally:
+        for signum, before in previous.items():
+            if before is not None:
+                signal.signal(signum, before)
+
+
+def _termination_as_interrupt():
+    """While the block runs, SIGTERM and SIGHUP raise like Ctrl-C (a KeyboardInterrupt carrying the
+    signal's number)."""
+    return _signals_handled(TERMINATING_SIGNALS, _raise_terminated)
 
 
 @contextlib.contextmanager
 def _interrupts_held():
-    """Hold Ctrl-C (SIGINT) until the block ends, so the block runs whole or not at all.
-
-    Signals reach only the main thread; elsewhere, or under a handler Python did not install, the
-    block simply runs.
-    """
-    previous = signal.getsignal(signal.SIGINT)
-    if threading.current_thread() is not threading.main_thread() or previous is None:
-        yield
-        return
+    """Hold Ctrl-C (SIGINT), SIGTERM and SIGHUP until the block ends, so the block runs whole or not at
+    all; a signal that came meanwhile is then delivered to the handler it was meant for."""
     held = []
-    signal.signal(signal.SIGINT, lambda signum, frame: held.append(frame))
-    try:
+    with _signals_handled((signal.SIGINT, *TERMINATING_SIGNALS), lambda number, frame: held.append((number, frame))) \
+            as previous:
         yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if held and callable(previous):
-            previous(signal.SIGINT, held[-1])
-        elif held and previous == signal.SIG_DFL:
+    if held:
+        signum, frame = held[-1]
+        if callable(previous[signum]):
+            previous[signum](signum, frame)
+        elif signum == signal.SIGINT and previous[signum] == signal.SIG_DFL:
             raise KeyboardInterrupt
+        elif previous[signum] == signal.SIG_DFL:
+            signal.raise_signal(signum)

@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from sentiment_rnn.classifier import RNNClassifier
 from sentiment_rnn.corpora import FINE_GRAINED_LABEL_MAP, load_training_data
 from sentiment_rnn.distillation import distillation_targets
 from sentiment_rnn.errors import SentimentRNNError, TrainingError
+from sentiment_rnn.predict import predict_labels
 from sentiment_rnn.serialization import load_model, round_for_compact_storage, save_model
 
 __all__ = ["TrainingRun", "run_training"]
@@ -44,19 +47,27 @@ class TrainingRun:
 
 
 def run_training(run: TrainingRun, seed: int, output: str | os.PathLike, *, checkpoint: str | os.PathLike | None = None,
-                 resume: bool = False, log: Log | None = None, progress=None, download_progress=None) -> dict:
+                 resume: bool = False, keep_checkpoint: bool = False, log: Log | None = None, progress=None,
+                 download_progress=None, step_progress=None) -> dict:
     """Train ``run`` with ``seed``, save the model to ``output`` (atomically) and return the summary
     (output, best_epoch, dev_accuracy, train_examples, and test_accuracy when there is a test split).
 
     The training state goes to ``checkpoint`` (default ``<output>.ckpt.npz``) after every epoch;
     ``resume=True`` continues from it. Ctrl-C raises TrainingInterrupted with the state saved.
-    ``progress(done, total)`` is told of every batch, ``download_progress`` of a corpus download.
+    ``progress(done, total)`` is told of every batch, ``download_progress`` of a corpus download, and
+    ``step_progress(label)`` makes the callback of each other long step (tokenizing, scoring the test
+    split). Once the model is written the checkpoint is removed, unless ``keep_checkpoint``; a run whose
+    dev accuracy is no better than always predicting the most frequent class says so through ``log``.
     """
+    step_progress = step_progress or (lambda label: None)
 
     log = log or (lambda message: None)
     output = Path(output)
     data = load_training_data(run.corpus, run.level, run.train_file, run.dev_file, run.text_column, run.label_column,
                               run.data_dir, train_classes=5 if run.fine_grained else 2, progress=download_progress)
+    for name, split in (("training", data.train), ("dev", data.dev), ("test", data.test)):
+        if split is not None:
+            split.tokenize(step_progress(f"tokenizing the {name} texts"))
     texts, labels, targets = data.train.tokens, data.train.labels, None
     if run.teacher_path is not None:
         texts, labels, targets = distillation_targets(
@@ -89,7 +100,8 @@ def run_training(run: TrainingRun, seed: int, output: str | os.PathLike, *, chec
     summary = {"output": str(output), "best_epoch": model.training_.best_epoch,
                "dev_accuracy": model.training_.best_dev_accuracy, "train_examples": len(data.train)}
     if data.test is not None:
-        summary["test_accuracy"] = model.score(data.test.tokens, data.test.labels)
+        predictions = predict_labels(model, data.test.tokens, step_progress("scoring the test split"))
+        summary["test_accuracy"] = float(np.mean(predictions == data.test.labels))
         summary["test_examples"] = len(data.test)
     try:
         save_model(model, output, provenance={"data": data.description, **summary}, compact=run.compact)
@@ -98,7 +110,20 @@ def run_training(run: TrainingRun, seed: int, output: str | os.PathLike, *, chec
             f"cannot write {output} ({error.strerror or error}); the trained weights are in {checkpoint}: "
             "fix the problem and run the same command with --resume"
         ) from None
+    if not keep_checkpoint:
+        checkpoint.unlink(missing_ok=True)
+    chance = _chance_level(data.dev or data.train)
+    if summary["dev_accuracy"] is not None and summary["dev_accuracy"] <= chance:
+        log(f"Warning: the dev accuracy ({summary['dev_accuracy']:.4f}) is no better than always predicting the "
+            f"most frequent class ({chance:.4f}): the model has learned nothing useful; try more epochs, another "
+            "learning rate or more data")
     return summary
+
+
+def _chance_level(corpus) -> float:
+    """The accuracy of always predicting the most frequent label of ``corpus``."""
+    _, counts = np.unique(np.asarray(corpus.labels), return_counts=True)
+    return float(counts.max() / counts.sum()) if len(counts) else 0.0
 
 
 def _training_diagnostics(run: TrainingRun, train, log: Log):

@@ -592,7 +592,7 @@ def test_huge_learning_rate_fails_cleanly_and_keeps_the_old_model(tmp_path):
     train.write_text(_tsv(3))
     output = tmp_path / "model.npz"
     args = ["train", "--train-file", str(train), "--embedding-dim", "4", "--hidden-size", "4", "--epochs", "3",
-            "-o", str(output)]
+            "-o", str(output), "--keep-checkpoint"]
     assert CliRunner().invoke(main, args).exit_code == 0
     before = output.read_bytes()
     result = CliRunner().invoke(main, args + ["--lr", "1e38"])
@@ -618,13 +618,14 @@ def test_resume_refuses_a_checkpoint_that_does_not_fit(tmp_path, name, change, w
     other.write_text(_tsv(2))
     output = tmp_path / "model.npz"
     args = ["train", "--train-file", str(train), "--embedding-dim", "4", "--hidden-size", "4", "--epochs", "2",
-            "-o", str(output)]
+            "-o", str(output), "--keep-checkpoint"]
     assert CliRunner().invoke(main, args).exit_code == 0
     checkpoint = output.with_suffix(".ckpt.npz")
     truncated = tmp_path / "truncated.ckpt.npz"
     truncated.write_bytes(checkpoint.read_bytes()[:500])
     before = {p: p.read_bytes() for p in (output, checkpoint)}
-    names = dict(other=other, absent=tmp_path / "absent.npz", truncated=truncated, model=output)
+    (tmp_path / "other-model.npz").write_bytes(output.read_bytes())  # -o itself would be refused as the same file
+    names = dict(other=other, absent=tmp_path / "absent.npz", truncated=truncated, model=tmp_path / "other-model.npz")
     change = [c.format(**names) for c in change]
     merged = list(args)
     for option, value in zip(change[::2], change[1::2]):
@@ -637,7 +638,7 @@ def test_resume_refuses_a_checkpoint_that_does_not_fit(tmp_path, name, change, w
     assert all(p.read_bytes() == data for p, data in before.items())
 
 
-def test_an_unwritable_output_keeps_the_weights_in_the_checkpoint(tmp_path):
+def test_an_unwritable_output_keeps_the_weights_in_the_checkpoint(tmp_path, monkeypatch):
     train = tmp_path / "train.tsv"
     train.write_text(_tsv(3))
     (tmp_path / "file").write_text("a file, not a folder")
@@ -645,6 +646,11 @@ def test_an_unwritable_output_keeps_the_weights_in_the_checkpoint(tmp_path):
     args = ["train", "--train-file", str(train), "--embedding-dim", "4", "--hidden-size", "4", "--epochs", "2",
             "--checkpoint", str(checkpoint)]
     result = CliRunner().invoke(main, args + ["-o", str(tmp_path / "file" / "model.npz")])
+    _assert_one_line_failure(result, "cannot write", "model.npz")  # refused before any training
+    assert not checkpoint.exists()
+    with monkeypatch.context() as patch:  # an output that fails only when it is written, after training
+        patch.setattr("sentiment_rnn.cli.training.check_paths", lambda *args, **kwargs: None)
+        result = CliRunner().invoke(main, args + ["-o", str(tmp_path / "file" / "model.npz")])
     _assert_one_line_failure(result, "cannot write", str(checkpoint), "--resume")
     resumed = CliRunner().invoke(main, args + ["-o", str(tmp_path / "model.npz"), "--resume"])
     straight = CliRunner().invoke(main, args[:-2] + ["-o", str(tmp_path / "straight.npz")])

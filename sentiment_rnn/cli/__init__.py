@@ -3,21 +3,24 @@
 Commands parse options, call the library and print. Results go to stdout, progress and logs to
 stderr. The library's errors become one-line messages: exit 1 for failures, 2 for usage errors.
 
-    options.py    what the commands share: options, one-line errors, progress displays
-    predict.py    predict
-    evaluate.py   evaluate, compare, explain
-    train.py      train, pretrain, ensemble
-    serve.py      serve
+    options.py     what the commands share: options, one-line errors, progress displays
+    predicting.py  predict
+    measuring.py   evaluate, compare, explain
+    training.py    train, pretrain, ensemble
+    serving.py     serve
+
+(The modules are named for what their commands do, not after a command, so that ``sentiment_rnn.cli.train``
+is the command and never a module.)
 """
 
 from __future__ import annotations
 
 import click
 
-from sentiment_rnn.cli.evaluate import compare, evaluate, explain
-from sentiment_rnn.cli.predict import predict
-from sentiment_rnn.cli.serve import serve
-from sentiment_rnn.cli.train import ensemble, pretrain, train
+from sentiment_rnn.cli.measuring import compare, evaluate, explain
+from sentiment_rnn.cli.predicting import predict
+from sentiment_rnn.cli.serving import serve
+from sentiment_rnn.cli.training import ensemble, pretrain, train
 
 __all__ = ["main", "predict", "evaluate", "compare", "explain", "train", "pretrain", "ensemble", "serve"]
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import functools
 import sys
+import time
 from pathlib import Path
 
 import click
 
 from sentiment_rnn.errors import SentimentRNNError
+from sentiment_rnn.files import check_output_folder, check_output_path, same_file
 from sentiment_rnn.hyperparameters import HYPERPARAMETERS, Hyperparameter
 
-__all__ = ["SEEDS", "SeedList", "data_dir_option", "model_option", "fail_cleanly", "load", "progress_bar", "DownloadBar",
-           "hyperparameter_option", "hyperparameter_options", "optional_str"]
+__all__ = ["SEEDS", "SeedList", "data_dir_option", "model_option", "fail_cleanly", "check_paths", "load", "progress_bar",
+           "step_progress", "DownloadBar", "hyperparameter_option", "hyperparameter_options", "optional_str"]
 
 DATA_DIR_HELP = "Folder holding the corpora (sst/, imdb/, nltk_data/); missing ones are downloaded to the cache."
 
@@ -48,6 +50,24 @@ def fail_cleanly(command):
     return wrapper
 
 
+def check_paths(outputs: list[tuple[str, Path | None]], inputs: list[tuple[str, Path | None]] = (),
+                folders: list[Path | None] = ()) -> None:
+    """Before any work: refuse (usage error) an output that is the same file as an input or another
+    output, and (one-line error) an output that cannot be written: its folder is not writable, or it
+    is a folder, FIFO or device. ``folders`` are output folders."""
+    outputs = [(option, path) for option, path in outputs if path is not None]
+    inputs = [(option, path) for option, path in inputs if path is not None]
+    for i, (option, path) in enumerate(outputs):
+        for other, other_path in outputs[i + 1:] + inputs:
+            if same_file(path, other_path):
+                raise click.UsageError(f"{option} {path} and {other} {other_path} are the same file: "
+                                       "one would overwrite the other")
+        check_output_path(path)
+    for folder in folders:
+        if folder is not None:
+            check_output_folder(folder)
+
+
 def load(model_path):
     from sentiment_rnn.serialization import load_model
 
@@ -70,6 +90,32 @@ def progress_bar(label: str):
             state["bar"] = None
 
     return update, lambda: state["bar"] and state["bar"].__exit__(None, None, None)
+
+
+PLAIN_PROGRESS_SECONDS = 5.0  # off a terminal, a long step says how far it is at most this often
+
+
+def step_progress(label: str):
+    """A ``progress(done, total)`` callback for a long step (tokenizing, scoring): a bar on stderr when it
+    is a terminal, else a plain line on stderr every PLAIN_PROGRESS_SECONDS and when the step ends, if it
+    took that long."""
+    if sys.stderr.isatty():
+        update, _ = progress_bar(label)
+        return update
+    start = last = time.monotonic()
+    previous = 0
+
+    def update(done: int, total: int) -> None:
+        nonlocal start, last, previous
+        now = time.monotonic()
+        if done < previous:  # the step starts again (the next epoch)
+            start = last = now
+        previous = done
+        if now - last >= PLAIN_PROGRESS_SECONDS or (done >= total and now - start >= PLAIN_PROGRESS_SECONDS):
+            click.echo(f"{label}: {done:,} of {total:,}", err=True)
+            last = now
+
+    return update
 
 
 class DownloadBar:

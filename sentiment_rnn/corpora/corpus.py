@@ -56,6 +56,18 @@ class Corpus:
             return self.pretokenized
         return [tokenize(text) for text in self.texts]
 
+    def tokenize(self, progress=None, chunk_size: int = 500) -> list[list[str]]:
+        """:attr:`tokens`, computed (the first time) ``chunk_size`` texts at a time with
+        ``progress(done, total)`` after each chunk: tokenizing 25,000 reviews takes a minute or two."""
+        if self.pretokenized is None and "tokens" not in self.__dict__:
+            tokens: list[list[str]] = []
+            for start in range(0, len(self.texts), chunk_size):
+                tokens.extend(tokenize(text) for text in self.texts[start : start + chunk_size])
+                if progress is not None:
+                    progress(len(tokens), len(self.texts))
+            self.__dict__["tokens"] = tokens  # where cached_property keeps it
+        return self.tokens
+
     def __len__(self) -> int:
         return len(self.texts)
 

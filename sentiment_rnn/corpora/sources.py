@@ -258,20 +258,45 @@ def download_corpus(name: str, cache: str | os.PathLike | None = None, *, mirror
     return installer(name, _fetch_archive(name, cache, mirror, progress), cache)
 
 
+MAX_EXTRACTED_BYTES = 16 << 20  # one file of the treebank archive (train.txt has 2,160,058 bytes)
+
+
 def _install_sst(name: str, archive: Path, cache: Path) -> Path:
-    """Extract trees/{train,dev,test}.txt, each checked against its sha256, into cache/sst/."""
+    """Extract trees/{train,dev,test}.txt, each checked against its sha256, into cache/sst/.
+
+    The archive has no published checksum of its own, so its directory is checked before anything is
+    decompressed (the three files are there, none over MAX_EXTRACTED_BYTES, none a zip bomb), each file's
+    sha256 after; an archive that fails is removed from the cache, never decompressed again."""
     folder = cache / SOURCES[name].folder
     try:
-        with zipfile.ZipFile(archive) as zipped:
-            contents = {file: zipped.read(f"trees/{file}") for file in SOURCES[name].sha256}
-    except (zipfile.BadZipFile, KeyError) as error:
-        raise DownloadError(f"{archive} is not the treebank archive ({error}); delete it and try again") from None
-    for file, data in contents.items():
-        _check_digest("sha256", SOURCES[name].sha256[file], hashlib.sha256(data).hexdigest(), f"{archive}:trees/{file}")
+        contents = _checked_members(name, archive)
+    except DownloadError:
+        archive.unlink(missing_ok=True)
+        raise
     for file, data in contents.items():
         write_bytes_atomic(folder / file, data)
     archive.unlink()
     return folder
+
+
+def _checked_members(name: str, archive: Path) -> dict[str, bytes]:
+    """The files of the treebank archive, its directory checked before they are decompressed and their
+    sha256 after; DownloadError (saying the archive is removed) otherwise."""
+    removed = "; it was removed from the cache, run again to download it anew"
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            members = {file: zipped.getinfo(f"trees/{file}") for file in SOURCES[name].sha256}
+            for file, member in members.items():
+                if member.file_size > MAX_EXTRACTED_BYTES or member.file_size > 100 * max(member.compress_size, 1):
+                    raise DownloadError(f"{archive}:trees/{file} would inflate {member.compress_size:,} bytes to "
+                                        f"{member.file_size:,}: not the treebank archive{removed}")
+            contents = {file: zipped.read(member) for file, member in members.items()}
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as error:
+        raise DownloadError(f"{archive} is not the treebank archive ({error}){removed}") from None
+    for file, data in contents.items():
+        _check_digest("sha256", SOURCES[name].sha256[file], hashlib.sha256(data).hexdigest(),
+                      f"{archive}:trees/{file}")
+    return contents
 
 
 def _install_nltk_corpus(name: str, archive: Path, cache: Path) -> Path:

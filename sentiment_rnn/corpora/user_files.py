@@ -12,6 +12,7 @@ import numpy as np
 
 from sentiment_rnn.corpora.corpus import BINARY_LABELS, Corpus, check_choice, column_index, read_utf8
 from sentiment_rnn.errors import DataError
+from sentiment_rnn.files import loads_bounded
 from sentiment_rnn.text import normalize
 
 __all__ = ["load_file"]
@@ -91,9 +92,11 @@ def _jsonl_records(content: str, path: Path, text_column: str, label_column: str
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = loads_bounded(line)
         except json.JSONDecodeError as error:
             raise DataError(f"not valid JSON: {error.msg} (column {error.colno})", path, line_no) from None
+        except ValueError as error:  # nested deeper than any record needs
+            raise DataError(f"not a record: {error}", path, line_no) from None
         if not isinstance(record, dict):
             raise DataError(f"expected a JSON object on each line, got {type(record).__name__}", path, line_no)
         for key in (text_column, label_column):

@@ -2,7 +2,8 @@
 
 Seed N is trained into ``DIR/seed<N>.npz`` with its training state in ``DIR/seed<N>.ckpt.npz``
 (saved after every epoch) by the same code as a plain `train` run (:func:`run_training`). A seed
-whose model exists is done; one whose checkpoint exists resumes from it. So when the folder is
+whose model exists is done (its checkpoint is removed once the model is written, as after any `train`);
+one whose checkpoint exists resumes from it. So when the folder is
 shared by the workers, a worker that dies costs only its seed's work since the last checkpoint: Dask
 runs the task again on another worker, which resumes, and the weights are those of an uninterrupted
 run. `--ensemble` then writes ``DIR/ensemble.npz`` from the seeds' models.

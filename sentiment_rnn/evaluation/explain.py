@@ -81,6 +81,9 @@ def running_probabilities(model: RNNModel, ids: np.ndarray) -> np.ndarray:
     return softmax(logits.astype(np.float64))  # (T, C)
 
 
+MAX_PREFIX_TOKENS = 1_000  # a bidirectional model's trajectory: 500,000 token steps, about a second
+
+
 def prefix_probabilities(model: RNNModel, ids: np.ndarray, batch_size: int = 64) -> np.ndarray:
     """ids (T,) -> (T, C) class probabilities of each prefix ids[:t + 1] run as a text of its own.
     Works for every architecture; costs T runs (batched) instead of one."""
@@ -98,7 +101,7 @@ class Trajectory:
     probabilities: np.ndarray  # (T, C) class probabilities after each token
     label_names: tuple[str, ...]  # (C,)
     method: str  # "running-state" or "prefixes"
-    skipped: int = 0  # leading tokens the model does not read (its max_len keeps the last ones)
+    skipped: int = 0  # leading tokens left out (max_len, or MAX_PREFIX_TOKENS for a bidirectional model)
 
     @property
     def prediction(self) -> int:
@@ -129,8 +132,10 @@ def trajectory(classifier, text) -> Trajectory:
         return dataclasses.replace(members[0], probabilities=np.mean([m.probabilities for m in members], axis=0))
     ids = classifier.encode([tokens])[0]  # (T,)
     read = truncate(ids, classifier.max_len)  # what predict() reads
-    skipped = len(ids) - len(read)
     model = classifier.model_
+    if model.config.bidirectional:  # every prefix is a text of its own: T²/2 steps, so the last tokens only
+        read = truncate(read, MAX_PREFIX_TOKENS)
+    skipped = len(ids) - len(read)
     if model.config.bidirectional:
         probabilities, method = prefix_probabilities(model, read), "prefixes"
     else:
@@ -212,9 +217,11 @@ class BowWeights:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "BowWeights":
         """Read a file written by :meth:`save` (no pickle); ModelFileError if it is not one."""
+        from sentiment_rnn.files import loads_bounded, open_npz
+
         try:
-            with np.load(path, allow_pickle=False) as data:
-                metadata = json.loads(str(data["metadata"]))
+            with open_npz(Path(path), "bag-of-words weights") as data:
+                metadata = loads_bounded(str(data["metadata"]))
                 if metadata.pop("format", None) != BOW_FORMAT:
                     raise ValueError("not a bag-of-words weights file")
                 metadata.pop("format_version", None)
@@ -371,7 +378,9 @@ def render_chart(traj: Trajectory, bow: BowWeights | None = None, *, text: str |
         lines.append(f"BoW  {'positive' if p > 0.5 else 'negative':<9s} P(positive) = {p:.3f}"
                      f"   (intercept {bow.intercept:+.2f}, {bow.metadata.get('baseline', BOW_BASELINE)})")
     if traj.skipped:
-        lines.append(f"(the first {traj.skipped} tokens are not read: the model keeps the last {len(traj.tokens)})")
+        lines.append(f"(the first {traj.skipped} tokens are not shown: the model keeps the last {len(traj.tokens)}"
+                     + (f"; a bidirectional model is explained on at most {MAX_PREFIX_TOKENS:,}"
+                        if traj.method == "prefixes" else "") + ")")
     lines.append("")
 
     axis = "0".ljust(HALF_BAR - 1) + "0.5" + "1".rjust(HALF_BAR - 1)  # 0.5 centred on the axis

@@ -66,10 +66,25 @@ def bucketed_batches(
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def sequential_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
-    """Batches for inference: sorted by length to waste little padding; every index exactly once."""
+def sequential_batches(lengths: np.ndarray, batch_size: int, max_tokens: int | None = None) -> list[np.ndarray]:
+    """Batches for inference: sorted by length to waste little padding; every index exactly once. With
+    ``max_tokens``, a batch of long reviews holds fewer of them, so that batch size × its longest review
+    stays within ``max_tokens`` (one review at least): memory is bounded whatever the lengths.
+
+    >>> [b.tolist() for b in sequential_batches(np.array([1, 9, 2, 8]), 4, max_tokens=18)]
+    [[0, 2], [3, 1]]
+    """
     order = np.argsort(lengths, kind="stable")
-    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    if max_tokens is None:
+        return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    batches, start = [], 0
+    while start < len(order):  # ascending lengths: the review a batch grows by is its longest
+        end = start + 1
+        while end < len(order) and end - start < batch_size and (end - start + 1) * lengths[order[end]] <= max_tokens:
+            end += 1
+        batches.append(order[start:end])
+        start = end
+    return batches
 
 
 def reversed_time_index(lengths: np.ndarray, T: int) -> np.ndarray:

@@ -33,7 +33,7 @@ from sentiment_rnn.nn.batching import PAD_ID, pad_batch, reversed_time_index, se
 if TYPE_CHECKING:  # the network it runs; imported for type names only (model.py builds on this module)
     from sentiment_rnn.nn.model import RNNModel
 
-__all__ = ["Inference", "predict_logits"]
+__all__ = ["Inference", "predict_logits", "MAX_BATCH_TOKENS"]
 
 
 class Inference:
@@ -102,15 +102,19 @@ class Inference:
         return np.take(table, words, axis=1, out=self._gathered[:size].reshape(shape), mode="clip")  # unbuffered
 
 
+MAX_BATCH_TOKENS = 32_768  # padded tokens of one batch: bounds the (k, T, B, H) buffers whatever the lengths
+
+
 def predict_logits(model: "RNNModel", sequences: Sequence[np.ndarray], batch_size: int = 256, max_len=None,
-                   keep="end") -> np.ndarray:
-    """Logits (N, C) for id sequences, in their original order, batched by similar length."""
+                   keep="end", max_tokens: int = MAX_BATCH_TOKENS) -> np.ndarray:
+    """Logits (N, C) for id sequences, in their original order, batched by similar length, at most
+    ``batch_size`` reviews and ``max_tokens`` padded tokens (one review at least) a batch."""
     sequences = [truncate(s, max_len, keep) for s in sequences]
     lengths = np.array([len(s) for s in sequences])
     words = np.unique(np.concatenate([np.asarray(s, dtype=np.int64) for s in sequences] + [[PAD_ID]]))  # (U,)
     inference = Inference(model, words)  # each distinct word projected once for all batches
     logits = np.empty((len(sequences), model.config.num_classes), dtype=model.dtype)  # (N, C)
-    for index in sequential_batches(lengths, batch_size):
+    for index in sequential_batches(lengths, batch_size, max_tokens):
         ids, batch_lengths = pad_batch([sequences[i] for i in index])
         logits[index] = inference.logits(ids, batch_lengths)
     return logits

@@ -13,6 +13,7 @@ compared one to one with ``torch.nn.Embedding`` + ``torch.nn.GRU``/``LSTM``/``RN
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -45,10 +46,14 @@ class ModelConfig:
     def __post_init__(self):
         make_cell(self.cell, self.activation)  # validates cell and activation names
         for name in ("vocab_size", "embedding_dim", "hidden_size", "num_classes", "num_layers"):
+            if not isinstance(getattr(self, name), numbers.Integral) or isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be an integer, got {getattr(self, name)!r}")
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not isinstance(self.bidirectional, (bool, np.bool_)):
+            raise ValueError(f"bidirectional must be true or false, got {self.bidirectional!r}")
         for name in ("dropout", "embedding_dropout", "word_dropout"):
-            if not 0.0 <= getattr(self, name) < 1.0:
+            if not isinstance(getattr(self, name), numbers.Real) or not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
 
     @property

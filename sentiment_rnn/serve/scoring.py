@@ -13,8 +13,7 @@ import numpy as np
 
 from sentiment_rnn.evaluation import explain
 from sentiment_rnn.predict import MAX_REVIEW_CHARS
-from sentiment_rnn.predict import review_end  # a text's last MAX_REVIEW_CHARS characters
-from sentiment_rnn.text import tokenize
+from sentiment_rnn.text import review_end, tokenize
 
 __all__ = ["tokenize_texts", "predict_tokens", "score_texts", "TextRejected", "explain_text", "load_bow_weights",
            "model_description"]
@@ -23,7 +22,7 @@ __all__ = ["tokenize_texts", "predict_tokens", "score_texts", "TextRejected", "e
 def tokenize_texts(texts: Sequence[str]) -> list[tuple[list[str], bool]]:
     """(tokens, truncated) for each text; a text over MAX_REVIEW_CHARS is read from its end, as
     ``sentiment-rnn predict`` does."""
-    read = [review_end(text) for text in texts]
+    read = [review_end(text, MAX_REVIEW_CHARS) for text in texts]  # what predict reads
     return [(tokenize(review), truncated) for review, truncated in read]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from sentiment_rnn.cli.options import DownloadBar, data_dir_option, fail_cleanly, load, model_option
+from sentiment_rnn.cli.options import DownloadBar, data_dir_option, fail_cleanly, load, model_option, step_progress
 from sentiment_rnn.corpora.registry import CORPORA
 from sentiment_rnn.evaluation.baselines import BASELINES
 
@@ -33,13 +33,19 @@ def evaluate(corpus, split, data_file, text_column, label_column, as_json, model
     """
     from sentiment_rnn.corpora import load_corpus, load_file
     from sentiment_rnn.evaluation.metrics import classification_report_dict
+    from sentiment_rnn.predict import MAX_REVIEW_CHARS, TRUNCATED, predict_labels
+    from sentiment_rnn.text import review_end
 
     model = load(model_path)
     if data_file is not None:
         data = load_file(data_file, text_column=text_column, label_column=label_column)
+        reviews = [review_end(text, MAX_REVIEW_CHARS) for text in data.texts]  # as predict reads them
+        if cut := sum(truncated for _, truncated in reviews):
+            click.echo(f"{cut} review(s) {TRUNCATED}", err=True)
+        predictions = model.predict([text for text, _ in reviews])
     else:
         data = load_corpus(corpus, split, data_dir, progress=DownloadBar())
-    predictions = model.predict(data.tokens)
+        predictions = predict_labels(model, data.tokenize(step_progress("tokenizing")), step_progress("scoring"))
     report = classification_report_dict(data.labels, predictions)
     report.update(corpus=str(data_file) if data_file else corpus, split=None if data_file else split)
     if as_json:
@@ -105,7 +111,9 @@ def explain(text, as_json, no_baseline, model_path, data_dir):
     bar from 0.5, then the word's weight (log-odds) in a bag-of-words logistic regression trained on
     the same treebank phrases. The RNN's bar can swing at "not ... good"; a bag-of-words weight is
     the same in every context. The baseline ships with the package; when it is missing it is trained
-    once (from the treebank in --data-dir, else downloaded) and cached.
+    once (from the treebank in --data-dir, else downloaded) and cached. A TEXT over 20,000 characters is
+    explained from its end, as predict reads it; a bidirectional model, which reads every prefix anew,
+    explains the last 1,000 tokens.
 
     \b
     Example:
@@ -113,9 +121,14 @@ def explain(text, as_json, no_baseline, model_path, data_dir):
       sentiment-rnn explain --json --no-baseline "not bad at all"
     """
     from sentiment_rnn.evaluation.explain import explanation_dict, load_bow_weights, render_chart, trajectory
+    from sentiment_rnn.predict import MAX_REVIEW_CHARS, TRUNCATED
+    from sentiment_rnn.text import review_end
 
     if not text.strip():
         raise click.UsageError("TEXT is empty")
+    text, truncated = review_end(text, MAX_REVIEW_CHARS)
+    if truncated:
+        click.echo(f"TEXT is {TRUNCATED}", err=True)
     model = load(model_path)
     steps = trajectory(model, text)
     bow = None if no_baseline else load_bow_weights(data_dir, on_training=lambda m: click.echo(m, err=True))

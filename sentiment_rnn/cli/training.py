@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from sentiment_rnn.cli.options import (SEEDS, DownloadBar, data_dir_option, fail_cleanly, hyperparameter_option,
-                                       hyperparameter_options, optional_str, progress_bar)
+from sentiment_rnn.cli.options import (SEEDS, DownloadBar, check_paths, data_dir_option, fail_cleanly,
+                                       hyperparameter_option, hyperparameter_options, optional_str, progress_bar,
+                                       step_progress)
 from sentiment_rnn.corpora.registry import CORPORA
 
 
@@ -46,6 +47,9 @@ from sentiment_rnn.corpora.registry import CORPORA
               help="Where to save the training state after every epoch and on Ctrl-C  [default: <output>.ckpt.npz]")
 @click.option("--resume", is_flag=True,
               help="Continue from --checkpoint: same data and options (--epochs may be raised), same result.")
+@click.option("--keep-checkpoint", is_flag=True,
+              help="Keep the checkpoint once the model is written (it is removed then, being about four times "
+                   "the model's size).")
 @click.option("--diagnostics", "diagnostics_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="After every epoch write learning curves and gradient norm by distance from the last token "
                    "(CSV, JSON; PNG plots when matplotlib is installed) into this folder.")
@@ -63,12 +67,14 @@ from sentiment_rnn.corpora.registry import CORPORA
 @data_dir_option
 @fail_cleanly
 def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_column, seed, output, checkpoint,
-          resume, as_json, data_dir, teacher_path, teacher_weight, transfer_corpus, transfer_size, **hyperparameters):
+          resume, keep_checkpoint, as_json, data_dir, teacher_path, teacher_weight, transfer_corpus, transfer_size,
+          **hyperparameters):
     """Train a model on a corpus (default: every labelled phrase of the treebank) and save it.
 
     Early stopping watches the dev split and keeps the best weights; the test split is reported.
-    The training state is saved after every epoch and on Ctrl-C; run the same command with
-    --resume to continue, with the weights an uninterrupted run would give.
+    The training state is saved after every epoch and on Ctrl-C, SIGTERM or SIGHUP (exit 130, 143,
+    129); run the same command with --resume to continue, with the weights an uninterrupted run would
+    give. Once the model is written the checkpoint is removed, unless --keep-checkpoint.
 
     With --seeds it trains one model per seed into --output-dir, here or on the workers of a Dask
     cluster (--scheduler); a rerun skips the seeds that are done and resumes the others.
@@ -99,6 +105,12 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
     if seeds is not None and (output_dir is None or resume or checkpoint is not None):
         raise click.UsageError("--seeds needs --output-dir, where each seed has its checkpoint (and resumes from it "
                                "without --resume or --checkpoint)")
+    if seeds is None:
+        checkpoint = checkpoint or output.with_suffix(".ckpt.npz")
+        check_paths([("--output", output), ("--checkpoint", checkpoint)],
+                    [("--train-file", train_file), ("--dev-file", dev_file), ("--teacher", teacher_path),
+                     ("--pretrained-vectors", hyperparameters["pretrained_vectors"])],
+                    folders=[hyperparameters["diagnostics_dir"]])
     if hyperparameters["pretrained_vectors"] is not None:
         hyperparameters["pretrained_vectors"] = str(hyperparameters["pretrained_vectors"])
     run = TrainingRun(
@@ -111,19 +123,20 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
     if seeds is not None:
         return _train_seeds(run, seeds, output_dir, scheduler, make_ensemble, as_json)
     progress, close = progress_bar("training")
+    progress = progress or step_progress("training batches")  # off a terminal, a line every few seconds
 
     def log(message):
         close()
         click.echo(message, err=True)
 
     try:
-        summary = run_training(run, seed, output, checkpoint=checkpoint, resume=resume, log=log, progress=progress,
-                               download_progress=DownloadBar())
+        summary = run_training(run, seed, output, checkpoint=checkpoint, resume=resume, keep_checkpoint=keep_checkpoint,
+                               log=log, progress=progress, download_progress=DownloadBar(), step_progress=step_progress)
     except TrainingInterrupted as stop:
         close()
         click.echo(f"Interrupted: {stop}" + ("; run the same command with --resume to continue" if stop.checkpoint else ""),
                    err=True)
-        sys.exit(130)
+        sys.exit(128 + stop.signal)  # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP, as the shell reports them
     _print_summary(summary, as_json)
 
 
@@ -175,6 +188,7 @@ def pretrain(corpora, dim, max_words, min_count, window, seed, output, data_dir)
     from sentiment_rnn.corpora import unlabeled_texts
     from sentiment_rnn.embeddings import pretrain_from_texts, save_vectors
 
+    check_paths([("--output", output)])
     documents = unlabeled_texts(corpora or ("imdb", "movie-reviews"), data_dir, progress=DownloadBar())
     click.echo(f"{len(documents):,} documents; counting co-occurrences and factorizing", err=True)
     words, vectors = pretrain_from_texts(documents, min_count=min_count, max_words=max_words, window=window,
@@ -200,5 +214,6 @@ def ensemble(models, output, compact):
     """
     from sentiment_rnn.serialization import save_ensemble
 
+    check_paths([("--output", output)], [("MODEL", path) for path in models])
     count = save_ensemble(models, output, compact=compact)
     click.echo(f"{count} members -> {output}")
