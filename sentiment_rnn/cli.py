@@ -127,7 +127,8 @@ def predict(texts, input_file, output_format, model_path):
 
 # ----------------------------------------------------------------------------------------------------
 @main.command()
-@click.option("--corpus", type=click.Choice(CORPORA), default="sst", help="Corpus to evaluate on.")
+@click.option("--corpus", type=click.Choice(CORPORA + ("cad",)), default="sst",
+              help="Corpus to evaluate on (cad: train and dev splits only).")
 @click.option("--split", type=click.Choice(["train", "dev", "test"]), default="test", help="Split to evaluate on.")
 @click.option("--file", "data_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Evaluate on a labelled CSV/TSV/JSONL file instead of a corpus.")
@@ -240,26 +241,56 @@ BASELINE_NAMES = ("bow-logreg", "bow-bigram-logreg", "tfidf-svm", "nb", "negatio
               help="Bag-of-words baseline to train and score; repeat for several  [default: all]")
 @click.option("--level", type=click.Choice(["phrase", "sentence"]), default="phrase",
               help="Train the baselines on every labelled phrase of the treebank or on sentences only.")
+@click.option("--corpus", type=click.Choice(["sst", "imdb"]), default="sst",
+              help="sst: sentences and the treebank's negation slices; imdb: whole reviews (IMDB test, "
+                   "CAD dev pairs, contrast set).")
+@click.option("--file", "data_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Compare on whole reviews of a labelled CSV/TSV/JSONL file (split 80/10/10) instead of IMDB.")
+@click.option("--text-column", default="text", help="Text column of --file.")
+@click.option("--label-column", default="label", help="Label column of --file.")
+@click.option("--mix", type=click.Choice(["cad"]), default=None,
+              help="Reviews: also train the baselines on the CAD training pairs (less those matching a "
+                   "dev or test review).")
+@click.option("--train-size", type=click.IntRange(1), default=None,
+              help="Reviews: fit on the first N training reviews (and N/9 dev reviews) only  [default: all]")
+@click.option("--test-size", type=click.IntRange(1), default=None,
+              help="Reviews: score the first N test reviews only  [default: all]")
+@click.option("--refit", is_flag=True, help="Reviews: fit the baselines again instead of reading the cache.")
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
 @click.option("--json", "as_json", is_flag=True, help="Print every number as JSON.")
 @data_dir_option
 @fail_cleanly
-def compare(model_paths, baselines, level, markdown, as_json, data_dir):
-    """Score the RNN and bag-of-words baselines on SST-2 test and the negation benchmark.
+def compare(model_paths, baselines, level, corpus, data_file, text_column, label_column, mix, train_size, test_size,
+            refit, markdown, as_json, data_dir):
+    """Score the RNN and bag-of-words baselines on SST-2 test and the negation benchmark, or on reviews.
 
     Baselines are trained on the treebank's training phrases (as the shipped RNN is), tuned on its
     dev sentences, then every model is scored on the test sentences, the negation phrases of the
     test trees (all, and those where negation flips the polarity), the test sentences with a
     negator, and the curated contrast set (accuracy, and pair accuracy: both members right).
 
+    With --corpus imdb (or --file) the baselines are trained on the training reviews instead, tuned on
+    the dev reviews and cached (in SENTIMENT_RNN_CACHE, else ~/.cache/sentiment-rnn), and every model is
+    scored on the test reviews, the CAD dev pairs (pair consistency: both members right) and the
+    contrast set.
+
     \b
     Example:
       sentiment-rnn compare --markdown
+      sentiment-rnn compare --corpus imdb --mix cad --markdown
     """
+    reviews = corpus == "imdb" or data_file is not None
+    if not reviews and (mix or train_size or test_size or refit):
+        raise click.UsageError("--mix, --train-size, --test-size and --refit apply to reviews: "
+                               "add --corpus imdb or --file")
+    models = {("sentiment-rnn" if p is None else f"sentiment-rnn {p.stem}"): _load(p) for p in (model_paths or [None])}
+    if reviews:
+        _compare_reviews(models, model_paths, baselines or BASELINE_NAMES, data_file, text_column, label_column,
+                         mix, train_size, test_size, refit, markdown, as_json, data_dir)
+        return
     from sentiment_rnn.data import load_corpus
     from sentiment_rnn.evaluate import compare_models, format_table, load_benchmark
 
-    models = {("sentiment-rnn" if p is None else f"sentiment-rnn {p.stem}"): _load(p) for p in (model_paths or [None])}
     benchmark = load_benchmark(data_dir)
     train = load_corpus("sst", "train", data_dir, level=level)
     dev = load_corpus("sst", "dev", data_dir)
@@ -271,6 +302,25 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
         click.echo(format_table(results, markdown=markdown))
 
 
+def _compare_reviews(models, model_paths, baselines, data_file, text_column, label_column, mix, train_size,
+                     test_size, refit, markdown, as_json, data_dir):
+    """`compare --corpus imdb` / `compare --file`: the review-level rows."""
+    from sentiment_rnn.cad import file_sha256
+    from sentiment_rnn.review_compare import compare_reviews, format_review_table, review_data
+    from sentiment_rnn.serialization import default_model_path
+
+    data = review_data("imdb", data_file=data_file, text_column=text_column, label_column=label_column, mix=mix,
+                       train_size=train_size, test_size=test_size, data_dir=data_dir)
+    keys = {name: file_sha256(path or default_model_path()) for name, path in zip(models, model_paths or [None])}
+    results = compare_reviews(models, baselines, data, model_keys=keys, refit=refit,
+                              progress=lambda message: click.echo(message, err=True))
+    if as_json:
+        click.echo(json.dumps({"data": data.description, "results": results}))
+    else:
+        title = "IMDB test" if data_file is None else f"{data_file.name} test"
+        click.echo(format_review_table(results, markdown=markdown, test_title=title))
+
+
 # ----------------------------------------------------------------------------------------------------
 @main.command()
 @click.option("--corpus", type=click.Choice(CORPORA), default="sst", help="Corpus to train on.")
@@ -279,6 +329,9 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
 @click.option("--fine-grained", is_flag=True,
               help="Treebank: train on its five sentiment labels (neutral phrases too) and predict "
                    "negative/positive from them.")
+@click.option("--mix", type=click.Choice(["cad"]), default=None,
+              help="Also train on the CAD training pairs, less those matching a dev or test review "
+                   "(with --corpus imdb or --train-file).")
 @click.option("--train-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Train on a labelled CSV/TSV/JSONL file instead of a corpus.")
 @click.option("--dev-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -339,8 +392,9 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
 @click.option("--json", "as_json", is_flag=True, help="Print the training summary as JSON.")
 @data_dir_option
 @fail_cleanly
-def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_column, seed, output, checkpoint,
-          resume, as_json, data_dir, teacher_path, teacher_weight, transfer_corpus, transfer_size, **hyperparameters):
+def train(corpus, level, fine_grained, mix, train_file, dev_file, text_column, label_column, seed, output,
+          checkpoint, resume, as_json, data_dir, teacher_path, teacher_weight, transfer_corpus, transfer_size,
+          **hyperparameters):
     """Train a model on a corpus (default: every labelled phrase of the treebank) and save it.
 
     Early stopping watches the dev split and keeps the best weights; the test split is reported.
@@ -355,6 +409,7 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
     Example:
       sentiment-rnn train --corpus sst --cell lstm --epochs 5 -o my_model.npz
       sentiment-rnn train --teacher ensemble.npz --transfer-corpus imdb -o student.npz
+      sentiment-rnn train --corpus imdb --mix cad -o reviews.npz
     """
     from sentiment_rnn.classifier import RNNClassifier
     from sentiment_rnn.errors import TrainingError, TrainingInterrupted
@@ -363,12 +418,18 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
 
     if fine_grained and (corpus != "sst" or train_file is not None):
         raise click.UsageError("--fine-grained needs the treebank's five labels: use it with --corpus sst")
+    if mix == "cad" and corpus != "imdb" and train_file is None:
+        raise click.UsageError("--mix cad adds reviews: use it with --corpus imdb or --train-file")
     if teacher_path is None and transfer_corpus is not None:
         raise click.UsageError("--transfer-corpus needs a --teacher to label its sentences")
     if teacher_path is not None and fine_grained:
         raise click.UsageError("--teacher predicts two classes: it cannot be combined with --fine-grained")
     data = load_training_data(corpus, level, train_file, dev_file, text_column, label_column, data_dir,
                               train_classes=5 if fine_grained else 2)
+    if mix == "cad":
+        from sentiment_rnn.cad import with_cad_pairs
+
+        data = with_cad_pairs(data, data_dir)
     texts, labels, targets = data.train.tokens, data.train.labels, None
     if teacher_path is not None:
         texts, labels, targets = _distillation_targets(teacher_path, teacher_weight, transfer_corpus, transfer_size,

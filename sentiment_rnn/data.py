@@ -87,7 +87,8 @@ class Corpus:
 
     ``pretokenized`` holds the corpus's own tokens (lowercased) for tokenized corpora; when it is
     None, :attr:`tokens` tokenizes ``texts`` on first use and keeps the result. ``source`` is the file
-    the examples were read from, when there is one (error messages name it).
+    the examples were read from, when there is one (error messages name it). ``pair_ids`` (n,) int64,
+    for corpora of pairs (cad), gives the two members of a pair the same id.
     """
 
     name: str
@@ -97,6 +98,7 @@ class Corpus:
     label_names: tuple[str, ...] = BINARY_LABELS
     pretokenized: list[list[str]] | None = field(default=None, repr=False)
     source: str | None = field(default=None, repr=False)
+    pair_ids: np.ndarray | None = field(default=None, repr=False)  # (n,) int64
 
     def __post_init__(self):
         labels = np.asarray(self.labels, dtype=np.int64).reshape(-1)  # (n,)
@@ -108,6 +110,10 @@ class Corpus:
             raise ValueError(f"labels must lie in 0..{len(self.label_names) - 1}")
         if self.pretokenized is not None and len(self.pretokenized) != len(self.texts):
             raise ValueError(f"{len(self.texts)} texts but {len(self.pretokenized)} token lists")
+        if self.pair_ids is not None:
+            object.__setattr__(self, "pair_ids", np.asarray(self.pair_ids, dtype=np.int64).reshape(-1))
+            if len(self.pair_ids) != len(labels):
+                raise ValueError(f"{len(labels)} labels but {len(self.pair_ids)} pair ids")
 
     @functools.cached_property
     def tokens(self) -> list[list[str]]:
@@ -222,6 +228,17 @@ SOURCES: dict[str, Source] = {
         archive="aclImdb_v1.tar.gz",
         installed="imdb/imdb_50k.csv.gz",
         md5="7c2ac02c03563afcf9b574c7e56c153a",
+    ),
+    "cad": Source(  # two files, each checked by sha256 (sentiment_rnn.cad.download_cad)
+        title="the counterfactually augmented IMDb review pairs (CAD)",
+        url="https://raw.githubusercontent.com/acmi-lab/counterfactually-augmented-data/master/sentiment/combined/paired/{file}",
+        folder="cad",
+        archive="train_paired.tsv",
+        installed="cad/{split}_paired.tsv",
+        sha256={
+            "train_paired.tsv": "7ac50ca3d70890f80e11ee59955cdbfc43f26b5078d0603717817ab224d2af18",
+            "dev_paired.tsv": "4c2d8a70cbce23eba27fb1f0bb5043cf044811912435cf8d10c3ea6fc7a51363",
+        },
     ),
 }
 
@@ -360,6 +377,10 @@ def download_corpus(name: str, cache: str | os.PathLike | None = None, *, mirror
     if name not in SOURCES:
         raise ValueError(f"unknown corpus {name!r}; choose from {', '.join(SOURCES)}")
     cache = Path(cache) if cache is not None else cache_dir()
+    if name == "cad":
+        from .cad import download_cad
+
+        return download_cad(cache, mirror=mirror)
     installers = {"sst": _install_sst, "imdb": _install_imdb}
     installer = installers.get(name, _install_nltk_corpus)
     return installer(name, _fetch_archive(name, cache, mirror), cache)
@@ -746,11 +767,18 @@ def _open_gzip_text(path: Path):
 # load_corpus
 
 
+def _load_cad(split: str, data_dir, **options) -> Corpus:
+    from .cad import load_cad  # cad.py builds on this module
+
+    return load_cad(split, data_dir, **options)
+
+
 _LOADERS = {
     "sst": _load_sst,
     "sentence-polarity": _load_sentence_polarity,
     "movie-reviews": _load_movie_reviews,
     "imdb": _load_imdb,
+    "cad": _load_cad,
 }
 CORPORA = tuple(_LOADERS)
 
@@ -765,7 +793,7 @@ def load_corpus(
     seed: int = 0,
     download: bool = True,
 ) -> Corpus:
-    """Load ``split`` (train, dev or test; imdb also full-train) of corpus ``name``.
+    """Load ``split`` (train, dev or test; imdb also full-train; cad only train and dev) of corpus ``name``.
 
     ``level="phrase"`` (sst only) makes every labelled node of every tree an example;
     ``classes=5`` (sst only) keeps the five labels, ``classes=2`` drops neutral.
