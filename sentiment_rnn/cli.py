@@ -141,6 +141,9 @@ def predict(texts, input_file, output_format, model_path):
 def evaluate(corpus, split, data_file, text_column, label_column, as_json, model_path, data_dir):
     """Accuracy, macro-F1 and the confusion matrix of a model on a labelled split.
 
+    sentence-polarity is scored without its sentences that are SST-2 test sentences (the treebank was
+    built from the same snippets), so its numbers and the treebank's never share a sentence.
+
     \b
     Example:
       sentiment-rnn evaluate --corpus sst --split test --json
@@ -153,9 +156,18 @@ def evaluate(corpus, split, data_file, text_column, label_column, as_json, model
         data = load_file(data_file, text_column=text_column, label_column=label_column)
     else:
         data = load_corpus(corpus, split, data_dir)
+    dropped = None
+    if data_file is None and corpus == "sentence-polarity":  # the treebank was built from these sentences
+        from sentiment_rnn.review_compare import without_sst_test
+
+        kept = without_sst_test(data, data_dir)
+        dropped, data = len(data) - len(kept), kept
+        click.echo(f"left out {dropped} sentences that are also SST-2 test sentences", err=True)
     predictions = model.predict(data.tokens)
     report = classification_report_dict(data.labels, predictions)
     report.update(corpus=str(data_file) if data_file else corpus, split=None if data_file else split)
+    if dropped is not None:
+        report["sst2_test_overlap_dropped"] = dropped
     if as_json:
         click.echo(json.dumps(report))
         return

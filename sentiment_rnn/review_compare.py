@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 BASELINE_FORMAT = "sentiment-rnn-fitted-baseline"
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
 Tokens = Sequence[str]
 
 
@@ -110,7 +110,7 @@ class LinearBaseline:
     """
 
     name: str
-    vocabulary: np.ndarray  # (F,) str, n-grams joined by spaces
+    vocabulary: list[str]  # F n-grams, their tokens joined by spaces
     coef: np.ndarray  # (F,) float64
     intercept: float
     ngram_range: tuple[int, int]
@@ -134,7 +134,7 @@ class LinearBaseline:
         metadata = {"param": {fitted.param_name: fitted.param},
                     "dev_accuracy": {str(k): v for k, v in fitted.dev_accuracy.items()},
                     "fit_seconds": round(fitted.search_seconds, 2), **metadata}
-        return cls(fitted.name, np.array(vocabulary, dtype=str), np.asarray(coef, dtype=np.float64).copy(),
+        return cls(fitted.name, vocabulary, np.asarray(coef, dtype=np.float64).copy(),
                    float(intercept), tuple(vectorizer.ngram_range), vectorizer.preprocessor is mark_negation,
                    np.asarray(vectorizer.idf_, dtype=np.float64).copy() if tfidf else None, metadata)
 
@@ -142,7 +142,7 @@ class LinearBaseline:
         """The (N, F) sparse feature matrix of N token lists (counts, or TF-IDF rows of norm 1)."""
         from scipy import sparse
 
-        index = {str(gram): j for j, gram in enumerate(self.vocabulary)}
+        index = {gram: j for j, gram in enumerate(self.vocabulary)}
         rows, cols = [], []
         for i, doc in enumerate(docs):
             tokens = mark_negation(list(doc)) if self.negation else list(doc)
@@ -165,10 +165,11 @@ class LinearBaseline:
         return (self.decision_function(docs) > 0).astype(np.int64)  # (N,)
 
     def save(self, path: str | os.PathLike) -> Path:
-        """One .npz (atomic write): vocabulary, coef, intercept, idf (when TF-IDF), JSON metadata."""
+        """One .npz (atomic write): vocabulary (as UTF-8 lines), coef, intercept, idf (when TF-IDF),
+        JSON metadata."""
         metadata = {"format": BASELINE_FORMAT, "format_version": _FORMAT_VERSION, "name": self.name,
                     "ngram_range": list(self.ngram_range), "negation": self.negation, **self.metadata}
-        arrays = {"metadata": np.array(json.dumps(metadata)), "vocabulary": np.asarray(self.vocabulary, dtype=str),
+        arrays = {"metadata": np.array(json.dumps(metadata)), "vocabulary": _lines_array(self.vocabulary),
                   "coef": self.coef, "intercept": np.array(self.intercept)}
         if self.idf is not None:
             arrays["idf"] = self.idf
@@ -182,15 +183,29 @@ class LinearBaseline:
                 metadata = json.loads(str(data["metadata"]))
                 if metadata.pop("format", None) != BASELINE_FORMAT or metadata.pop("format_version") != _FORMAT_VERSION:
                     raise ValueError("not a fitted baseline of this format")
-                baseline = cls(metadata.pop("name"), data["vocabulary"], data["coef"].astype(np.float64),
+                baseline = cls(metadata.pop("name"), _array_lines(data["vocabulary"]), data["coef"].astype(np.float64),
                                float(data["intercept"]), tuple(metadata.pop("ngram_range")), metadata.pop("negation"),
                                data["idf"].astype(np.float64) if "idf" in data else None, metadata)
         except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, EOFError) as error:
             raise ModelFileError(f"{path}: not a readable fitted baseline ({error})") from None
-        if baseline.vocabulary.shape != baseline.coef.shape or (
+        if (len(baseline.vocabulary),) != baseline.coef.shape or (
                 baseline.idf is not None and baseline.idf.shape != baseline.coef.shape):
             raise ModelFileError(f"{path}: vocabulary, coefficients and idf differ in length")
         return baseline
+
+
+def _lines_array(strings: Sequence[str]) -> np.ndarray:
+    """Strings without line breaks as one uint8 array of UTF-8 lines: a fixed-width string array
+    would take the longest string's width for every one of them.
+
+    >>> _array_lines(_lines_array(["not bad", "", "n't"]))
+    ['not bad', '', "n't"]
+    """
+    return np.frombuffer("\n".join(strings).encode("utf-8", "surrogatepass"), dtype=np.uint8)  # (bytes,)
+
+
+def _array_lines(array: np.ndarray) -> list[str]:
+    return array.tobytes().decode("utf-8", "surrogatepass").split("\n")
 
 
 def _ngrams(tokens: list[str], low: int, high: int) -> list[str]:
@@ -267,18 +282,18 @@ def load_or_fit_baseline(
 def cached_tokens(texts: Sequence[str], n_jobs: int = 1) -> list[list[str]]:
     """``text.tokenize`` of every text, read from the cache when these texts were tokenized before by
     this tokenizer (tokens hold no white space, so a document is stored as one string)."""
-    key = _digest("tokens", _tokenizer_digest(), list(texts))
+    key = _digest("tokens", _FORMAT_VERSION, _tokenizer_digest(), list(texts))
     path = cache_dir() / "tokens" / f"{key[:20]}.npz"
     try:
         with np.load(path, allow_pickle=False) as data:
-            documents = data["documents"]
+            documents = _array_lines(data["documents"]) if len(texts) else []
         if len(documents) == len(texts):
-            return [str(document).split(" ") if document else [] for document in documents]
+            return [document.split(" ") if document else [] for document in documents]
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError):
         pass
     tokens = tokenize_many(list(texts), n_jobs)
     try:
-        write_npz_atomic(path, {"documents": np.array([" ".join(doc) for doc in tokens], dtype=str)})
+        write_npz_atomic(path, {"documents": _lines_array([" ".join(doc) for doc in tokens])})
     except OSError:
         pass
     return tokens

@@ -271,3 +271,13 @@ def test_real_sentence_polarity_shares_sentences_with_sst2_test(data_dir):
     clean = without_sst_test(splits[2], data_dir)
     assert len(clean) == len(splits[2]) - int(overlap[2].sum())
     assert not sst_test_overlap(clean.tokens, data_dir).any()
+
+
+def test_real_evaluate_on_sentence_polarity_leaves_out_sst2_test(data_dir):
+    result = CliRunner().invoke(main, ["evaluate", "--corpus", "sentence-polarity", "--split", "test",
+                                       "--data-dir", str(data_dir), "--json"])
+    assert result.exit_code == 0, result.output
+    test = load_corpus("sentence-polarity", "test", data_dir)
+    report = json.loads(result.stdout)
+    dropped = int(sst_test_overlap(test.tokens, data_dir).sum())
+    assert dropped > 0 and report["sst2_test_overlap_dropped"] == dropped and report["n"] == len(test) - dropped
