@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from .cad import concat_corpora, match_key, training_pairs
-from .data import Corpus, _stratified_split, cache_dir, load_corpus, load_file
+from .cad import match_key, with_cad_pairs
+from .data import Corpus, TrainingData, _stratified_split, cache_dir, load_corpus, load_file
 from .errors import ModelFileError
 from .evaluate import ContrastItem, classification_report_dict, format_table, load_contrast_set
 from .serialization import write_npz_atomic
@@ -282,21 +282,33 @@ def load_or_fit_baseline(
 def cached_tokens(texts: Sequence[str], n_jobs: int = 1) -> list[list[str]]:
     """``text.tokenize`` of every text, read from the cache when these texts were tokenized before by
     this tokenizer (tokens hold no white space, so a document is stored as one string)."""
+    if not len(texts):
+        return []
     key = _digest("tokens", _FORMAT_VERSION, _tokenizer_digest(), list(texts))
-    path = cache_dir() / "tokens" / f"{key[:20]}.npz"
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            documents = _array_lines(data["documents"]) if len(texts) else []
-        if len(documents) == len(texts):
-            return [document.split(" ") if document else [] for document in documents]
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError):
-        pass
-    tokens = tokenize_many(list(texts), n_jobs)
-    try:
-        write_npz_atomic(path, {"documents": _lines_array([" ".join(doc) for doc in tokens])})
-    except OSError:
-        pass
-    return tokens
+    compute = lambda: _lines_array([" ".join(doc) for doc in tokenize_many(list(texts), n_jobs)])  # noqa: E731
+    documents = _array_lines(_cached(cache_dir() / "tokens" / f"{key[:20]}.npz", compute,
+                                     lambda lines: lines.tobytes().count(b"\n") == len(texts) - 1))
+    return [document.split(" ") if document else [] for document in documents]
+
+
+def _cached(path: Path | None, compute: Callable[[], np.ndarray], valid: Callable[[np.ndarray], bool]) -> np.ndarray:
+    """The array stored at ``path`` when it is ``valid``, else ``compute()`` stored there (no cache
+    when ``path`` is None; a cache that cannot be written only costs the work next time)."""
+    if path is not None:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                array = data["array"]
+            if valid(array):
+                return array
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError):
+            pass
+    array = np.asarray(compute())
+    if path is not None:
+        try:
+            write_npz_atomic(path, {"array": array})
+        except OSError:
+            pass
+    return array
 
 
 # ----------------------------------------------------------------------------------------------
@@ -342,9 +354,8 @@ def review_data(
         test = _subset(test, np.arange(min(test_size, len(test))))
     cad_dev = load_corpus("cad", "dev", data_dir)
     if mix == "cad":
-        pairs = training_pairs(load_corpus("cad", "train", data_dir), exclude=test.texts + dev.texts)
-        description.update(mix="cad", cad_train_pairs=int(len(np.unique(pairs.pair_ids))))
-        train = concat_corpora(train, pairs)
+        mixed = with_cad_pairs(TrainingData(train, dev, test, description), data_dir)
+        train, description = mixed.train, mixed.description
     elif mix is not None:
         raise ValueError(f"only cad can be mixed in, not {mix!r}")
     description.update(train=len(train), dev=len(dev), test=len(test))
@@ -389,21 +400,24 @@ def review_scores(
     return results
 
 
+def _predictions_path(key: str | None, texts: Sequence[str]) -> Path | None:
+    """Where the predictions of the model or baseline ``key`` on ``texts`` are cached (None: nowhere)."""
+    return None if key is None else cache_dir() / "predictions" / f"{_digest('scores', key, list(texts))[:20]}.npz"
+
+
+def _baseline_labels(baseline: LinearBaseline, texts: Sequence[str], n_jobs: int) -> np.ndarray:
+    """Labels (n,) of ``texts``, from scores cached under the baseline's key."""
+    scores = _cached(_predictions_path(baseline.metadata.get("key"), texts),
+                     lambda: baseline.decision_function(cached_tokens(texts, n_jobs)),
+                     lambda array: array.shape == (len(texts),))  # (n,)
+    return (scores > 0).astype(np.int64)  # (n,)
+
+
 def _model_labels(model, texts: Sequence[str], key: str | None) -> np.ndarray:
     """Labels (n,) from ``model.predict_proba(texts)`` (n, C) and its ``classes_`` (default 0..C-1);
     the probabilities are cached under ``key`` (e.g. the model file's hash) when one is given."""
-    path = None if key is None else cache_dir() / "predictions" / f"{_digest('proba', key, list(texts))[:20]}.npz"
-    probabilities = None
-    if path is not None and path.is_file():
-        with np.load(path, allow_pickle=False) as data:
-            probabilities = data["probabilities"]
-    if probabilities is None or len(probabilities) != len(texts):
-        probabilities = np.asarray(model.predict_proba(list(texts)))  # (n, C)
-        if path is not None:
-            try:
-                write_npz_atomic(path, {"probabilities": probabilities})
-            except OSError:
-                pass
+    probabilities = _cached(_predictions_path(key, texts), lambda: model.predict_proba(list(texts)),
+                            lambda array: len(array) == len(texts))  # (n, C)
     classes = np.asarray(getattr(model, "classes_", np.arange(probabilities.shape[1])))  # (C,)
     return classes[probabilities.argmax(axis=1)].astype(np.int64)  # (n,)
 
@@ -424,19 +438,15 @@ def compare_reviews(
     say = progress or (lambda message: None)
     results: dict[str, dict[str, Any]] = {}
     suffix = " +cad" if data.description.get("mix") == "cad" else ""
-    if baseline_names:
-        say(f"tokenizing {len(data.test) + (len(data.cad_dev) if data.cad_dev else 0):,} reviews (cached after)")
-        test_tokens = cached_tokens(data.test.texts, n_jobs)
-        cad_tokens = cached_tokens(data.cad_dev.texts, n_jobs) if data.cad_dev is not None else []
-        contrast_tokens = [list(item.tokens) for item in data.contrast_items]
+    groups = (data.test.texts, data.cad_dev.texts if data.cad_dev is not None else [],
+              [item.text for item in data.contrast_items])
     for name in baseline_names:
         start = time.perf_counter()
         baseline, fitted_now = load_or_fit_baseline(name, data.train, data.dev, refit=refit,
                                                     tokens=lambda corpus: cached_tokens(corpus.texts, n_jobs))
         seconds = time.perf_counter() - start
         say(f"{name}: {'fitted' if fitted_now else 'read from the cache'} in {seconds:.1f} s")
-        predictions = [baseline.predict(tokens) for tokens in (test_tokens, cad_tokens, contrast_tokens)]
-        results[name + suffix] = review_scores(*predictions, data)
+        results[name + suffix] = review_scores(*(_baseline_labels(baseline, texts, n_jobs) for texts in groups), data)
         results[name + suffix]["model"] = {"kind": "baseline", "param": baseline.metadata.get("param"),
                                            "trained_on": data.description, "fitted_now": fitted_now,
                                            "seconds": round(time.perf_counter() - start, 2)}
@@ -444,8 +454,6 @@ def compare_reviews(
         start = time.perf_counter()
         say(f"scoring {name}")
         key = (model_keys or {}).get(name)
-        groups = (data.test.texts, data.cad_dev.texts if data.cad_dev is not None else [],
-                  [item.text for item in data.contrast_items])
         results[name] = review_scores(*(_model_labels(model, texts, key) for texts in groups), data)
         results[name]["model"] = {"kind": "model", "seconds": round(time.perf_counter() - start, 2)}
     return results
