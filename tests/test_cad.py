@@ -4,6 +4,7 @@ training mix without held-out reviews; and on the real corpora, sizes and overla
 from __future__ import annotations
 
 import dataclasses
+import doctest
 import hashlib
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 from fixtures_data import CAD_DEV, CAD_TRAIN, cad_tsv, write_cad
 
-from sentiment_rnn import data
+from sentiment_rnn import cad, data
 from sentiment_rnn.cad import load_cad, match_key, read_cad, training_pairs, with_cad_pairs
 from sentiment_rnn.data import SOURCES, Corpus, TrainingData, load_corpus
 from sentiment_rnn.errors import DataError, DownloadError
@@ -167,3 +168,8 @@ def test_real_overlap_with_imdb_is_the_documented_one(data_dir):
     assert len(np.unique(training_pairs(cad_train, texts["test"]).pair_ids)) == 1701
     held_out = texts["test"] + texts["dev"]
     assert len(np.unique(training_pairs(cad_train, held_out).pair_ids)) == 1530
+
+
+def test_module_doctests_pass():
+    result = doctest.testmod(cad)
+    assert result.failed == 0 and result.attempted > 0

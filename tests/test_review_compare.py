@@ -4,6 +4,7 @@ SST-2 test overlap."""
 
 from __future__ import annotations
 
+import doctest
 import json
 
 import numpy as np
@@ -281,3 +282,8 @@ def test_real_evaluate_on_sentence_polarity_leaves_out_sst2_test(data_dir):
     report = json.loads(result.stdout)
     dropped = int(sst_test_overlap(test.tokens, data_dir).sum())
     assert dropped > 0 and report["sst2_test_overlap_dropped"] == dropped and report["n"] == len(test) - dropped
+
+
+def test_module_doctests_pass():
+    result = doctest.testmod(review_compare)
+    assert result.failed == 0 and result.attempted > 0
