@@ -21,6 +21,7 @@ deeper than ``MAX_JSON_DEPTH`` is refused before it is parsed.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import glob
 import json
 import os
@@ -35,7 +36,7 @@ import numpy as np
 
 from sentiment_rnn.errors import ModelFileError, OutputError
 
-__all__ = ["STALE_TEMPORARY_SECONDS", "MAX_ARRAY_BYTES", "MAX_INFLATION", "MAX_METADATA_CHARS", "MAX_JSON_DEPTH",
+__all__ = ["file_sha256", "STALE_TEMPORARY_SECONDS", "MAX_ARRAY_BYTES", "MAX_INFLATION", "MAX_METADATA_CHARS", "MAX_JSON_DEPTH",
            "atomic_write", "write_npz_atomic", "check_output_path", "check_output_folder", "same_file", "open_npz",
            "read_json_metadata",
            "loads_bounded", "json_default"]
@@ -277,3 +278,12 @@ def read_json_metadata(path: Path, data, file_format: str, newest: int, kind: st
             "upgrade sentiment-rnn"
         )
     return metadata
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The sha256 hex digest of a file, read in 1 MiB pieces."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

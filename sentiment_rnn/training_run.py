@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from sentiment_rnn.classifier import RNNClassifier
-from sentiment_rnn.corpora import FINE_GRAINED_LABEL_MAP, load_training_data
+from sentiment_rnn.corpora import FINE_GRAINED_LABEL_MAP, load_training_data, with_cad_pairs
 from sentiment_rnn.distillation import distillation_targets
 from sentiment_rnn.errors import SentimentRNNError, TrainingError
 from sentiment_rnn.predict import predict_labels
@@ -32,6 +32,7 @@ class TrainingRun:
     corpus: str = "sst"
     level: str = "phrase"
     fine_grained: bool = False
+    mix: str | None = None  # "cad": the CAD training pairs join the training split
     train_file: str | None = None
     dev_file: str | None = None
     text_column: str = "text"
@@ -65,6 +66,8 @@ def run_training(run: TrainingRun, seed: int, output: str | os.PathLike, *, chec
     output = Path(output)
     data = load_training_data(run.corpus, run.level, run.train_file, run.dev_file, run.text_column, run.label_column,
                               run.data_dir, train_classes=5 if run.fine_grained else 2, progress=download_progress)
+    if run.mix == "cad":
+        data = with_cad_pairs(data, run.data_dir)
     for name, split in (("training", data.train), ("dev", data.dev), ("test", data.test)):
         if split is not None:
             split.tokenize(step_progress(f"tokenizing the {name} texts"))

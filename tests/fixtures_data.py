@@ -119,3 +119,33 @@ def acl_imdb_tar_bytes(rows=IMDB_ROWS) -> bytes:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
+
+
+# (label, text, pair id): an original and its edit share the id; one text has a quoted field with a tab.
+CAD_TRAIN = [
+    ("Negative", "Long, boring, blasphemous.<br /><br />Never again.", 4),
+    ("Positive", "Long, fascinating, soulful.<br /><br />Again!", 4),
+    ("Positive", 'A "great"\tfilm, really.', 7),
+    ("Negative", 'A "dull"\tfilm, really.', 7),
+    ("Negative", "Not good at all.", 12),
+    ("Positive", "Good at all times.", 12),
+]
+CAD_DEV = [("Positive", "Fun and warm.", 3), ("Negative", "Dull and cold.", 3)]
+
+
+def cad_tsv(rows) -> str:
+    """A ``*_paired.tsv`` file's text: header, then (Sentiment, Text, batch_id) rows, CSV quoting."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(["Sentiment", "Text", "batch_id"])
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def write_cad(folder: Path, train=CAD_TRAIN, dev=CAD_DEV) -> Path:
+    """cad/{train,dev}_paired.tsv under ``folder``; return the cad folder."""
+    cad = folder / "cad"
+    cad.mkdir(parents=True, exist_ok=True)
+    for split, rows in (("train", train), ("dev", dev)):
+        (cad / f"{split}_paired.tsv").write_text(cad_tsv(rows), encoding="utf-8")
+    return cad

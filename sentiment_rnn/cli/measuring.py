@@ -14,7 +14,8 @@ from sentiment_rnn.evaluation.baselines import BASELINES
 
 
 @click.command()
-@click.option("--corpus", type=click.Choice(CORPORA), default="sst", help="Corpus to evaluate on.")
+@click.option("--corpus", type=click.Choice(CORPORA), default="sst",
+              help="Corpus to evaluate on (cad: train and dev splits only).")
 @click.option("--split", type=click.Choice(["train", "dev", "test"]), default="test", help="Split to evaluate on.")
 @click.option("--file", "data_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Evaluate on a labelled CSV/TSV/JSONL file instead of a corpus.")
@@ -26,6 +27,9 @@ from sentiment_rnn.evaluation.baselines import BASELINES
 @fail_cleanly
 def evaluate(corpus, split, data_file, text_column, label_column, as_json, model_path, data_dir):
     """Accuracy, macro-F1 and the confusion matrix of a model on a labelled split.
+
+    sentence-polarity is scored without its sentences that are SST-2 test sentences (the treebank was
+    built from the same snippets), so its numbers and the treebank's never share a sentence.
 
     \b
     Example:
@@ -45,9 +49,17 @@ def evaluate(corpus, split, data_file, text_column, label_column, as_json, model
         predictions = model.predict([text for text, _ in reviews])
     else:
         data = load_corpus(corpus, split, data_dir, progress=DownloadBar())
+        if corpus == "sentence-polarity":  # the treebank was built from these sentences
+            from sentiment_rnn.evaluation.review_comparison import without_sst_test
+
+            kept = without_sst_test(data, data_dir)
+            dropped, data = len(data) - len(kept), kept
+            click.echo(f"left out {dropped} sentences that are also SST-2 test sentences", err=True)
         predictions = predict_labels(model, data.tokenize(step_progress("tokenizing")), step_progress("scoring"))
     report = classification_report_dict(data.labels, predictions)
     report.update(corpus=str(data_file) if data_file else corpus, split=None if data_file else split)
+    if data_file is None and corpus == "sentence-polarity":
+        report["sst2_test_overlap_dropped"] = dropped
     if as_json:
         click.echo(json.dumps(report))
         return
@@ -66,26 +78,56 @@ def evaluate(corpus, split, data_file, text_column, label_column, as_json, model
               help="Bag-of-words baseline to train and score; repeat for several  [default: all]")
 @click.option("--level", type=click.Choice(["phrase", "sentence"]), default="phrase",
               help="Train the baselines on every labelled phrase of the treebank or on sentences only.")
+@click.option("--corpus", type=click.Choice(["sst", "imdb"]), default="sst",
+              help="sst: sentences and the treebank's negation slices; imdb: whole reviews (IMDB test, "
+                   "CAD dev pairs, contrast set).")
+@click.option("--file", "data_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Compare on whole reviews of a labelled CSV/TSV/JSONL file (split 80/10/10) instead of IMDB.")
+@click.option("--text-column", default="text", help="Text column of --file.")
+@click.option("--label-column", default="label", help="Label column of --file.")
+@click.option("--mix", type=click.Choice(["cad"]), default=None,
+              help="Reviews: also train the baselines on the CAD training pairs (less those matching a "
+                   "dev or test review).")
+@click.option("--train-size", type=click.IntRange(1), default=None,
+              help="Reviews: fit on the first N training reviews (and N/9 dev reviews) only  [default: all]")
+@click.option("--test-size", type=click.IntRange(1), default=None,
+              help="Reviews: score the first N test reviews only  [default: all]")
+@click.option("--refit", is_flag=True, help="Reviews: fit the baselines again instead of reading the cache.")
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
 @click.option("--json", "as_json", is_flag=True, help="Print every number as JSON.")
 @data_dir_option
 @fail_cleanly
-def compare(model_paths, baselines, level, markdown, as_json, data_dir):
-    """Score the RNN and bag-of-words baselines on SST-2 test and the negation benchmark.
+def compare(model_paths, baselines, level, corpus, data_file, text_column, label_column, mix, train_size, test_size,
+            refit, markdown, as_json, data_dir):
+    """Score the RNN and bag-of-words baselines on SST-2 test and the negation benchmark, or on reviews.
 
     Baselines are trained on the treebank's training phrases (as the shipped RNN is), tuned on its
     dev sentences, then every model is scored on the test sentences, the negation phrases of the
     test trees (all, and those where negation flips the polarity), the test sentences with a
     negator, and the curated contrast set (accuracy, and pair accuracy: both members right).
 
+    With --corpus imdb (or --file) the baselines are trained on the training reviews instead, tuned on
+    the dev reviews and cached (in SENTIMENT_RNN_CACHE, else ~/.cache/sentiment-rnn), and every model is
+    scored on the test reviews, the CAD dev pairs (pair consistency: both members right) and the
+    contrast set.
+
     \b
     Example:
       sentiment-rnn compare --markdown
+      sentiment-rnn compare --corpus imdb --mix cad --markdown
     """
+    reviews = corpus == "imdb" or data_file is not None
+    if not reviews and (mix or train_size or test_size or refit):
+        raise click.UsageError("--mix, --train-size, --test-size and --refit apply to reviews: "
+                               "add --corpus imdb or --file")
+    models = {("sentiment-rnn" if p is None else f"sentiment-rnn {p.stem}"): load(p) for p in (model_paths or [None])}
+    if reviews:
+        _compare_reviews(models, model_paths, baselines or tuple(BASELINES), data_file, text_column, label_column,
+                         mix, train_size, test_size, refit, markdown, as_json, data_dir)
+        return
     from sentiment_rnn.corpora import load_corpus
     from sentiment_rnn.evaluation.comparison import compare_models, format_table, load_benchmark
 
-    models = {("sentiment-rnn" if p is None else f"sentiment-rnn {p.stem}"): load(p) for p in (model_paths or [None])}
     benchmark = load_benchmark(data_dir, progress=DownloadBar())
     train = load_corpus("sst", "train", data_dir, level=level)
     dev = load_corpus("sst", "dev", data_dir)
@@ -95,6 +137,25 @@ def compare(model_paths, baselines, level, markdown, as_json, data_dir):
         click.echo(json.dumps(results))
     else:
         click.echo(format_table(results, markdown=markdown))
+
+
+def _compare_reviews(models, model_paths, baselines, data_file, text_column, label_column, mix, train_size,
+                     test_size, refit, markdown, as_json, data_dir):
+    """`compare --corpus imdb` / `compare --file`: the review-level rows."""
+    from sentiment_rnn.evaluation.review_comparison import compare_reviews, format_review_table, review_data
+    from sentiment_rnn.files import file_sha256
+    from sentiment_rnn.serialization import default_model_path
+
+    data = review_data("imdb", data_file=data_file, text_column=text_column, label_column=label_column, mix=mix,
+                       train_size=train_size, test_size=test_size, data_dir=data_dir)
+    keys = {name: file_sha256(path or default_model_path()) for name, path in zip(models, model_paths or [None])}
+    results = compare_reviews(models, baselines, data, model_keys=keys, refit=refit,
+                              progress=lambda message: click.echo(message, err=True))
+    if as_json:
+        click.echo(json.dumps({"data": data.description, "results": results}))
+    else:
+        title = "IMDB test" if data_file is None else f"{data_file.name} test"
+        click.echo(format_review_table(results, markdown=markdown, test_title=title))
 
 
 @click.command()

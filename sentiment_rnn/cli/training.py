@@ -21,6 +21,9 @@ from sentiment_rnn.corpora.registry import CORPORA
 @click.option("--fine-grained", is_flag=True,
               help="Treebank: train on its five sentiment labels (neutral phrases too) and predict "
                    "negative/positive from them.")
+@click.option("--mix", type=click.Choice(["cad"]), default=None,
+              help="Also train on the CAD training pairs, less those matching a dev or test review "
+                   "(with --corpus imdb or --train-file).")
 @click.option("--train-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Train on a labelled CSV/TSV/JSONL file instead of a corpus.")
 @click.option("--dev-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -66,7 +69,7 @@ from sentiment_rnn.corpora.registry import CORPORA
 @click.option("--json", "as_json", is_flag=True, help="Print the training summary as JSON.")
 @data_dir_option
 @fail_cleanly
-def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_column, seed, output, checkpoint,
+def train(corpus, level, fine_grained, mix, train_file, dev_file, text_column, label_column, seed, output, checkpoint,
           resume, keep_checkpoint, as_json, data_dir, teacher_path, teacher_weight, transfer_corpus, transfer_size,
           **hyperparameters):
     """Train a model on a corpus (default: every labelled phrase of the treebank) and save it.
@@ -87,6 +90,7 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
     Example:
       sentiment-rnn train --corpus sst --cell lstm --epochs 5 -o my_model.npz
       sentiment-rnn train --teacher ensemble.npz --transfer-corpus imdb -o student.npz
+      sentiment-rnn train --corpus imdb --mix cad -o reviews.npz
       sentiment-rnn train --cell lstm --seeds 0-7 --output-dir teachers/ --ensemble [--scheduler tcp://HOST:8786]
     """
     from sentiment_rnn.errors import TrainingInterrupted
@@ -94,6 +98,8 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
 
     if fine_grained and (corpus != "sst" or train_file is not None):
         raise click.UsageError("--fine-grained needs the treebank's five labels: use it with --corpus sst")
+    if mix == "cad" and corpus != "imdb" and train_file is None:
+        raise click.UsageError("--mix cad adds reviews: use it with --corpus imdb or --train-file")
     if teacher_path is None and transfer_corpus is not None:
         raise click.UsageError("--transfer-corpus needs a --teacher to label its sentences")
     if teacher_path is not None and fine_grained:
@@ -114,7 +120,7 @@ def train(corpus, level, fine_grained, train_file, dev_file, text_column, label_
     if hyperparameters["pretrained_vectors"] is not None:
         hyperparameters["pretrained_vectors"] = str(hyperparameters["pretrained_vectors"])
     run = TrainingRun(
-        corpus=corpus, level=level, fine_grained=fine_grained, train_file=optional_str(train_file), dev_file=optional_str(dev_file),
+        corpus=corpus, level=level, fine_grained=fine_grained, mix=mix, train_file=optional_str(train_file), dev_file=optional_str(dev_file),
         text_column=text_column, label_column=label_column, data_dir=optional_str(data_dir), teacher_path=optional_str(teacher_path),
         teacher_weight=teacher_weight, transfer_corpus=transfer_corpus, transfer_size=transfer_size,
         compact=hyperparameters.pop("compact"), diagnostics_dir=optional_str(hyperparameters.pop("diagnostics_dir")),

@@ -5,6 +5,7 @@
     sst.py           the Stanford Sentiment Treebank (trees, sentences, phrases)
     nltk_corpora.py  NLTK's sentence_polarity and movie_reviews
     imdb.py          the IMDB 50k reviews
+    cad.py           counterfactually augmented IMDb review pairs (pair ids kept)
     registry.py      corpus name -> loader; ``load_corpus``
     user_files.py    the user's own CSV / TSV / JSONL files
     splits.py        the train / dev / test a training run reads; unlabeled text
@@ -24,11 +25,12 @@ For example (with the treebank in the data folder)::
 from sentiment_rnn.corpora.corpus import BINARY_LABELS, SPLITS, SST5_LABELS, Corpus
 from sentiment_rnn.corpora.registry import CORPORA, load_corpus
 from sentiment_rnn.corpora.sources import SOURCES, Source, cache_dir, download_corpus, download_file, mirror_url, resolve_data_dir
-from sentiment_rnn.corpora.splits import TrainingData, load_training_data, unlabeled_sentences, unlabeled_texts
+from sentiment_rnn.corpora.splits import (TrainingData, load_training_data, unlabeled_sentences, unlabeled_texts,
+                                          with_cad_pairs)
 from sentiment_rnn.corpora.sst import FINE_GRAINED_LABEL_MAP, read_sst_trees, sst_trees
 from sentiment_rnn.corpora.user_files import load_file
 
 __all__ = ["BINARY_LABELS", "CORPORA", "FINE_GRAINED_LABEL_MAP", "SOURCES", "SPLITS", "SST5_LABELS", "Corpus",
            "Source", "TrainingData", "cache_dir", "download_corpus", "download_file", "load_corpus", "load_file",
            "load_training_data", "mirror_url", "read_sst_trees", "resolve_data_dir", "sst_trees",
-           "unlabeled_sentences", "unlabeled_texts"]
+           "unlabeled_sentences", "unlabeled_texts", "with_cad_pairs"]

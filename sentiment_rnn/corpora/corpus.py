@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from sentiment_rnn.errors import DataError
 from sentiment_rnn.text import tokenize
 
 __all__ = ["BINARY_LABELS", "SST5_LABELS", "SPLITS", "SPLIT_FRACTIONS", "Corpus", "pretokenized_corpus",
-           "check_choice", "where", "read_utf8", "column_index"]
+           "check_choice", "where", "read_utf8", "column_index", "stratified_split"]
 
 BINARY_LABELS = ("negative", "positive")
 SST5_LABELS = ("very negative", "negative", "neutral", "positive", "very positive")
@@ -27,7 +26,8 @@ class Corpus:
 
     ``pretokenized`` holds the corpus's own tokens (lowercased) for tokenized corpora; when it is
     None, :attr:`tokens` tokenizes ``texts`` on first use and keeps the result. ``source`` is the file
-    the examples were read from, when there is one (error messages name it).
+    the examples were read from, when there is one (error messages name it). ``pair_ids`` (n,) int64,
+    for corpora of pairs (cad), gives the two members of a pair the same id.
     """
 
     name: str
@@ -37,6 +37,7 @@ class Corpus:
     label_names: tuple[str, ...] = BINARY_LABELS
     pretokenized: list[list[str]] | None = field(default=None, repr=False)
     source: str | None = field(default=None, repr=False)
+    pair_ids: np.ndarray | None = field(default=None, repr=False)  # (n,) int64
 
     def __post_init__(self):
         labels = np.asarray(self.labels, dtype=np.int64).reshape(-1)  # (n,)
@@ -48,6 +49,10 @@ class Corpus:
             raise ValueError(f"labels must lie in 0..{len(self.label_names) - 1}")
         if self.pretokenized is not None and len(self.pretokenized) != len(self.texts):
             raise ValueError(f"{len(self.texts)} texts but {len(self.pretokenized)} token lists")
+        if self.pair_ids is not None:
+            object.__setattr__(self, "pair_ids", np.asarray(self.pair_ids, dtype=np.int64).reshape(-1))
+            if len(self.pair_ids) != len(labels):
+                raise ValueError(f"{len(labels)} labels but {len(self.pair_ids)} pair ids")
 
     @functools.cached_property
     def tokens(self) -> list[list[str]]:
@@ -114,3 +119,21 @@ def column_index(header: list[str], column: str, path: Path, line: int) -> int:
     if column not in names:
         raise DataError(f"no column {column!r}; the columns are: {', '.join(names)}", path, line)
     return names.index(column)
+
+
+def stratified_split(labels: np.ndarray, split: str, seed: int) -> np.ndarray:
+    """Indices of ``split`` in a deterministic 80/10/10 split stratified by label, in shuffled order.
+
+    labels: (n,) int64. Returns: (n_split,) int64.
+    """
+    rng = np.random.default_rng(seed)
+    parts: dict[str, list[np.ndarray]] = {s: [] for s in SPLITS}
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))  # (n_label,)
+        n_train = round(SPLIT_FRACTIONS[0] * len(members))
+        n_dev = round(SPLIT_FRACTIONS[1] * len(members))
+        parts["train"].append(members[:n_train])
+        parts["dev"].append(members[n_train : n_train + n_dev])
+        parts["test"].append(members[n_train + n_dev :])
+    chosen = np.concatenate(parts[split])  # (n_split,)
+    return rng.permutation(chosen)  # (n_split,)

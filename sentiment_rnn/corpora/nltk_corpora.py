@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment_rnn.corpora.corpus import BINARY_LABELS, SPLIT_FRACTIONS, SPLITS, Corpus, pretokenized_corpus
+from sentiment_rnn.corpora.corpus import BINARY_LABELS, Corpus, pretokenized_corpus, stratified_split
 from sentiment_rnn.corpora.sources import SOURCES, Progress, cache_dir, locate, search_roots
 from sentiment_rnn.errors import DataError
 
@@ -66,27 +66,9 @@ def _has_nltk_corpus(root: Path, corpus_id: str) -> bool:
     return (root / "corpora" / corpus_id).is_dir() or (root / "corpora" / f"{corpus_id}.zip").is_file()
 
 
-def _stratified_split(labels: np.ndarray, split: str, seed: int) -> np.ndarray:
-    """Indices of ``split`` in a deterministic 80/10/10 split stratified by label, in shuffled order.
-
-    labels: (n,) int64. Returns: (n_split,) int64.
-    """
-    rng = np.random.default_rng(seed)
-    parts: dict[str, list[np.ndarray]] = {s: [] for s in SPLITS}
-    for label in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == label))  # (n_label,)
-        n_train = round(SPLIT_FRACTIONS[0] * len(members))
-        n_dev = round(SPLIT_FRACTIONS[1] * len(members))
-        parts["train"].append(members[:n_train])
-        parts["dev"].append(members[n_train : n_train + n_dev])
-        parts["test"].append(members[n_train + n_dev :])
-    chosen = np.concatenate(parts[split])  # (n_split,)
-    return rng.permutation(chosen)  # (n_split,)
-
-
 def _split_pretokenized(name, split, seed, token_lists, labels) -> Corpus:
     labels = np.asarray(labels, dtype=np.int64)  # (n,)
-    chosen = _stratified_split(labels, split, seed)  # (n_split,)
+    chosen = stratified_split(labels, split, seed)  # (n_split,)
     return pretokenized_corpus(name, split, [token_lists[i] for i in chosen], labels[chosen], BINARY_LABELS)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from sentiment_rnn.corpora.cad import load_cad
 from sentiment_rnn.corpora.corpus import SPLITS, Corpus, check_choice, where
 from sentiment_rnn.corpora.imdb import load_imdb
 from sentiment_rnn.corpora.nltk_corpora import load_movie_reviews, load_sentence_polarity
@@ -24,6 +25,7 @@ LOADERS = {
     "sentence-polarity": load_sentence_polarity,
     "movie-reviews": load_movie_reviews,
     "imdb": load_imdb,
+    "cad": load_cad,
 }
 CORPORA = tuple(LOADERS)
 
@@ -39,7 +41,7 @@ def load_corpus(
     download: bool = True,
     progress: Progress | None = None,
 ) -> Corpus:
-    """Load ``split`` (train, dev or test; imdb also full-train) of corpus ``name``.
+    """Load ``split`` (train, dev or test; imdb also full-train; cad only train and dev) of corpus ``name``.
 
     ``level="phrase"`` (sst only) makes every labelled node of every tree an example;
     ``classes=5`` (sst only) keeps the five labels, ``classes=2`` drops neutral.

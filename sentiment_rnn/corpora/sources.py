@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sentiment_rnn.errors import DataError, DownloadError
-from sentiment_rnn.files import atomic_write
+from sentiment_rnn.files import atomic_write, file_sha256
 
 __all__ = ["DATA_ENV", "CACHE_ENV", "MIRROR_ENV", "DOWNLOAD_TIMEOUT", "IMDB_COLUMNS", "Progress", "Source",
            "SOURCES", "resolve_data_dir", "cache_dir", "search_roots", "mirror_url", "download_file",
@@ -123,6 +123,17 @@ SOURCES: dict[str, Source] = {
         archive="aclImdb_v1.tar.gz",
         installed="imdb/imdb_50k.csv.gz",
         md5="7c2ac02c03563afcf9b574c7e56c153a",
+    ),
+    "cad": Source(  # two files, each checked by sha256 (sentiment_rnn.corpora.cad.download_cad)
+        title="the counterfactually augmented IMDb review pairs (CAD)",
+        url="https://raw.githubusercontent.com/acmi-lab/counterfactually-augmented-data/master/sentiment/combined/paired/{file}",
+        folder="cad",
+        archive="train_paired.tsv",
+        installed="cad/{split}_paired.tsv",
+        sha256={
+            "train_paired.tsv": "7ac50ca3d70890f80e11ee59955cdbfc43f26b5078d0603717817ab224d2af18",
+            "dev_paired.tsv": "4c2d8a70cbce23eba27fb1f0bb5043cf044811912435cf8d10c3ea6fc7a51363",
+        },
     ),
 }
 
@@ -253,12 +264,35 @@ def download_corpus(name: str, cache: str | os.PathLike | None = None, *, mirror
     if name not in SOURCES:
         raise ValueError(f"unknown corpus {name!r}; choose from {', '.join(SOURCES)}")
     cache = Path(cache) if cache is not None else cache_dir()
+    if name == "cad":  # two files, each checked by its sha256, rather than an archive
+        return _download_cad(cache, mirror, progress)
     installers = {"sst": _install_sst, "imdb": _install_imdb}
     installer = installers.get(name, _install_nltk_corpus)
     return installer(name, _fetch_archive(name, cache, mirror, progress), cache)
 
 
 MAX_EXTRACTED_BYTES = 16 << 20  # one file of the treebank archive (train.txt has 2,160,058 bytes)
+
+
+def _download_cad(cache: Path, mirror: str | None, progress: Progress | None) -> Path:
+    """Download the paired train and dev files from the authors' repository (or ``mirror``) into
+    ``<cache>/cad/``; each is checked against its sha256 before it is moved into place."""
+    source = SOURCES["cad"]
+    folder = cache / source.folder
+    for file, sha256 in source.sha256.items():
+        dest = folder / file
+        if dest.exists():
+            continue
+        url = mirror_url(source.url.format(file=file), mirror)
+        unverified = folder / f".{file}.unverified"
+        download_file(url, unverified, hint=offline_hint("cad", url, cache), progress=progress)
+        try:
+            _check_digest("sha256", sha256, file_sha256(unverified), url)
+        except DownloadError:
+            unverified.unlink()
+            raise
+        os.replace(unverified, dest)
+    return folder
 
 
 def _install_sst(name: str, archive: Path, cache: Path) -> Path:

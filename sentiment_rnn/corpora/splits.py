@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 
 import numpy as np
 
+from sentiment_rnn.corpora.cad import concat_corpora, load_cad, training_pairs
 from sentiment_rnn.corpora.corpus import SPLITS, Corpus, where
 from sentiment_rnn.corpora.registry import load_corpus
 from sentiment_rnn.corpora.sources import Progress
@@ -14,7 +16,7 @@ from sentiment_rnn.corpora.user_files import load_file
 from sentiment_rnn.errors import DataError
 from sentiment_rnn.text import tokenize_many
 
-__all__ = ["TrainingData", "load_training_data", "unlabeled_sentences", "unlabeled_texts"]
+__all__ = ["TrainingData", "load_training_data", "with_cad_pairs", "unlabeled_sentences", "unlabeled_texts"]
 
 
 @dataclass(frozen=True)
@@ -102,3 +104,11 @@ def unlabeled_texts(corpora=("imdb", "movie-reviews"), data_dir=None, progress: 
             documents.extend(corpus.texts if corpus.pretokenized is None else corpus.tokens)
     return documents
 
+
+def with_cad_pairs(data: TrainingData, data_dir=None) -> TrainingData:
+    """``data`` with the CAD training pairs added to its train split, less the pairs that have a
+    member among its dev or test texts (which would otherwise be trained on)."""
+    held_out = [text for split in (data.dev, data.test) if split is not None for text in split.texts]
+    pairs = training_pairs(load_cad("train", data_dir), exclude=held_out)
+    description = {**data.description, "mix": "cad", "cad_train_pairs": int(len(np.unique(pairs.pair_ids)))}
+    return dataclasses.replace(data, train=concat_corpora(data.train, pairs), description=description)

@@ -26,10 +26,12 @@ _COLUMNS = (
 
 
 def format_table(
-    results_by_model: Mapping[str, Mapping[str, Mapping[str, Any]]], markdown: bool = False
+    results_by_model: Mapping[str, Mapping[str, Mapping[str, Any]]], markdown: bool = False,
+    columns: Sequence[tuple[str, str, str, str]] = _COLUMNS,
 ) -> str:
     """A table with one row per model and one column per slice (accuracies to 3 decimals); the
-    first row gives each column's count (sentences, phrases or pairs).
+    first row gives each column's count (sentences, phrases or pairs). ``columns`` lists
+    (slice, metric, the metric's count, title).
 
     results_by_model: ``{model name: negation_benchmark(...)}``.
 
@@ -42,7 +44,7 @@ def format_table(
     | bow | 0.750 | 0.500 |
     """
     models = list(results_by_model)
-    columns = [c for c in _COLUMNS if any(c[1] in results_by_model[m].get(c[0], {}) for m in models)]
+    columns = [c for c in columns if any(c[1] in results_by_model[m].get(c[0], {}) for m in models)]
     header = ["model"] + [title for *_, title in columns]
     counts = ["n"]
     for slice_name, _, count, _ in columns:

@@ -1,4 +1,12 @@
-"""Metrics of predicted labels: accuracy, macro-F1 and the confusion matrix."""
+"""Metrics of predicted labels: accuracy, macro-F1 and the confusion matrix; pair consistency.
+
+**Pair consistency** is the share of pairs whose two members are both right: on the counterfactual pairs
+of CAD a model that only counts words must move its score across the boundary with the few words an
+editor changed.
+
+>>> pair_consistency([1, 0, 1, 0], [1, 0, 1, 1], pair_ids=[4, 4, 9, 9])
+0.5
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["accuracy", "classification_report_dict"]
+__all__ = ["accuracy", "classification_report_dict", "pair_consistency", "pair_scores"]
 
 
 def classification_report_dict(
@@ -47,3 +55,38 @@ def accuracy(y_true: Sequence[int], y_pred: Sequence[int]) -> float:
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     return float(np.mean(y_true == y_pred)) if y_true.size else float("nan")
+
+
+def pair_consistency(y_true: Sequence[int], y_pred: Sequence[int], pair_ids: Sequence[int]) -> float:
+    """Fraction of pairs (examples sharing a pair id) whose members are all predicted right.
+
+    y_true, y_pred, pair_ids: (n,). Returns nan when there are no pairs.
+
+    >>> pair_consistency([1, 0, 0, 1, 1, 0], [1, 0, 0, 0, 0, 1], [1, 1, 2, 2, 3, 3])   # pair 1 right
+    0.3333333333333333
+    """
+    y_true = np.asarray(y_true, dtype=np.int64).reshape(-1)  # (n,)
+    y_pred = np.asarray(y_pred, dtype=np.int64).reshape(-1)  # (n,)
+    pair_ids = np.asarray(pair_ids).reshape(-1)  # (n,)
+    if not y_true.shape == y_pred.shape == pair_ids.shape:
+        raise ValueError(f"shapes differ: y_true {y_true.shape}, y_pred {y_pred.shape}, pair_ids {pair_ids.shape}")
+    if not len(pair_ids):
+        return float("nan")
+    ids, inverse = np.unique(pair_ids, return_inverse=True)  # (P,), (n,)
+    wrong = np.bincount(inverse, weights=y_true != y_pred, minlength=len(ids))  # (P,)
+    return float(np.mean(wrong == 0))
+
+
+def pair_scores(y_true: Sequence[int], y_pred: Sequence[int], pair_ids: Sequence[int]) -> dict[str, Any]:
+    """Member accuracy beside pair consistency: ``{"n", "accuracy", "pairs", "pair_consistency"}``.
+
+    >>> pair_scores([1, 0, 1, 0], [1, 0, 1, 1], [4, 4, 9, 9])
+    {'n': 4, 'accuracy': 0.75, 'pairs': 2, 'pair_consistency': 0.5}
+    """
+    y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)  # (n,), (n,)
+    return {
+        "n": int(y_true.size),
+        "accuracy": float(np.mean(y_true == y_pred)) if y_true.size else float("nan"),
+        "pairs": int(len(np.unique(pair_ids))),
+        "pair_consistency": pair_consistency(y_true, y_pred, pair_ids),
+    }
