@@ -1,0 +1,252 @@
+"""``ReviewClassifier``: one model for a sentence and for a whole review.
+
+A text of one sentence is answered by the sentence network (the shipped sentence LSTM, unchanged);
+a text of several sentences by the review model, which reads every sentence with that same network
+and combines:
+
+    z_rnn   = log-odds of the review head: attention over the sentence states   (review_model.py)
+    z_ngram = NB-weighted n-gram indicators of the review                       (ngrams.py)
+    z       = a * z_rnn + b * z_ngram + c          P(positive) = sigmoid(z)
+
+The head is trained on review labels with the sentence encoder frozen; the n-gram weights are trained
+on the same reviews; (a, b, c) are fitted on held-out reviews (stacking, as Mesnil et al. 2014 weight
+their ensemble on validation data). Sentences are the tokens between sentence ends
+(:func:`split_token_sentences`), so raw strings and token lists are split the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Callable, Sequence
+
+import numpy as np
+
+from sentiment_rnn.batching import bucketed_batches
+from sentiment_rnn.classifier import RNNClassifier, as_tokens
+from sentiment_rnn.errors import SentimentRNNError
+from sentiment_rnn.ngrams import NgramWeights
+from sentiment_rnn.optim import clip_grad_norm, make_optimizer
+from sentiment_rnn.review_model import ReviewHead, scatter_states, sentence_states
+
+__all__ = ["ReviewClassifier", "split_token_sentences", "train_head", "fit_mix"]
+
+_SENTENCE_END = re.compile(r"^(\.|[!?]+)$")
+
+
+def split_token_sentences(tokens):
+    """Split one text's tokens into sentences after each "." or run of "!"/"?" (the tokens Punkt's
+    sentence ends become); a piece without a letter or digit joins the sentence before it.
+
+    >>> split_token_sentences(["not", "bad", ".", "never", "boring", "!", "!", "''", ".", "fun", "..."])
+    [['not', 'bad', '.'], ['never', 'boring', '!', '!', "''", '.'], ['fun', '...']]
+    """
+    sentences, current = [], []
+    for token in tokens:
+        current.append(token)
+        if _SENTENCE_END.match(token):
+            sentences.append(current)
+            current = []
+    if current:
+        sentences.append(current)
+    merged = []
+    for sentence in sentences:
+        if merged and not any(ch.isalnum() for token in sentence for ch in token):
+            merged[-1] = merged[-1] + sentence
+        else:
+            merged.append(sentence)
+    return merged
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def train_head(head: ReviewHead, states: np.ndarray, counts: np.ndarray, targets: np.ndarray,
+               weights: np.ndarray | None = None, *, dev: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+               epochs: int = 8, batch_size: int = 32, learning_rate: float = 1e-3, dropout: float = 0.3,
+               patience: int | None = 2, clip_norm: float = 5.0, seed: int = 0,
+               log: Callable[[str], None] | None = None) -> list[dict]:
+    """Train ``head`` in place on reviews given by their sentence states (N_sent, H) in review order,
+    sentences per review ``counts`` (n,), labels ``targets`` (n,) and example ``weights`` (n,); early
+    stopping on ``dev`` = (states, counts, labels) with the best weights kept. Returns the curve."""
+    rng = np.random.default_rng(seed)
+    weights = np.ones(len(counts)) if weights is None else np.asarray(weights, dtype=np.float64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)  # (n,) first sentence row
+    optimizer = make_optimizer("adam", head.params, learning_rate)
+    best, best_accuracy, waited, curve = None, -1.0, 0, []
+    for epoch in range(1, epochs + 1):
+        began, total, seen = time.perf_counter(), 0.0, 0.0
+        for index in bucketed_batches(counts, batch_size, rng):
+            rows = np.concatenate([np.arange(starts[i], starts[i] + counts[i]) for i in index])  # sentence rows
+            X, mask = scatter_states(states[rows], counts[index])  # (B, S, H), (B, S)
+            logits, cache = head.forward(X, mask, dropout=dropout, rng=rng)  # (B, C)
+            w = weights[index]  # (B,)
+            p = np.exp(logits - logits.max(axis=1, keepdims=True))  # (B, C)
+            p /= p.sum(axis=1, keepdims=True)
+            rows_b = np.arange(len(index))
+            total += float(-(w * np.log(np.maximum(p[rows_b, targets[index]], 1e-30))).sum())
+            seen += float(w.sum())
+            dlogits = p
+            dlogits[rows_b, targets[index]] -= 1.0  # (B, C) softmax - onehot
+            dlogits *= (w / w.sum())[:, None].astype(dlogits.dtype)  # weighted mean
+            grads, _ = head.backward(dlogits.astype(head.dtype), cache)
+            grads, _ = clip_grad_norm(grads, clip_norm)
+            optimizer.step(head.params, grads)
+        record = {"epoch": epoch, "train_loss": total / max(seen, 1e-12), "seconds": time.perf_counter() - began}
+        if dev is not None:
+            z = head_log_odds(head, dev[0], dev[1])
+            record["dev_accuracy"] = float(np.mean((z > 0) == (dev[2] == 1)))
+        curve.append(record)
+        if log:
+            log(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()))
+        if dev is None:
+            continue
+        if record["dev_accuracy"] > best_accuracy:
+            best_accuracy, waited = record["dev_accuracy"], 0
+            best = {k: v.copy() for k, v in head.params.items()}
+        else:
+            waited += 1
+            if patience is not None and waited >= patience:
+                break
+    if best is not None:
+        for k, v in best.items():
+            head.params[k][...] = v
+    return curve
+
+
+def head_log_odds(head: ReviewHead, states: np.ndarray, counts: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """log P(positive) - log P(negative) (n,) of the review head for reviews given by sentence states."""
+    counts = np.asarray(counts, dtype=np.intp)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
+    z = np.empty(len(counts))
+    order = np.argsort(counts, kind="stable")
+    for b in range(0, len(order), batch_size):
+        index = order[b : b + batch_size]
+        rows = np.concatenate([np.arange(starts[i], starts[i] + counts[i]) for i in index])
+        X, mask = scatter_states(states[rows], counts[index])
+        logits, _ = head.forward(X, mask)  # (B, C)
+        z[index] = logits[:, 1] - logits[:, 0]
+    return z
+
+
+def fit_mix(features: np.ndarray, labels: np.ndarray, l2: float = 1e-3, iterations: int = 50) -> np.ndarray:
+    """Logistic regression z = features @ coef[:-1] + coef[-1] on held-out reviews, by Newton's method
+    (features (n, k) -> coef (k + 1,)), with a small ridge on the weights."""
+    X = np.hstack([features, np.ones((len(features), 1))])  # (n, k+1)
+    coef = np.zeros(X.shape[1])
+    ridge = np.full(X.shape[1], l2)
+    ridge[-1] = 0.0
+    for _ in range(iterations):
+        p = _sigmoid(X @ coef)  # (n,)
+        gradient = X.T @ (p - labels) + ridge * coef * len(X)  # (k+1,)
+        hessian = (X * (p * (1 - p))[:, None]).T @ X + np.diag(ridge * len(X))  # (k+1, k+1)
+        step = np.linalg.solve(hessian, gradient)
+        coef -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    return coef
+
+
+class ReviewClassifier:
+    """The sentence network for one sentence, the review model (attention head + n-grams) for more.
+
+    Fitted state: ``sentence_`` (an RNNClassifier, the sentence encoder and the sentence head),
+    ``head_`` (ReviewHead), ``ngrams_`` (NgramWeights), ``mix_`` (a, b, c), ``classes_``,
+    ``label_names_``.
+    """
+
+    def __init__(self, sentence_model: RNNClassifier, head: ReviewHead, ngrams: NgramWeights | None,
+                 mix: Sequence[float], training: dict | None = None):
+        if len(sentence_model.classes_) != 2:
+            raise SentimentRNNError("a review model needs a two-class sentence model")
+        self.sentence_ = sentence_model
+        self.head_ = head
+        self.ngrams_ = ngrams
+        self.mix_ = np.asarray(mix, dtype=np.float64)  # (3,) a, b, c
+        self.classes_ = sentence_model.classes_
+        self.label_names_ = sentence_model.label_names_
+        self.training_ = training or {}
+
+    # what the rest of the package reads from a fitted model
+    @property
+    def vocab_(self):
+        return self.sentence_.vocab_
+
+    @property
+    def model_(self):
+        return self.sentence_.model_
+
+    @property
+    def max_len(self):
+        return self.sentence_.max_len
+
+    def _check_fitted(self) -> None:
+        pass
+
+    def sentences(self, X: Sequence) -> list[list[list[str]]]:
+        """Each text as a list of sentences (token lists)."""
+        return [split_token_sentences(as_tokens(x)) for x in X]
+
+    def review_parts(self, reviews: Sequence[Sequence[Sequence[str]]]) -> dict[str, np.ndarray]:
+        """The review model's pieces for reviews given as sentences: ``rnn`` (n,) and ``ngram`` (n,)
+        log-odds, their mix ``z`` (n,), the sentence ``states`` (N_sent, H) and ``counts`` (n,)."""
+        counts = np.array([len(r) for r in reviews], dtype=np.intp)  # (n,)
+        ids = [self.vocab_.encode(s) for r in reviews for s in r]
+        states = sentence_states(self.model_, ids)  # (N_sent, H)
+        rnn = head_log_odds(self.head_, states, counts) if len(counts) else np.zeros(0)  # (n,)
+        ngram = self.ngrams_.score(reviews) if self.ngrams_ is not None else np.zeros(len(counts))  # (n,)
+        a, b, c = self.mix_
+        return {"rnn": rnn, "ngram": ngram, "z": a * rnn + b * ngram + c, "states": states, "counts": counts}
+
+    def predict_proba(self, X: Sequence) -> np.ndarray:
+        """(n, 2) probabilities [negative, positive]: one sentence -> the sentence network, more -> the
+        review model."""
+        texts = self.sentences(X)
+        several = np.array([len(s) > 1 for s in texts], dtype=bool)  # (n,)
+        probabilities = np.empty((len(texts), 2))
+        if (~several).any():
+            single = [[t for s in texts[i] for t in s] for i in np.flatnonzero(~several)]
+            probabilities[~several] = self.sentence_.predict_proba(single)
+        if several.any():
+            p = _sigmoid(self.review_parts([texts[i] for i in np.flatnonzero(several)])["z"])
+            probabilities[several] = np.stack([1.0 - p, p], axis=1)
+        return probabilities
+
+    def decision_function(self, X: Sequence) -> np.ndarray:
+        return np.log(np.maximum(self.predict_proba(X), 1e-300))
+
+    def predict(self, X: Sequence) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def score(self, X: Sequence, y) -> float:
+        return float(np.mean(self.predict(X) == np.asarray(y)))
+
+    def explain_review(self, text) -> dict:
+        """Which sentences moved the verdict: for each sentence its attention weight, the log-odds it
+        adds through the head (a * alpha_s * (w_pos - w_neg) . h_s) and through its n-grams
+        (b * its n-grams' weights), and the sentence network's own P(positive) for it."""
+        (sentences,) = self.sentences([text])
+        parts = self.review_parts([sentences])
+        X, mask = scatter_states(parts["states"], parts["counts"])
+        alpha, contributions = self.head_.sentence_contributions(X, mask)  # (1, S), (1, S, C)
+        a, b, c = self.mix_
+        rnn_share = a * (contributions[0, :, 1] - contributions[0, :, 0])  # (S,)
+        ngram_share = b * (self.ngrams_.sentence_scores(sentences) if self.ngrams_ is not None
+                           else np.zeros(len(sentences)))  # (S,)
+        fc = self.head_.params["fc.bias"]
+        base = float(a * (fc[1] - fc[0]) + c)
+        own = self.sentence_.predict_proba(sentences)[:, 1]  # (S,)
+        rows = []
+        for s, tokens in enumerate(sentences):
+            rows.append({
+                "sentence": " ".join(tokens),
+                "attention": float(alpha[0, s]),
+                "rnn_log_odds": float(rnn_share[s]),
+                "ngram_log_odds": float(ngram_share[s]),
+                "log_odds": float(rnn_share[s] + ngram_share[s]),
+                "sentence_p_positive": float(own[s]),
+                "top_ngrams": self.ngrams_.top_ngrams(tokens) if self.ngrams_ is not None else [],
+            })
+        z = float(parts["z"][0])
+        return {"p_positive": float(_sigmoid(np.array(z))), "log_odds": z, "bias": base, "sentences": rows}
