@@ -230,6 +230,101 @@ def ensemble(models, output, compact):
 
 
 # ----------------------------------------------------------------------------------------------------
+@main.command("train-review")
+@click.option("--sentence-model", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Two-class sentence model the review model reads with  [default: the shipped model]")
+@click.option("--cad/--no-cad", "use_cad", default=True, show_default=True,
+              help="Add the counterfactually edited training pairs (cad/train_paired.tsv in --data-dir), "
+                   "without the pairs that overlap IMDB test reviews.")
+@click.option("--cad-weight", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True,
+              help="Weight of a counterfactual review in the losses.")
+@click.option("--attention-size", type=click.IntRange(1), default=64, show_default=True, help="Attention units.")
+@click.option("--head-epochs", type=click.IntRange(1), default=10, show_default=True,
+              help="Epochs of the head on the frozen sentence states.")
+@click.option("--epochs", type=click.IntRange(0), default=2, show_default=True,
+              help="Epochs end to end (0: the review model reads with the sentence network itself).")
+@click.option("--lr", type=click.FloatRange(0, min_open=True), default=5e-4, show_default=True,
+              help="Learning rate end to end.")
+@click.option("--state-dropout", type=click.FloatRange(0, 1, max_open=True), default=0.2, show_default=True,
+              help="Dropout on the sentence states end to end.")
+@click.option("--ngram-order", type=click.IntRange(1, 4), default=2, show_default=True, help="Longest n-gram.")
+@click.option("--ngram-min-df", type=click.IntRange(1), default=2, show_default=True,
+              help="Keep n-grams seen in at least this many training reviews.")
+@click.option("--ngram-c", type=click.FloatRange(0, min_open=True), default=0.1, show_default=True,
+              help="Inverse L2 strength of the n-gram logistic regression.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of initialisation, order, dropout.")
+@click.option("--compact", is_flag=True, help="Store the word vectors as float16 (half the file size).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the review model (atomically).")
+@data_dir_option
+@fail_cleanly
+def train_review(sentence_model, use_cad, cad_weight, attention_size, head_epochs, epochs, lr, state_dropout,
+                 ngram_order, ngram_min_df, ngram_c, seed, compact, output, data_dir):
+    """Train a review model around a sentence model on IMDB's training reviews (and the CAD pairs).
+
+    The reviews with ids ending in 0 (2,500) are held out for early stopping and for fitting the mix
+    of the recurrent and n-gram parts. IMDB training reviews that are copies of CAD dev reviews are
+    left out, and so are CAD training pairs that overlap IMDB test reviews (counts on stderr). The
+    written file answers one sentence with the sentence model and longer texts with the review model.
+
+    \b
+    Example:
+      sentiment-rnn train-review -o review.npz
+    """
+    import resource
+
+    import numpy as np
+
+    from sentiment_rnn.data import load_corpus, resolve_data_dir
+    from sentiment_rnn.review_classifier import fit_review_classifier, near_duplicates, read_cad_pairs
+    from sentiment_rnn.serialization import save_model
+
+    def log(message):
+        click.echo(message, err=True)
+
+    sentence = _load(sentence_model)
+    if hasattr(sentence, "head_"):
+        sentence = sentence.sentence_
+    train, dev = load_corpus("imdb", "train", data_dir), load_corpus("imdb", "dev", data_dir)
+    train_texts, train_labels = list(train.texts), train.labels
+    dev_texts, dev_labels = list(dev.texts), dev.labels
+    extra_texts, extra_labels, provenance = [], [], {"imdb": "train (ids not ending in 0), dev: ids ending in 0"}
+    cad_dir = (resolve_data_dir(data_dir) or Path(".")) / "cad"
+    if (cad_dir / "dev_paired.tsv").is_file():  # never train on a copy of a CAD dev review
+        cad_dev_texts, _, _ = read_cad_pairs(cad_dir / "dev_paired.tsv")
+        copies = near_duplicates(train_texts + dev_texts, cad_dev_texts) >= 0
+        keep_train, keep_dev = ~copies[: len(train_texts)], ~copies[len(train_texts):]
+        train_texts = [t for t, k in zip(train_texts, keep_train) if k]
+        train_labels = train_labels[keep_train]
+        dev_texts = [t for t, k in zip(dev_texts, keep_dev) if k]
+        dev_labels = dev_labels[keep_dev]
+        provenance["imdb_reviews_left_out_as_cad_dev_copies"] = int(copies.sum())
+        log(f"{int(copies.sum())} IMDB training reviews are copies of CAD dev reviews: left out")
+    if use_cad:
+        texts, labels, pairs = read_cad_pairs(cad_dir / "train_paired.tsv")
+        test_copies = near_duplicates(texts, load_corpus("imdb", "test", data_dir).texts) >= 0
+        overlapping = set(pairs[test_copies].tolist())
+        keep = np.array([p not in overlapping for p in pairs])
+        extra_texts, extra_labels = [t for t, k in zip(texts, keep) if k], labels[keep]
+        provenance.update(cad_pairs=int(len(set(pairs[keep].tolist()))),
+                          cad_texts_overlapping_imdb_test=int(test_copies.sum()),
+                          cad_pairs_left_out=len(overlapping))
+        log(f"CAD: {int(test_copies.sum())} texts overlap IMDB test reviews; {len(overlapping)} pairs left out, "
+            f"{int(keep.sum())} texts used")
+    model = fit_review_classifier(
+        sentence, train_texts, train_labels, dev_texts, dev_labels, extra_texts=extra_texts,
+        extra_labels=extra_labels, extra_weight=cad_weight, attention_size=attention_size, head_epochs=head_epochs,
+        epochs=epochs, learning_rate=lr, state_dropout=state_dropout, ngram_order=ngram_order,
+        ngram_min_df=ngram_min_df, ngram_c=ngram_c, seed=seed, log=log)
+    provenance["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    provenance["sentence_model"] = str(sentence_model) if sentence_model else "shipped"
+    save_model(model, output, provenance=provenance, compact=compact)
+    summary = {"output": str(output), **model.training_["dev_accuracy"], "seconds": round(model.training_["seconds"]),
+               "peak_memory_mb": round(provenance["peak_memory_mb"])}
+    click.echo(json.dumps(summary))
+
+
+# ----------------------------------------------------------------------------------------------------
 BASELINE_NAMES = ("bow-logreg", "bow-bigram-logreg", "tfidf-svm", "nb", "negation-logreg")
 
 
@@ -477,7 +572,8 @@ def _training_diagnostics(folder, train, hyperparameters):
 @data_dir_option
 @fail_cleanly
 def explain(text, as_json, no_baseline, model_path, data_dir):
-    """Show the running sentiment after every token of TEXT, beside bag-of-words word weights.
+    """Show the running sentiment after every token of TEXT, beside bag-of-words word weights; for a
+    text of several sentences read by a review model, show what each sentence adds to the verdict.
 
     One row per token: the model's P(positive) for the text up to that token, as a number and as a
     bar from 0.5, then the word's weight (log-odds) in a bag-of-words logistic regression trained on
@@ -495,6 +591,15 @@ def explain(text, as_json, no_baseline, model_path, data_dir):
     if not text.strip():
         raise click.UsageError("TEXT is empty")
     model = _load(model_path)
+    if hasattr(model, "explain_review") and len(model.sentences([text])[0]) > 1:  # a review: by sentence
+        from sentiment_rnn.explain import render_review_chart
+
+        review = model.explain_review(text)
+        if as_json:
+            click.echo(json.dumps({"text": text, "level": "review", **review}, ensure_ascii=False))
+        else:
+            click.echo(render_review_chart(review, text=text, ascii_only=not _stdout_can_encode("█│…─")))
+        return
     steps = trajectory(model, text)
     bow = None if no_baseline else load_bow_weights(data_dir, on_training=lambda m: click.echo(m, err=True))
     if as_json:

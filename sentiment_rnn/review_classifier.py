@@ -27,9 +27,9 @@ from sentiment_rnn.classifier import RNNClassifier, as_tokens
 from sentiment_rnn.errors import SentimentRNNError
 from sentiment_rnn.ngrams import NgramWeights
 from sentiment_rnn.optim import clip_grad_norm, make_optimizer
-from sentiment_rnn.review_model import ReviewHead, scatter_states, sentence_states
+from sentiment_rnn.review_model import ReviewHead, ReviewNetwork, scatter_states, sentence_states, state_network
 
-__all__ = ["ReviewClassifier", "split_token_sentences", "train_head", "fit_mix"]
+__all__ = ["ReviewClassifier", "split_token_sentences", "train_head", "train_network", "fit_mix"]
 
 _SENTENCE_END = re.compile(r"^(\.|[!?]+)$")
 
@@ -115,6 +115,75 @@ def train_head(head: ReviewHead, states: np.ndarray, counts: np.ndarray, targets
     return curve
 
 
+def _weighted_loss_grad(logits: np.ndarray, targets: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray]:
+    """Sum of w-weighted cross-entropies and the gradient (B, C) of their w-weighted mean."""
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))  # (B, C)
+    p /= p.sum(axis=1, keepdims=True)
+    rows = np.arange(len(targets))
+    loss = float(-(w * np.log(np.maximum(p[rows, targets], 1e-30))).sum())
+    p[rows, targets] -= 1.0  # (B, C) softmax - onehot
+    p *= (w / w.sum())[:, None].astype(p.dtype)
+    return loss, p
+
+
+def network_log_odds(network: ReviewNetwork, reviews: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
+    """The review network's log-odds (n,) for reviews given as lists of sentence id arrays."""
+    counts = np.array([len(r) for r in reviews], dtype=np.intp)
+    states = sentence_states(network.states_net, [s for r in reviews for s in r])  # (N, H)
+    return head_log_odds(network.head, states, counts)
+
+
+def train_network(network: ReviewNetwork, reviews: Sequence[Sequence[np.ndarray]], targets: np.ndarray,
+                  weights: np.ndarray | None = None, *, dev=None, epochs: int = 2, batch_size: int = 32,
+                  learning_rate: float = 5e-4, clip_norm: float = 5.0, patience: int | None = 1, seed: int = 0,
+                  log: Callable[[str], None] | None = None, progress: Callable[[int, int], None] | None = None,
+                  ) -> list[dict]:
+    """Train encoder and head end to end (word vectors fixed) on ``reviews`` (each a list of sentence
+    id arrays) with labels ``targets`` (n,) and example ``weights`` (n,); early stopping on ``dev`` =
+    (reviews, labels), best weights kept. Returns the learning curve with tokens per second."""
+    rng = np.random.default_rng(seed)
+    weights = np.ones(len(reviews)) if weights is None else np.asarray(weights, dtype=np.float64)
+    counts = np.array([len(r) for r in reviews])
+    tokens = np.array([sum(len(s) for s in r) for r in reviews])
+    optimizer = make_optimizer("adam", network.params, learning_rate)
+    best, best_accuracy, waited, curve = None, -1.0, 0, []
+    for epoch in range(1, epochs + 1):
+        began, total, seen = time.perf_counter(), 0.0, 0.0
+        batches = bucketed_batches(tokens, batch_size, rng)
+        for step, index in enumerate(batches):
+            sentences = [s for i in index for s in reviews[i]]
+            logits, cache = network.forward(sentences, counts[index], train=True, rng=rng)  # (B, C)
+            loss, dlogits = _weighted_loss_grad(logits.astype(np.float64), targets[index], weights[index])
+            total, seen = total + loss, seen + float(weights[index].sum())
+            grads, _ = clip_grad_norm({k: v.astype(network.dtype) for k, v in network.backward(
+                dlogits.astype(network.dtype), cache).items()}, clip_norm)
+            optimizer.step(network.params, grads)
+            if progress:
+                progress(step + 1, len(batches))
+        seconds = time.perf_counter() - began
+        record = {"epoch": epoch, "train_loss": total / max(seen, 1e-12), "seconds": seconds,
+                  "tokens_per_second": float(tokens.sum() / seconds)}
+        if dev is not None:
+            z = network_log_odds(network, dev[0])
+            record["dev_accuracy"] = float(np.mean((z > 0) == (np.asarray(dev[1]) == 1)))
+        curve.append(record)
+        if log:
+            log(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()))
+        if dev is None:
+            continue
+        if record["dev_accuracy"] > best_accuracy:
+            best_accuracy, waited = record["dev_accuracy"], 0
+            best = {k: v.copy() for k, v in network.params.items()}
+        else:
+            waited += 1
+            if patience is not None and waited >= patience:
+                break
+    if best is not None:
+        for k, v in best.items():
+            network.params[k][...] = v
+    return curve
+
+
 def head_log_odds(head: ReviewHead, states: np.ndarray, counts: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """log P(positive) - log P(negative) (n,) of the review head for reviews given by sentence states."""
     counts = np.asarray(counts, dtype=np.intp)
@@ -157,10 +226,18 @@ class ReviewClassifier:
     """
 
     def __init__(self, sentence_model: RNNClassifier, head: ReviewHead, ngrams: NgramWeights | None,
-                 mix: Sequence[float], training: dict | None = None):
+                 mix: Sequence[float], *, recurrent: dict[str, np.ndarray] | None = None,
+                 training: dict | None = None):
         if len(sentence_model.classes_) != 2:
             raise SentimentRNNError("a review model needs a two-class sentence model")
+        if head.params["fc.weight"].shape != (2, sentence_model.model_.config.hidden_size):
+            raise SentimentRNNError("the review head does not fit the sentence network's sizes")
         self.sentence_ = sentence_model
+        # the review model reads sentences with its own recurrent weights (the sentence network's
+        # word vectors), or with the sentence network itself when ``recurrent`` is None
+        self.review_encoder_ = (sentence_model.model_ if recurrent is None
+                                else state_network(sentence_model.model_, recurrent))
+        self.recurrent_ = recurrent
         self.head_ = head
         self.ngrams_ = ngrams
         self.mix_ = np.asarray(mix, dtype=np.float64)  # (3,) a, b, c
@@ -184,6 +261,10 @@ class ReviewClassifier:
     def _check_fitted(self) -> None:
         pass
 
+    def review_params(self) -> dict[str, np.ndarray]:
+        """The review model's own arrays: its recurrent weights (if any) and the head's."""
+        return {**(self.recurrent_ or {}), **self.head_.params}
+
     def sentences(self, X: Sequence) -> list[list[list[str]]]:
         """Each text as a list of sentences (token lists)."""
         return [split_token_sentences(as_tokens(x)) for x in X]
@@ -193,7 +274,7 @@ class ReviewClassifier:
         log-odds, their mix ``z`` (n,), the sentence ``states`` (N_sent, H) and ``counts`` (n,)."""
         counts = np.array([len(r) for r in reviews], dtype=np.intp)  # (n,)
         ids = [self.vocab_.encode(s) for r in reviews for s in r]
-        states = sentence_states(self.model_, ids)  # (N_sent, H)
+        states = sentence_states(self.review_encoder_, ids)  # (N_sent, H)
         rnn = head_log_odds(self.head_, states, counts) if len(counts) else np.zeros(0)  # (n,)
         ngram = self.ngrams_.score(reviews) if self.ngrams_ is not None else np.zeros(len(counts))  # (n,)
         a, b, c = self.mix_
@@ -250,3 +331,141 @@ class ReviewClassifier:
             })
         z = float(parts["z"][0])
         return {"p_positive": float(_sigmoid(np.array(z))), "log_odds": z, "bias": base, "sentences": rows}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Training data: IMDB's training reviews and the counterfactually edited pairs, without overlaps
+# ---------------------------------------------------------------------------------------------------
+
+
+def read_cad_pairs(path) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(texts, labels (n,), pair ids (n,)) of a counterfactually augmented IMDb file (TSV with the
+    columns Sentiment, Text, batch_id; the two members of a pair share batch_id)."""
+    import csv
+    from pathlib import Path
+
+    from sentiment_rnn.errors import DataError
+    from sentiment_rnn.text import normalize
+
+    path = Path(path)
+    texts, labels, pairs = [], [], []
+    with open(path, newline="", encoding="utf-8") as file:
+        reader = csv.DictReader(file, delimiter="\t")
+        for row in reader:
+            if row.get("Sentiment") not in ("Positive", "Negative") or row.get("Text") is None:
+                raise DataError("expected the columns Sentiment (Positive/Negative), Text, batch_id", path,
+                                reader.line_num)
+            texts.append(normalize(row["Text"]))
+            labels.append(int(row["Sentiment"] == "Positive"))
+            pairs.append(row["batch_id"])
+    return texts, np.array(labels, dtype=np.int64), np.array(pairs)
+
+
+def _shingles(text: str, k: int = 8) -> set[int]:
+    words = re.findall(r"\w+", text.lower())
+    return {hash(" ".join(words[i : i + k])) for i in range(max(1, len(words) - k + 1))}
+
+
+def near_duplicates(texts: Sequence[str], reference: Sequence[str], threshold: float = 0.5) -> np.ndarray:
+    """For each text, the index of the reference text sharing at least ``threshold`` of its 8-word
+    shingles (-1: none). Catches copies and lightly edited copies (a counterfactual edit keeps most
+    8-word runs of the original)."""
+    owner: dict[int, int] = {}
+    for i, text in enumerate(reference):
+        for h in _shingles(text):
+            owner.setdefault(h, i)
+    found = np.full(len(texts), -1)
+    for i, text in enumerate(texts):
+        shingles = _shingles(text)
+        hits = [owner[h] for h in shingles if h in owner]
+        if hits and len(hits) >= threshold * len(shingles):
+            found[i] = max(set(hits), key=hits.count)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------
+# The whole recipe
+# ---------------------------------------------------------------------------------------------------
+
+
+def fit_review_classifier(sentence_model: RNNClassifier, train_texts: Sequence, train_labels, dev_texts: Sequence,
+                          dev_labels, *, extra_texts: Sequence = (), extra_labels=(), extra_weight: float = 1.0,
+                          attention_size: int = 64, head_epochs: int = 10, epochs: int = 2,
+                          learning_rate: float = 5e-4, state_dropout: float = 0.2, batch_size: int = 32,
+                          ngram_order: int = 2, ngram_min_df: int = 2, ngram_c: float = 0.1, seed: int = 0,
+                          log: Callable[[str], None] | None = None) -> ReviewClassifier:
+    """Train the review model around a two-class ``sentence_model`` (left unchanged):
+
+    1. the head on the sentence network's own states (encoder frozen), from the sentence network's
+       output layer, ``head_epochs`` epochs;
+    2. encoder copy and head end to end, word vectors fixed, ``epochs`` epochs at ``learning_rate``
+       (0 epochs: the review model reads with the sentence network itself);
+    3. NB-weighted n-gram weights (orders 1..``ngram_order``, ``ngram_min_df``, C = ``ngram_c``);
+    4. the mix (a, b, c) by logistic regression on the dev reviews.
+
+    ``extra_texts`` (e.g. counterfactually edited pairs) join the training reviews with weight
+    ``extra_weight``; early stopping and the mix use the dev reviews only.
+    """
+    from sentiment_rnn.ngrams import fit_ngram_weights
+
+    log = log or (lambda message: None)
+    began = time.perf_counter()
+    texts = [*train_texts, *extra_texts]
+    targets = np.concatenate([np.asarray(train_labels), np.asarray(extra_labels, dtype=np.int64)]).astype(np.intp)
+    weights = np.concatenate([np.ones(len(train_texts)), np.full(len(extra_texts), float(extra_weight))])
+    model = ReviewClassifier(sentence_model, ReviewHead.initialize(
+        sentence_model.model_.config.hidden_size, attention_size, np.random.default_rng(seed),
+        fc=(sentence_model.model_.params["fc.weight"], sentence_model.model_.params["fc.bias"])), None, (1.0, 0.0, 0.0))
+    reviews, dev_reviews = model.sentences(texts), model.sentences(dev_texts)
+    dev_targets = np.asarray(dev_labels).astype(np.intp)
+    log(f"tokenized {len(reviews)} training and {len(dev_reviews)} dev reviews ({time.perf_counter() - began:.0f} s)")
+    vocab = sentence_model.vocab_
+    ids = [[vocab.encode(s) for s in review] for review in reviews]
+    dev_ids = [[vocab.encode(s) for s in review] for review in dev_reviews]
+    counts = np.array([len(r) for r in ids])
+
+    stage = time.perf_counter()
+    states = sentence_states(sentence_model.model_, [s for r in ids for s in r])  # (N, H)
+    dev_states = sentence_states(sentence_model.model_, [s for r in dev_ids for s in r])
+    head_curve = train_head(model.head_, states, counts, targets, weights,
+                            dev=(dev_states, np.array([len(r) for r in dev_ids]), dev_targets),
+                            epochs=head_epochs, seed=seed, log=lambda m: log("head: " + m))
+    del states, dev_states
+    head_seconds = time.perf_counter() - stage
+
+    curve, recurrent = [], None
+    if epochs > 0:
+        network = ReviewNetwork(sentence_model.model_, model.head_, state_dropout=state_dropout)
+        curve = train_network(network, ids, targets, weights, dev=(dev_ids, dev_targets), epochs=epochs,
+                              batch_size=batch_size, learning_rate=learning_rate, seed=seed,
+                              log=lambda m: log("end to end: " + m))
+        recurrent = {name: network.params[name] for name in network.recurrent_names}
+        model.head_ = ReviewHead({name: network.params[name] for name in model.head_.params})
+
+    stage = time.perf_counter()
+    ngrams, intercept = fit_ngram_weights(reviews, targets, order=ngram_order, min_df=ngram_min_df, C=ngram_c,
+                                          sample_weight=weights)
+    ngram_seconds = time.perf_counter() - stage
+    log(f"n-grams: {len(ngrams.hashes)} weights ({ngram_seconds:.0f} s)")
+
+    model = ReviewClassifier(sentence_model, model.head_, ngrams, (1.0, 0.0, 0.0), recurrent=recurrent)
+    parts = model.review_parts(dev_reviews)
+    features = np.stack([parts["rnn"], parts["ngram"] + intercept], axis=1)  # (n_dev, 2)
+    a, b, c = fit_mix(features, dev_targets)
+    model.mix_ = np.array([a, b, b * intercept + c])
+    dev_accuracy = {
+        "rnn": float(np.mean((parts["rnn"] > 0) == (dev_targets == 1))),
+        "ngram": float(np.mean((parts["ngram"] + intercept > 0) == (dev_targets == 1))),
+        "review_model": float(np.mean((features @ [a, b] + c > 0) == (dev_targets == 1))),
+    }
+    log(f"dev accuracy (mix fitted on dev): {dev_accuracy}; mix a={a:.3f} b={b:.3f}")
+    model.training_ = {
+        "train_reviews": len(train_texts), "extra_reviews": len(extra_texts), "extra_weight": extra_weight,
+        "dev_reviews": len(dev_texts), "attention_size": attention_size, "head_epochs": head_epochs,
+        "epochs": epochs, "learning_rate": learning_rate, "state_dropout": state_dropout,
+        "batch_size": batch_size, "ngram_order": ngram_order, "ngram_min_df": ngram_min_df, "ngram_c": ngram_c,
+        "seed": seed, "head_curve": head_curve, "head_seconds": head_seconds, "curve": curve,
+        "ngram_seconds": ngram_seconds, "dev_accuracy": dev_accuracy,
+        "seconds": time.perf_counter() - began,
+    }
+    return model

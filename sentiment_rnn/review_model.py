@@ -16,7 +16,7 @@ dict (``attention.weight (A, H)``, ``attention.bias (A,)``, ``attention.context 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,7 +26,8 @@ from sentiment_rnn.init import xavier_uniform
 from sentiment_rnn.model import RNNModel
 from sentiment_rnn.vocab import PAD_ID
 
-__all__ = ["ReviewHead", "HeadCache", "sentence_states", "scatter_states", "head_param_shapes"]
+__all__ = ["ReviewHead", "HeadCache", "ReviewNetwork", "ReviewCache", "sentence_states", "scatter_states",
+           "head_param_shapes", "state_network"]
 
 
 def head_param_shapes(hidden_size: int, attention_size: int, num_classes: int = 2) -> dict[str, tuple[int, ...]]:
@@ -166,3 +167,76 @@ def scatter_states(states: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, 
     X = np.zeros((B, S, states.shape[1]), dtype=states.dtype)  # (B, S, H)
     X[mask] = states  # row-major fill: review by review, sentence by sentence
     return X, mask.astype(states.dtype)
+
+
+def state_network(encoder: RNNModel, recurrent: dict[str, np.ndarray] | None = None, dropout: float = 0.0) -> RNNModel:
+    """A network whose "logits" are ``encoder``'s sentence states: the encoder's word vectors and
+    recurrent weights (``recurrent``, when given, replaces the ``rnn.*`` arrays; arrays are shared, not
+    copied) with an identity linear layer, so ``forward`` returns the states (B, H·dirs) and
+    ``backward`` takes dLoss/dstates. ``dropout`` drops state units in training."""
+    width = encoder.config.hidden_size * encoder.config.directions
+    config = replace(encoder.config, num_classes=width, dropout=dropout, embedding_dropout=0.0, word_dropout=0.0)
+    params = {name: value for name, value in encoder.params.items() if not name.startswith("fc.")}
+    params.update(recurrent or {})
+    params["fc.weight"] = np.eye(width, dtype=encoder.dtype)  # (H, H)
+    params["fc.bias"] = np.zeros(width, dtype=encoder.dtype)  # (H,)
+    return RNNModel(config, params)
+
+
+@dataclass(frozen=True)
+class ReviewCache:
+    chunks: tuple  # (rows (b,), ForwardCache) per chunk of similar-length sentences
+    counts: np.ndarray  # (B,) sentences per review
+    mask: np.ndarray  # (B, S)
+    head: HeadCache
+
+
+class ReviewNetwork:
+    """Sentence encoder and review head trained end to end on review labels.
+
+    ``params`` is one flat dict: the encoder's recurrent weights under their own names (``rnn.*``) and
+    the head's (``attention.*``, ``fc.*``), starting from a copy of ``encoder``'s recurrent weights; the
+    word vectors (V, E) are read, never trained, so they stay shared with the sentence network.
+    Gradients use the same keys.
+    """
+
+    def __init__(self, encoder: RNNModel, head: ReviewHead, *, state_dropout: float = 0.0, chunk_size: int = 64):
+        recurrent = {k: v.copy() for k, v in encoder.params.items() if k.startswith("rnn.")}  # its own copy
+        self.states_net = state_network(encoder, recurrent, state_dropout)
+        self.head = head
+        self.chunk_size = chunk_size
+        self.params = {**recurrent, **head.params}
+        self.recurrent_names = tuple(recurrent)
+
+    @property
+    def dtype(self):
+        return self.head.dtype
+
+    def forward(self, sentences: list[np.ndarray], counts: np.ndarray, *, train: bool = False,
+                rng: np.random.Generator | None = None) -> tuple[np.ndarray, ReviewCache]:
+        """sentences: the N word-id arrays of B reviews in review order, counts (B,) sentences per
+        review -> (logits (B, C), cache). The sentences are read in chunks of similar length."""
+        lengths = np.array([len(s) for s in sentences])  # (N,)
+        order = np.argsort(lengths, kind="stable")  # (N,)
+        states = np.empty((len(sentences), self.states_net.config.num_classes), dtype=self.dtype)  # (N, H)
+        chunks = []
+        for start in range(0, len(order), self.chunk_size):
+            rows = order[start : start + self.chunk_size]  # (b,)
+            ids, chunk_lengths = pad_batch([sentences[i] for i in rows])  # (b, T), (b,)
+            states[rows], cache = self.states_net.forward(ids, chunk_lengths, train=train, rng=rng)  # (b, H)
+            chunks.append((rows, cache))
+        X, mask = scatter_states(states, counts)  # (B, S, H), (B, S)
+        logits, head_cache = self.head.forward(X, mask)  # (B, C)
+        return logits, ReviewCache(tuple(chunks), np.asarray(counts), mask, head_cache)
+
+    def backward(self, dlogits: np.ndarray, cache: ReviewCache) -> dict[str, np.ndarray]:
+        """dlogits (B, C) -> gradients of every parameter (same keys as ``params``)."""
+        grads, dX = self.head.backward(dlogits, cache.head)  # dX (B, S, H)
+        dstates = dX[cache.mask > 0]  # (N, H) back to review order: the inverse of scatter_states
+        for name in self.recurrent_names:
+            grads[name] = np.zeros_like(self.params[name])
+        for rows, chunk_cache in cache.chunks:  # into the encoder, chunk by chunk
+            chunk_grads = self.states_net.backward(dstates[rows], chunk_cache, sparse_embedding=True)
+            for name in self.recurrent_names:
+                grads[name] += chunk_grads[name]
+        return {name: grads[name] for name in self.params}

@@ -160,6 +160,14 @@ def save_model(model, path: str | os.PathLike, *, provenance: dict | None = None
                 else:
                     stored[fingerprint], arrays[name] = name, value
         metadata.update(kind="ensemble", members=members, shared=shared, training=dict(provenance or {}))
+    elif hasattr(model, "head_"):  # a review model: the sentence network, plus "review/" arrays
+        network_metadata, arrays = _network_entries(model.sentence_, compact)
+        metadata.update(kind="review", **network_metadata)
+        metadata["review"] = {"mix": model.mix_.tolist(), "ngram_order": model.ngrams_.order,
+                              "training": {**model.training_, **(provenance or {})}}
+        arrays.update({f"review/param/{name}": value for name, value in model.review_params().items()})
+        arrays["review/ngram_hashes"] = model.ngrams_.hashes
+        arrays["review/ngram_weights"] = model.ngrams_.weights
     else:
         network_metadata, arrays = _network_entries(model, compact)
         metadata.update(kind="network", **network_metadata)
@@ -285,6 +293,8 @@ def load_model(path: str | os.PathLike | None = None):
                 raise ModelFileError(f"{path}: {error}") from None
         else:
             model = _load_network(path, data, metadata, "")
+            if metadata.get("kind") == "review":
+                model = _load_review(path, data, metadata, model)
     model.metadata_ = metadata
     return model
 
@@ -325,6 +335,32 @@ def _load_network(path: Path, data, metadata: dict, prefix: str):
     classifier.training_ = None
     classifier.metadata_ = metadata
     return classifier
+
+
+def _load_review(path: Path, data, metadata: dict, sentence_model):
+    """A ReviewClassifier from a review file's "review/" arrays around its sentence network."""
+    from sentiment_rnn.ngrams import NgramWeights
+    from sentiment_rnn.review_classifier import ReviewClassifier
+    from sentiment_rnn.review_model import ReviewHead
+
+    prefix = "review/param/"
+    try:
+        review = metadata["review"]
+        params = {key[len(prefix) :]: data[key].astype(np.float32, copy=False) for key in data.files
+                  if key.startswith(prefix)}
+        recurrent = {k: v for k, v in params.items() if k.startswith("rnn.")}
+        head = ReviewHead({k: v for k, v in params.items() if not k.startswith("rnn.")})
+        ngrams = NgramWeights(data["review/ngram_hashes"], data["review/ngram_weights"].astype(np.float32),
+                              int(review["ngram_order"]))
+        model = ReviewClassifier(sentence_model, head, ngrams, review["mix"], recurrent=recurrent or None,
+                                 training=review.get("training"))
+    except (KeyError, TypeError, ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ModelFileError(f"{path}: damaged or inconsistent review model file ({error})") from None
+    if ngrams.hashes.dtype != np.uint64 or np.any(np.diff(ngrams.hashes) <= 0) or ngrams.weights.shape != ngrams.hashes.shape:
+        raise ModelFileError(f"{path}: damaged review model file (n-gram table)")
+    if any(p.dtype.kind != "f" or not np.all(np.isfinite(p)) for p in params.values()):
+        raise ModelFileError(f"{path}: parameters are not finite floating-point numbers")
+    return model
 
 
 def save_checkpoint(path: str | os.PathLike, metadata: dict, arrays: dict[str, np.ndarray]) -> Path:

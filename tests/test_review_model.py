@@ -81,3 +81,59 @@ def test_sentence_contributions_sum_to_the_logits():
     np.testing.assert_allclose(contributions.sum(axis=1) + head.params["fc.bias"], head.forward(X, mask)[0])
     np.testing.assert_allclose(alpha.sum(axis=1), 1.0)
     assert np.all(alpha[mask == 0] == 0)
+
+
+def _network(seed=0, cell="lstm"):
+    from sentiment_rnn.model import ModelConfig, RNNModel
+    from sentiment_rnn.review_model import ReviewNetwork
+
+    rng = np.random.default_rng(seed)
+    encoder = RNNModel.initialize(ModelConfig(12, 3, 4, cell=cell), rng, dtype=np.float64)
+    head = ReviewHead.initialize(4, 3, rng, dtype=np.float64)
+    for value in head.params.values():
+        value += 0.3 * rng.standard_normal(value.shape)
+    network = ReviewNetwork(encoder, head, chunk_size=3)
+    sentences = [rng.integers(2, 12, size=n) for n in (3, 1, 5, 2, 4, 2, 6)]
+    return network, sentences, np.array([2, 1, 4])
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_end_to_end_gradients_of_every_parameter(cell):
+    network, sentences, counts = _network(cell=cell)
+    weights = np.random.default_rng(3).standard_normal((3, 2))
+
+    def loss():
+        return float((network.forward(sentences, counts)[0] * weights).sum())
+
+    logits, cache = network.forward(sentences, counts)
+    grads = network.backward(weights, cache)
+    errors = check_gradients(loss, network.params, grads)
+    assert set(errors) == set(network.params) and any(k.startswith("rnn.") for k in errors)
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_end_to_end_batch_equals_each_review_alone():
+    network, sentences, counts = _network()
+    logits, cache = network.forward(sentences, counts)
+    grads = network.backward(np.ones_like(logits), cache)
+    summed = {name: np.zeros_like(g) for name, g in grads.items()}
+    start = 0
+    for b, n in enumerate(counts):
+        alone, alone_cache = network.forward(sentences[start : start + n], np.array([n]))
+        np.testing.assert_allclose(alone[0], logits[b], rtol=1e-10, atol=1e-12)
+        for name, g in network.backward(np.ones_like(alone), alone_cache).items():
+            summed[name] += g
+        start += n
+    for name in grads:
+        np.testing.assert_allclose(summed[name], grads[name], rtol=1e-8, atol=1e-12, err_msg=name)
+
+
+def test_sentence_states_equal_the_training_pass():
+    from sentiment_rnn.review_model import sentence_states, state_network
+
+    network, sentences, counts = _network()
+    fast = sentence_states(network.states_net, sentences)
+    from sentiment_rnn.batching import pad_batch
+
+    slow, _ = network.states_net.forward(*pad_batch(sentences))
+    np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-12)
