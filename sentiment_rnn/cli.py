@@ -238,6 +238,13 @@ def ensemble(models, output, compact):
                    "without the pairs that overlap IMDB test reviews.")
 @click.option("--cad-weight", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True,
               help="Weight of a counterfactual review in the losses.")
+@click.option("--sentence-epochs", type=click.IntRange(0), default=0, show_default=True,
+              help="First continue training the sentence network this many epochs on the treebank's phrases "
+                   "(half its own probabilities, half the labels) and the edited sentences of the CAD pairs.")
+@click.option("--sentence-lr", type=click.FloatRange(0, min_open=True), default=3e-4, show_default=True,
+              help="Learning rate of that sentence training.")
+@click.option("--mix-fraction", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
+              help="Share of the CAD training pairs held out of training to fit the mix with the dev reviews.")
 @click.option("--attention-size", type=click.IntRange(1), default=64, show_default=True, help="Attention units.")
 @click.option("--head-epochs", type=click.IntRange(1), default=10, show_default=True,
               help="Epochs of the head on the frozen sentence states.")
@@ -258,7 +265,7 @@ def ensemble(models, output, compact):
               help="Where to write the review model (atomically).")
 @data_dir_option
 @fail_cleanly
-def train_review(sentence_model, use_cad, cad_weight, attention_size, head_epochs, epochs, lr, state_dropout,
+def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_lr, mix_fraction, attention_size, head_epochs, epochs, lr, state_dropout,
                  ngram_order, ngram_min_df, ngram_c, seed, compact, output, data_dir):
     """Train a review model around a sentence model on IMDB's training reviews (and the CAD pairs).
 
@@ -276,7 +283,9 @@ def train_review(sentence_model, use_cad, cad_weight, attention_size, head_epoch
     import numpy as np
 
     from sentiment_rnn.data import load_corpus, resolve_data_dir
-    from sentiment_rnn.review_classifier import fit_review_classifier, near_duplicates, read_cad_pairs
+    from sentiment_rnn.counterfactual import read_cad_pairs
+    from sentiment_rnn.review_classifier import (fit_review_classifier, held_out_groups, near_duplicates,
+                                                 split_token_sentences)
     from sentiment_rnn.serialization import save_model
 
     def log(message):
@@ -288,7 +297,7 @@ def train_review(sentence_model, use_cad, cad_weight, attention_size, head_epoch
     train, dev = load_corpus("imdb", "train", data_dir), load_corpus("imdb", "dev", data_dir)
     train_texts, train_labels = list(train.texts), train.labels
     dev_texts, dev_labels = list(dev.texts), dev.labels
-    extra_texts, extra_labels, provenance = [], [], {"imdb": "train (ids not ending in 0), dev: ids ending in 0"}
+    extra_texts, extra_labels, mix_texts, mix_labels, provenance = [], [], [], [], {"imdb": "train (ids not ending in 0), dev: ids ending in 0"}
     cad_dir = (resolve_data_dir(data_dir) or Path(".")) / "cad"
     if (cad_dir / "dev_paired.tsv").is_file():  # never train on a copy of a CAD dev review
         cad_dev_texts, _, _ = read_cad_pairs(cad_dir / "dev_paired.tsv")
@@ -305,21 +314,41 @@ def train_review(sentence_model, use_cad, cad_weight, attention_size, head_epoch
         test_copies = near_duplicates(texts, load_corpus("imdb", "test", data_dir).texts) >= 0
         overlapping = set(pairs[test_copies].tolist())
         keep = np.array([p not in overlapping for p in pairs])
+        held = held_out_groups(pairs, mix_fraction, seed) & keep  # pairs kept for fitting the mix
+        mix_texts, mix_labels = [t for t, h in zip(texts, held) if h], labels[held]
+        keep &= ~held
         extra_texts, extra_labels = [t for t, k in zip(texts, keep) if k], labels[keep]
-        provenance.update(cad_pairs=int(len(set(pairs[keep].tolist()))),
+        provenance.update(cad_pairs=int(len(set(pairs[keep].tolist()))), cad_pairs_for_the_mix=int(len(set(pairs[held].tolist()))),
                           cad_texts_overlapping_imdb_test=int(test_copies.sum()),
                           cad_pairs_left_out=len(overlapping))
         log(f"CAD: {int(test_copies.sum())} texts overlap IMDB test reviews; {len(overlapping)} pairs left out, "
             f"{int(keep.sum())} texts used")
+    if sentence_epochs:
+        if not use_cad:
+            raise click.UsageError("--sentence-epochs needs --cad (it trains on the edited sentences)")
+        from sentiment_rnn.counterfactual import edited_sentence_pairs, finetune_sentence_network
+        from sentiment_rnn.text import tokenize
+
+        edited, edited_labels = edited_sentence_pairs([split_token_sentences(tokenize(t)) for t in extra_texts],
+                                                      extra_labels, pairs[keep])
+        phrases, sst_dev = load_corpus("sst", "train", data_dir, level="phrase"), load_corpus("sst", "dev", data_dir)
+        log(f"sentence network: {len(phrases)} phrases, {len(edited)} edited CAD sentences")
+        provenance["sentence_training"] = finetune_sentence_network(
+            sentence, phrases.tokens, phrases.labels, edited, edited_labels, sst_dev.tokens, sst_dev.labels,
+            epochs=sentence_epochs, learning_rate=sentence_lr, seed=seed, log=log)
     model = fit_review_classifier(
         sentence, train_texts, train_labels, dev_texts, dev_labels, extra_texts=extra_texts,
-        extra_labels=extra_labels, extra_weight=cad_weight, attention_size=attention_size, head_epochs=head_epochs,
+        extra_labels=extra_labels, extra_weight=cad_weight, mix_texts=mix_texts, mix_labels=mix_labels,
+        attention_size=attention_size, head_epochs=head_epochs,
         epochs=epochs, learning_rate=lr, state_dropout=state_dropout, ngram_order=ngram_order,
         ngram_min_df=ngram_min_df, ngram_c=ngram_c, seed=seed, log=log)
+    sst_test = load_corpus("sst", "test", data_dir)  # reported and recorded, never used for a choice
+    model.training_["sst2_test_accuracy"] = model.score(sst_test.tokens, sst_test.labels)
     provenance["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     provenance["sentence_model"] = str(sentence_model) if sentence_model else "shipped"
     save_model(model, output, provenance=provenance, compact=compact)
     summary = {"output": str(output), **model.training_["dev_accuracy"], "seconds": round(model.training_["seconds"]),
+               "sst2_test_accuracy": model.training_["sst2_test_accuracy"],
                "peak_memory_mb": round(provenance["peak_memory_mb"])}
     click.echo(json.dumps(summary))
 

@@ -65,11 +65,15 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 def train_head(head: ReviewHead, states: np.ndarray, counts: np.ndarray, targets: np.ndarray,
                weights: np.ndarray | None = None, *, dev: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
                epochs: int = 8, batch_size: int = 32, learning_rate: float = 1e-3, dropout: float = 0.3,
-               patience: int | None = 2, clip_norm: float = 5.0, seed: int = 0,
-               log: Callable[[str], None] | None = None) -> list[dict]:
+               patience: int | None = 2, clip_norm: float = 5.0, seed: int = 0, offsets: np.ndarray | None = None,
+               dev_offsets: np.ndarray | None = None, log: Callable[[str], None] | None = None) -> list[dict]:
     """Train ``head`` in place on reviews given by their sentence states (N_sent, H) in review order,
     sentences per review ``counts`` (n,), labels ``targets`` (n,) and example ``weights`` (n,); early
-    stopping on ``dev`` = (states, counts, labels) with the best weights kept. Returns the curve."""
+    stopping on ``dev`` = (states, counts, labels) with the best weights kept. Returns the curve.
+
+    ``offsets`` (n,) (and ``dev_offsets``) are log-odds added to the head's, held fixed: the head then
+    learns what the model that gave them (the n-gram part, scored out of fold) gets wrong."""
+    offsets = np.zeros(len(counts)) if offsets is None else np.asarray(offsets, dtype=np.float64)
     rng = np.random.default_rng(seed)
     weights = np.ones(len(counts)) if weights is None else np.asarray(weights, dtype=np.float64)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)  # (n,) first sentence row
@@ -81,21 +85,14 @@ def train_head(head: ReviewHead, states: np.ndarray, counts: np.ndarray, targets
             rows = np.concatenate([np.arange(starts[i], starts[i] + counts[i]) for i in index])  # sentence rows
             X, mask = scatter_states(states[rows], counts[index])  # (B, S, H), (B, S)
             logits, cache = head.forward(X, mask, dropout=dropout, rng=rng)  # (B, C)
-            w = weights[index]  # (B,)
-            p = np.exp(logits - logits.max(axis=1, keepdims=True))  # (B, C)
-            p /= p.sum(axis=1, keepdims=True)
-            rows_b = np.arange(len(index))
-            total += float(-(w * np.log(np.maximum(p[rows_b, targets[index]], 1e-30))).sum())
-            seen += float(w.sum())
-            dlogits = p
-            dlogits[rows_b, targets[index]] -= 1.0  # (B, C) softmax - onehot
-            dlogits *= (w / w.sum())[:, None].astype(dlogits.dtype)  # weighted mean
+            loss, dlogits = _weighted_loss_grad(_shifted(logits, offsets[index]), targets[index], weights[index])
+            total, seen = total + loss, seen + float(weights[index].sum())
             grads, _ = head.backward(dlogits.astype(head.dtype), cache)
             grads, _ = clip_grad_norm(grads, clip_norm)
             optimizer.step(head.params, grads)
         record = {"epoch": epoch, "train_loss": total / max(seen, 1e-12), "seconds": time.perf_counter() - began}
         if dev is not None:
-            z = head_log_odds(head, dev[0], dev[1])
+            z = head_log_odds(head, dev[0], dev[1]) + (0.0 if dev_offsets is None else dev_offsets)
             record["dev_accuracy"] = float(np.mean((z > 0) == (dev[2] == 1)))
         curve.append(record)
         if log:
@@ -113,6 +110,12 @@ def train_head(head: ReviewHead, states: np.ndarray, counts: np.ndarray, targets
         for k, v in best.items():
             head.params[k][...] = v
     return curve
+
+
+def _shifted(logits: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """(B, 2) logits whose log-odds are raised by offsets (B,), in float64."""
+    half = 0.5 * np.asarray(offsets, dtype=np.float64)  # (B,)
+    return logits.astype(np.float64) + np.stack([-half, half], axis=1)  # (B, 2)
 
 
 def _weighted_loss_grad(logits: np.ndarray, targets: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray]:
@@ -136,6 +139,7 @@ def network_log_odds(network: ReviewNetwork, reviews: Sequence[Sequence[np.ndarr
 def train_network(network: ReviewNetwork, reviews: Sequence[Sequence[np.ndarray]], targets: np.ndarray,
                   weights: np.ndarray | None = None, *, dev=None, epochs: int = 2, batch_size: int = 32,
                   learning_rate: float = 5e-4, clip_norm: float = 5.0, patience: int | None = 1, seed: int = 0,
+                  offsets: np.ndarray | None = None, dev_offsets: np.ndarray | None = None,
                   log: Callable[[str], None] | None = None, progress: Callable[[int, int], None] | None = None,
                   ) -> list[dict]:
     """Train encoder and head end to end (word vectors fixed) on ``reviews`` (each a list of sentence
@@ -143,6 +147,7 @@ def train_network(network: ReviewNetwork, reviews: Sequence[Sequence[np.ndarray]
     (reviews, labels), best weights kept. Returns the learning curve with tokens per second."""
     rng = np.random.default_rng(seed)
     weights = np.ones(len(reviews)) if weights is None else np.asarray(weights, dtype=np.float64)
+    offsets = np.zeros(len(reviews)) if offsets is None else np.asarray(offsets, dtype=np.float64)
     counts = np.array([len(r) for r in reviews])
     tokens = np.array([sum(len(s) for s in r) for r in reviews])
     optimizer = make_optimizer("adam", network.params, learning_rate)
@@ -153,7 +158,7 @@ def train_network(network: ReviewNetwork, reviews: Sequence[Sequence[np.ndarray]
         for step, index in enumerate(batches):
             sentences = [s for i in index for s in reviews[i]]
             logits, cache = network.forward(sentences, counts[index], train=True, rng=rng)  # (B, C)
-            loss, dlogits = _weighted_loss_grad(logits.astype(np.float64), targets[index], weights[index])
+            loss, dlogits = _weighted_loss_grad(_shifted(logits, offsets[index]), targets[index], weights[index])
             total, seen = total + loss, seen + float(weights[index].sum())
             grads, _ = clip_grad_norm({k: v.astype(network.dtype) for k, v in network.backward(
                 dlogits.astype(network.dtype), cache).items()}, clip_norm)
@@ -164,7 +169,7 @@ def train_network(network: ReviewNetwork, reviews: Sequence[Sequence[np.ndarray]
         record = {"epoch": epoch, "train_loss": total / max(seen, 1e-12), "seconds": seconds,
                   "tokens_per_second": float(tokens.sum() / seconds)}
         if dev is not None:
-            z = network_log_odds(network, dev[0])
+            z = network_log_odds(network, dev[0]) + (0.0 if dev_offsets is None else dev_offsets)
             record["dev_accuracy"] = float(np.mean((z > 0) == (np.asarray(dev[1]) == 1)))
         curve.append(record)
         if log:
@@ -338,27 +343,12 @@ class ReviewClassifier:
 # ---------------------------------------------------------------------------------------------------
 
 
-def read_cad_pairs(path) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(texts, labels (n,), pair ids (n,)) of a counterfactually augmented IMDb file (TSV with the
-    columns Sentiment, Text, batch_id; the two members of a pair share batch_id)."""
-    import csv
-    from pathlib import Path
-
-    from sentiment_rnn.errors import DataError
-    from sentiment_rnn.text import normalize
-
-    path = Path(path)
-    texts, labels, pairs = [], [], []
-    with open(path, newline="", encoding="utf-8") as file:
-        reader = csv.DictReader(file, delimiter="\t")
-        for row in reader:
-            if row.get("Sentiment") not in ("Positive", "Negative") or row.get("Text") is None:
-                raise DataError("expected the columns Sentiment (Positive/Negative), Text, batch_id", path,
-                                reader.line_num)
-            texts.append(normalize(row["Text"]))
-            labels.append(int(row["Sentiment"] == "Positive"))
-            pairs.append(row["batch_id"])
-    return texts, np.array(labels, dtype=np.int64), np.array(pairs)
+def held_out_groups(groups: Sequence, fraction: float, seed: int = 0) -> np.ndarray:
+    """A (n,) mask holding out ``fraction`` of the distinct ``groups`` (e.g. pair ids), whole groups."""
+    groups = np.asarray(groups)
+    names = np.unique(groups)
+    held = np.random.default_rng(seed).permutation(names)[: int(round(fraction * len(names)))]
+    return np.isin(groups, held)
 
 
 def _shingles(text: str, k: int = 8) -> set[int]:
@@ -390,6 +380,7 @@ def near_duplicates(texts: Sequence[str], reference: Sequence[str], threshold: f
 
 def fit_review_classifier(sentence_model: RNNClassifier, train_texts: Sequence, train_labels, dev_texts: Sequence,
                           dev_labels, *, extra_texts: Sequence = (), extra_labels=(), extra_weight: float = 1.0,
+                          mix_texts: Sequence = (), mix_labels=(),
                           attention_size: int = 64, head_epochs: int = 10, epochs: int = 2,
                           learning_rate: float = 5e-4, state_dropout: float = 0.2, batch_size: int = 32,
                           ngram_order: int = 2, ngram_min_df: int = 2, ngram_c: float = 0.1, seed: int = 0,
@@ -404,12 +395,15 @@ def fit_review_classifier(sentence_model: RNNClassifier, train_texts: Sequence, 
     4. the mix (a, b, c) by logistic regression on the dev reviews.
 
     ``extra_texts`` (e.g. counterfactually edited pairs) join the training reviews with weight
-    ``extra_weight``; early stopping and the mix use the dev reviews only.
+    ``extra_weight``; early stopping uses the dev reviews. ``mix_texts`` (e.g. counterfactual pairs held
+    out of training, see :func:`held_out_groups`) join the dev reviews in step 4, so the mix also sees
+    texts that differ by a minimal edit.
     """
     from sentiment_rnn.ngrams import fit_ngram_weights
 
     log = log or (lambda message: None)
     began = time.perf_counter()
+    mix_texts, mix_labels = list(mix_texts), np.asarray(mix_labels, dtype=np.int64)
     texts = [*train_texts, *extra_texts]
     targets = np.concatenate([np.asarray(train_labels), np.asarray(extra_labels, dtype=np.int64)]).astype(np.intp)
     weights = np.concatenate([np.ones(len(train_texts)), np.full(len(extra_texts), float(extra_weight))])
@@ -449,18 +443,22 @@ def fit_review_classifier(sentence_model: RNNClassifier, train_texts: Sequence, 
     log(f"n-grams: {len(ngrams.hashes)} weights ({ngram_seconds:.0f} s)")
 
     model = ReviewClassifier(sentence_model, model.head_, ngrams, (1.0, 0.0, 0.0), recurrent=recurrent)
-    parts = model.review_parts(dev_reviews)
-    features = np.stack([parts["rnn"], parts["ngram"] + intercept], axis=1)  # (n_dev, 2)
-    a, b, c = fit_mix(features, dev_targets)
+    parts = model.review_parts(dev_reviews + model.sentences(mix_texts))
+    mix_targets = np.concatenate([dev_targets, mix_labels]).astype(np.intp)
+    features = np.stack([parts["rnn"], parts["ngram"] + intercept], axis=1)  # (n_dev + n_mix, 2)
+    a, b, c = fit_mix(features, mix_targets)
     model.mix_ = np.array([a, b, b * intercept + c])
-    dev_accuracy = {
-        "rnn": float(np.mean((parts["rnn"] > 0) == (dev_targets == 1))),
-        "ngram": float(np.mean((parts["ngram"] + intercept > 0) == (dev_targets == 1))),
-        "review_model": float(np.mean((features @ [a, b] + c > 0) == (dev_targets == 1))),
-    }
-    log(f"dev accuracy (mix fitted on dev): {dev_accuracy}; mix a={a:.3f} b={b:.3f}")
+    right = {"rnn": parts["rnn"] > 0, "ngram": parts["ngram"] + intercept > 0,
+             "review_model": features @ [a, b] + c > 0}
+    n_dev = len(dev_targets)
+    dev_accuracy = {name: float(np.mean(r[:n_dev] == (dev_targets == 1))) for name, r in right.items()}
+    if len(mix_labels):
+        dev_accuracy.update({f"{name}_held_out_pairs_texts": float(np.mean(r[n_dev:] == (mix_labels == 1)))
+                             for name, r in right.items()})
+    log(f"dev accuracy (mix fitted on these): {dev_accuracy}; mix a={a:.3f} b={b:.3f}")
     model.training_ = {
         "train_reviews": len(train_texts), "extra_reviews": len(extra_texts), "extra_weight": extra_weight,
+        "mix_extra_texts": len(mix_texts),
         "dev_reviews": len(dev_texts), "attention_size": attention_size, "head_epochs": head_epochs,
         "epochs": epochs, "learning_rate": learning_rate, "state_dropout": state_dropout,
         "batch_size": batch_size, "ngram_order": ngram_order, "ngram_min_df": ngram_min_df, "ngram_c": ngram_c,

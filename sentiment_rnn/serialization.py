@@ -162,6 +162,10 @@ def save_model(model, path: str | os.PathLike, *, provenance: dict | None = None
         metadata.update(kind="ensemble", members=members, shared=shared, training=dict(provenance or {}))
     elif hasattr(model, "head_"):  # a review model: the sentence network, plus "review/" arrays
         network_metadata, arrays = _network_entries(model.sentence_, compact)
+        lineage = dict(getattr(model.sentence_, "metadata_", {}).get("training", {}))  # as loaded
+        network_metadata["training"] = {**lineage, **network_metadata["training"]}
+        if "sst2_test_accuracy" in model.training_:  # the one-sentence path's score, as `train` records it
+            network_metadata["training"]["test_accuracy"] = model.training_["sst2_test_accuracy"]
         metadata.update(kind="review", **network_metadata)
         metadata["review"] = {"mix": model.mix_.tolist(), "ngram_order": model.ngrams_.order,
                               "training": {**model.training_, **(provenance or {})}}
