@@ -278,73 +278,16 @@ def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_
     Example:
       sentiment-rnn train-review -o review.npz
     """
-    import resource
-
-    import numpy as np
-
-    from sentiment_rnn.data import load_corpus, resolve_data_dir
-    from sentiment_rnn.counterfactual import read_cad_pairs
-    from sentiment_rnn.review_classifier import (fit_review_classifier, held_out_groups, near_duplicates,
-                                                 split_token_sentences)
+    from sentiment_rnn.review_training import train_review_recipe
     from sentiment_rnn.serialization import save_model
 
-    def log(message):
-        click.echo(message, err=True)
-
     sentence = _load(sentence_model)
-    if hasattr(sentence, "head_"):
-        sentence = sentence.sentence_
-    train, dev = load_corpus("imdb", "train", data_dir), load_corpus("imdb", "dev", data_dir)
-    train_texts, train_labels = list(train.texts), train.labels
-    dev_texts, dev_labels = list(dev.texts), dev.labels
-    extra_texts, extra_labels, mix_texts, mix_labels, provenance = [], [], [], [], {"imdb": "train (ids not ending in 0), dev: ids ending in 0"}
-    cad_dir = (resolve_data_dir(data_dir) or Path(".")) / "cad"
-    if (cad_dir / "dev_paired.tsv").is_file():  # never train on a copy of a CAD dev review
-        cad_dev_texts, _, _ = read_cad_pairs(cad_dir / "dev_paired.tsv")
-        copies = near_duplicates(train_texts + dev_texts, cad_dev_texts) >= 0
-        keep_train, keep_dev = ~copies[: len(train_texts)], ~copies[len(train_texts):]
-        train_texts = [t for t, k in zip(train_texts, keep_train) if k]
-        train_labels = train_labels[keep_train]
-        dev_texts = [t for t, k in zip(dev_texts, keep_dev) if k]
-        dev_labels = dev_labels[keep_dev]
-        provenance["imdb_reviews_left_out_as_cad_dev_copies"] = int(copies.sum())
-        log(f"{int(copies.sum())} IMDB training reviews are copies of CAD dev reviews: left out")
-    if use_cad:
-        texts, labels, pairs = read_cad_pairs(cad_dir / "train_paired.tsv")
-        test_copies = near_duplicates(texts, load_corpus("imdb", "test", data_dir).texts) >= 0
-        overlapping = set(pairs[test_copies].tolist())
-        keep = np.array([p not in overlapping for p in pairs])
-        held = held_out_groups(pairs, mix_fraction, seed) & keep  # pairs kept for fitting the mix
-        mix_texts, mix_labels = [t for t, h in zip(texts, held) if h], labels[held]
-        keep &= ~held
-        extra_texts, extra_labels = [t for t, k in zip(texts, keep) if k], labels[keep]
-        provenance.update(cad_pairs=int(len(set(pairs[keep].tolist()))), cad_pairs_for_the_mix=int(len(set(pairs[held].tolist()))),
-                          cad_texts_overlapping_imdb_test=int(test_copies.sum()),
-                          cad_pairs_left_out=len(overlapping))
-        log(f"CAD: {int(test_copies.sum())} texts overlap IMDB test reviews; {len(overlapping)} pairs left out, "
-            f"{int(keep.sum())} texts used")
-    if sentence_epochs:
-        if not use_cad:
-            raise click.UsageError("--sentence-epochs needs --cad (it trains on the edited sentences)")
-        from sentiment_rnn.counterfactual import edited_sentence_pairs, finetune_sentence_network
-        from sentiment_rnn.text import tokenize
-
-        edited, edited_labels = edited_sentence_pairs([split_token_sentences(tokenize(t)) for t in extra_texts],
-                                                      extra_labels, pairs[keep])
-        phrases, sst_dev = load_corpus("sst", "train", data_dir, level="phrase"), load_corpus("sst", "dev", data_dir)
-        log(f"sentence network: {len(phrases)} phrases, {len(edited)} edited CAD sentences")
-        provenance["sentence_training"] = finetune_sentence_network(
-            sentence, phrases.tokens, phrases.labels, edited, edited_labels, sst_dev.tokens, sst_dev.labels,
-            epochs=sentence_epochs, learning_rate=sentence_lr, seed=seed, log=log)
-    model = fit_review_classifier(
-        sentence, train_texts, train_labels, dev_texts, dev_labels, extra_texts=extra_texts,
-        extra_labels=extra_labels, extra_weight=cad_weight, mix_texts=mix_texts, mix_labels=mix_labels,
-        attention_size=attention_size, head_epochs=head_epochs,
-        epochs=epochs, learning_rate=lr, state_dropout=state_dropout, ngram_order=ngram_order,
-        ngram_min_df=ngram_min_df, ngram_c=ngram_c, seed=seed, log=log)
-    sst_test = load_corpus("sst", "test", data_dir)  # reported and recorded, never used for a choice
-    model.training_["sst2_test_accuracy"] = model.score(sst_test.tokens, sst_test.labels)
-    provenance["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    model, provenance = train_review_recipe(
+        getattr(sentence, "sentence_", sentence), data_dir, use_cad=use_cad, cad_weight=cad_weight,
+        sentence_epochs=sentence_epochs, sentence_lr=sentence_lr, mix_fraction=mix_fraction,
+        attention_size=attention_size, head_epochs=head_epochs, epochs=epochs, learning_rate=lr,
+        state_dropout=state_dropout, ngram_order=ngram_order, ngram_min_df=ngram_min_df, ngram_c=ngram_c, seed=seed,
+        log=lambda message: click.echo(message, err=True))
     provenance["sentence_model"] = str(sentence_model) if sentence_model else "shipped"
     save_model(model, output, provenance=provenance, compact=compact)
     summary = {"output": str(output), **model.training_["dev_accuracy"], "seconds": round(model.training_["seconds"]),

@@ -8,7 +8,8 @@ from click.testing import CliRunner
 
 from sentiment_rnn import RNNClassifier
 from sentiment_rnn.cli import main
-from sentiment_rnn.review_classifier import ReviewClassifier, fit_review_classifier, near_duplicates, split_token_sentences
+from sentiment_rnn.review_classifier import ReviewClassifier, split_token_sentences
+from sentiment_rnn.review_training import fit_review_classifier, near_copies
 from sentiment_rnn.serialization import load_model, save_model
 
 GOOD = ["a good film .", "great fun !", "i loved it .", "the acting is superb .", "a joy to watch ."]
@@ -96,8 +97,8 @@ def test_predict_and_evaluate_commands_take_a_review_model(review_model, tmp_pat
     assert json.loads(result.output)["n"] == 2
 
 
-def test_near_duplicates_finds_light_edits():
+def test_near_copies_finds_light_edits():
     reference = ["this film was a long and boring mess that never ends and i was glad to see the credits roll"]
     edited = ["this film was a long and fascinating ride that never ends and i was glad to see the credits roll"]
     other = ["an entirely different review about a different film with different words in a different order"]
-    assert near_duplicates(edited + other, reference, threshold=0.3).tolist() == [0, -1]
+    assert near_copies(edited + other, reference, threshold=0.3).tolist() == [0, -1]

@@ -129,7 +129,7 @@ def test_end_to_end_batch_equals_each_review_alone():
 
 
 def test_sentence_states_equal_the_training_pass():
-    from sentiment_rnn.review_model import sentence_states, state_network
+    from sentiment_rnn.review_model import sentence_states
 
     network, sentences, counts = _network()
     fast = sentence_states(network.states_net, sentences)
