@@ -29,6 +29,38 @@ __all__ = ["train_head", "train_network", "network_log_odds", "fit_mix", "fit_re
            "near_copies", "train_review_recipe"]
 
 
+class _EarlyStopping:
+    """Keeps a copy of the parameters of the best dev accuracy; says stop after ``patience`` epochs
+    without a better one (never with None)."""
+
+    def __init__(self, patience: int | None):
+        self.patience, self.best, self.best_accuracy, self.waited = patience, None, -1.0, 0
+
+    def end_epoch(self, record: dict, z: np.ndarray | None, dev_labels, params: dict[str, np.ndarray], curve: list,
+                  log: Callable[[str], None] | None) -> bool:
+        """Score the dev log-odds ``z`` (None: no dev split) into ``record``, append it to ``curve``, log
+        it; True when training should stop."""
+        if z is not None:
+            record["dev_accuracy"] = float(np.mean((z > 0) == (np.asarray(dev_labels) == 1)))
+        curve.append(record)
+        if log:
+            log(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()))
+        return z is not None and self.should_stop(record["dev_accuracy"], params)
+
+    def should_stop(self, accuracy: float, params: dict[str, np.ndarray]) -> bool:
+        if accuracy > self.best_accuracy:
+            self.best_accuracy, self.waited = accuracy, 0
+            self.best = {k: v.copy() for k, v in params.items()}
+            return False
+        self.waited += 1
+        return self.patience is not None and self.waited >= self.patience
+
+    def restore(self, params: dict[str, np.ndarray]) -> None:
+        """Write the best parameters back (nothing when no dev split was scored)."""
+        for k, v in (self.best or {}).items():
+            params[k][...] = v
+
+
 def train_head(head: ReviewHead, states: np.ndarray, counts: np.ndarray, targets: np.ndarray,
                weights: np.ndarray | None = None, *, dev: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
                epochs: int = 8, batch_size: int = 32, learning_rate: float = 1e-3, dropout: float = 0.3,
@@ -45,7 +77,7 @@ def train_head(head: ReviewHead, states: np.ndarray, counts: np.ndarray, targets
     weights = np.ones(len(counts)) if weights is None else np.asarray(weights, dtype=np.float64)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)  # (n,) first sentence row
     optimizer = make_optimizer("adam", head.params, learning_rate)
-    best, best_accuracy, waited, curve = None, -1.0, 0, []
+    stopping, curve = _EarlyStopping(patience), []
     for epoch in range(1, epochs + 1):
         began, total, seen = time.perf_counter(), 0.0, 0.0
         for index in bucketed_batches(counts, batch_size, rng):
@@ -58,24 +90,10 @@ def train_head(head: ReviewHead, states: np.ndarray, counts: np.ndarray, targets
             grads, _ = clip_grad_norm(grads, clip_norm)
             optimizer.step(head.params, grads)
         record = {"epoch": epoch, "train_loss": total / max(seen, 1e-12), "seconds": time.perf_counter() - began}
-        if dev is not None:
-            z = head_log_odds(head, dev[0], dev[1]) + (0.0 if dev_offsets is None else dev_offsets)
-            record["dev_accuracy"] = float(np.mean((z > 0) == (dev[2] == 1)))
-        curve.append(record)
-        if log:
-            log(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()))
-        if dev is None:
-            continue
-        if record["dev_accuracy"] > best_accuracy:
-            best_accuracy, waited = record["dev_accuracy"], 0
-            best = {k: v.copy() for k, v in head.params.items()}
-        else:
-            waited += 1
-            if patience is not None and waited >= patience:
-                break
-    if best is not None:
-        for k, v in best.items():
-            head.params[k][...] = v
+        z = None if dev is None else head_log_odds(head, dev[0], dev[1]) + (0.0 if dev_offsets is None else dev_offsets)
+        if stopping.end_epoch(record, z, None if dev is None else dev[2], head.params, curve, log):
+            break
+    stopping.restore(head.params)
     return curve
 
 
@@ -118,7 +136,7 @@ def train_network(network: ReviewNetwork, reviews: Sequence[Sequence[np.ndarray]
     counts = np.array([len(r) for r in reviews])
     tokens = np.array([sum(len(s) for s in r) for r in reviews])
     optimizer = make_optimizer("adam", network.params, learning_rate)
-    best, best_accuracy, waited, curve = None, -1.0, 0, []
+    stopping, curve = _EarlyStopping(patience), []
     for epoch in range(1, epochs + 1):
         began, total, seen = time.perf_counter(), 0.0, 0.0
         batches = bucketed_batches(tokens, batch_size, rng)
@@ -135,24 +153,10 @@ def train_network(network: ReviewNetwork, reviews: Sequence[Sequence[np.ndarray]
         seconds = time.perf_counter() - began
         record = {"epoch": epoch, "train_loss": total / max(seen, 1e-12), "seconds": seconds,
                   "tokens_per_second": float(tokens.sum() / seconds)}
-        if dev is not None:
-            z = network_log_odds(network, dev[0]) + (0.0 if dev_offsets is None else dev_offsets)
-            record["dev_accuracy"] = float(np.mean((z > 0) == (np.asarray(dev[1]) == 1)))
-        curve.append(record)
-        if log:
-            log(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()))
-        if dev is None:
-            continue
-        if record["dev_accuracy"] > best_accuracy:
-            best_accuracy, waited = record["dev_accuracy"], 0
-            best = {k: v.copy() for k, v in network.params.items()}
-        else:
-            waited += 1
-            if patience is not None and waited >= patience:
-                break
-    if best is not None:
-        for k, v in best.items():
-            network.params[k][...] = v
+        z = None if dev is None else network_log_odds(network, dev[0]) + (0.0 if dev_offsets is None else dev_offsets)
+        if stopping.end_epoch(record, z, None if dev is None else dev[1], network.params, curve, log):
+            break
+    stopping.restore(network.params)
     return curve
 
 
