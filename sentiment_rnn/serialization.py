@@ -91,6 +91,18 @@ def save_model(model: BaseClassifier, path: str | os.PathLike, *, provenance: di
                 else:
                     stored[fingerprint], arrays[name] = name, value
         metadata.update(kind="ensemble", members=members, shared=shared, training=dict(provenance or {}))
+    elif model.kind == "review":  # the sentence network, plus "review/" arrays
+        network_metadata, arrays = _network_entries(model.sentence_, compact)
+        lineage = dict(getattr(model.sentence_, "metadata_", {}).get("training", {}))  # as loaded
+        network_metadata["training"] = {**lineage, **network_metadata["training"]}
+        if "sst2_test_accuracy" in model.training_:  # the one-sentence path's score, as `train` records it
+            network_metadata["training"]["test_accuracy"] = model.training_["sst2_test_accuracy"]
+        metadata.update(kind="review", **network_metadata)
+        metadata["review"] = {"mix": model.mix_.tolist(), "ngram_order": model.ngrams_.order,
+                              "training": {**model.training_, **(provenance or {})}}
+        arrays.update({f"review/param/{name}": value for name, value in model.review_params().items()})
+        arrays["review/ngram_hashes"] = model.ngrams_.hashes
+        arrays["review/ngram_weights"] = model.ngrams_.weights
     else:
         network_metadata, arrays = _network_entries(model, compact)
         metadata.update(kind="network", **network_metadata)
@@ -202,6 +214,8 @@ def load_model(path: str | os.PathLike | None = None):
                 raise ModelFileError(f"{path}: {error}") from None
         else:
             model = _load_network(path, _SharedArrays(path, data, declared), metadata, "")
+            if metadata.get("kind") == "review":  # the sentence network, and the review model around it
+                model = _load_review(path, data, metadata, model)
     model.metadata_ = metadata
     return model
 
@@ -292,3 +306,29 @@ def round_for_compact_storage(model: BaseClassifier) -> None:
     for network in model.networks:
         embedding = network.params_["embedding.weight"]
         embedding[...] = embedding.astype(np.float16)
+
+
+def _load_review(path: Path, data, metadata: dict, sentence_model):
+    """A ReviewClassifier from a review file's "review/" arrays around its sentence network."""
+    from sentiment_rnn.ngrams import NgramWeights
+    from sentiment_rnn.nn.review_model import ReviewHead
+    from sentiment_rnn.review_classifier import ReviewClassifier
+
+    prefix = "review/param/"
+    try:
+        review = metadata["review"]
+        params = {key[len(prefix) :]: data[key].astype(np.float32, copy=False) for key in data.files
+                  if key.startswith(prefix)}
+        recurrent = {k: v for k, v in params.items() if k.startswith("rnn.")}
+        head = ReviewHead({k: v for k, v in params.items() if not k.startswith("rnn.")})
+        ngrams = NgramWeights(data["review/ngram_hashes"], data["review/ngram_weights"].astype(np.float32),
+                              int(review["ngram_order"]))
+        model = ReviewClassifier(sentence_model, head, ngrams, review["mix"], recurrent=recurrent or None,
+                                 training=review.get("training"))
+    except (KeyError, TypeError, ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ModelFileError(f"{path}: damaged or inconsistent review model file ({error})") from None
+    if ngrams.hashes.dtype != np.uint64 or np.any(np.diff(ngrams.hashes) <= 0) or ngrams.weights.shape != ngrams.hashes.shape:
+        raise ModelFileError(f"{path}: damaged review model file (n-gram table)")
+    if any(p.dtype.kind != "f" or not np.all(np.isfinite(p)) for p in params.values()):
+        raise ModelFileError(f"{path}: parameters are not finite floating-point numbers")
+    return model

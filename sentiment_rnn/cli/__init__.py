@@ -1,4 +1,5 @@
-"""The command line: ``sentiment-rnn train | predict | evaluate | compare | explain | pretrain | ensemble | serve``.
+"""The command line: ``sentiment-rnn train | train-review | predict | evaluate | compare | explain | pretrain |
+ensemble | serve``.
 
 Commands parse options, call the library and print. Results go to stdout, progress and logs to
 stderr. The library's errors become one-line messages: exit 1 for failures, 2 for usage errors.
@@ -6,7 +7,7 @@ stderr. The library's errors become one-line messages: exit 1 for failures, 2 fo
     options.py     what the commands share: options, one-line errors, progress displays
     predicting.py  predict
     measuring.py   evaluate, compare, explain
-    training.py    train, pretrain, ensemble
+    training.py    train, train-review, pretrain, ensemble
     serving.py     serve
 
 (The modules are named for what their commands do, not after a command, so that ``sentiment_rnn.cli.train``
@@ -20,9 +21,10 @@ import click
 from sentiment_rnn.cli.measuring import compare, evaluate, explain
 from sentiment_rnn.cli.predicting import predict
 from sentiment_rnn.cli.serving import serve
-from sentiment_rnn.cli.training import ensemble, pretrain, train
+from sentiment_rnn.cli.training import ensemble, pretrain, train, train_review
 
-__all__ = ["main", "predict", "evaluate", "compare", "explain", "train", "pretrain", "ensemble", "serve"]
+__all__ = ["main", "predict", "evaluate", "compare", "explain", "train", "train_review", "pretrain", "ensemble",
+           "serve"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -36,5 +38,5 @@ def main():
     """
 
 
-for command in (predict, evaluate, compare, explain, train, pretrain, ensemble, serve):
+for command in (predict, evaluate, compare, explain, train, train_review, pretrain, ensemble, serve):
     main.add_command(command)

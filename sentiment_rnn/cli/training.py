@@ -1,4 +1,5 @@
-"""`sentiment-rnn train | pretrain | ensemble`: making models (one seed, many seeds, word vectors, ensembles)."""
+"""`sentiment-rnn train | train-review | pretrain | ensemble`: making models (one seed, many seeds, a review
+model around a sentence model, word vectors, ensembles)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 import click
 
 from sentiment_rnn.cli.options import (SEEDS, DownloadBar, check_paths, data_dir_option, fail_cleanly,
-                                       hyperparameter_option, hyperparameter_options, optional_str, progress_bar,
-                                       step_progress)
+                                       hyperparameter_option, hyperparameter_options, load, optional_str,
+                                       progress_bar, step_progress)
 from sentiment_rnn.corpora.registry import CORPORA
 
 
@@ -223,3 +224,71 @@ def ensemble(models, output, compact):
     check_paths([("--output", output)], [("MODEL", path) for path in models])
     count = save_ensemble(models, output, compact=compact)
     click.echo(f"{count} members -> {output}")
+
+
+@click.command("train-review")
+@click.option("--sentence-model", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Two-class sentence model the review model reads with  [default: the shipped model]")
+@click.option("--cad/--no-cad", "use_cad", default=True, show_default=True,
+              help="Add the counterfactually edited training pairs (cad/train_paired.tsv in --data-dir), "
+                   "without the pairs that overlap IMDB test reviews.")
+@click.option("--cad-weight", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True,
+              help="Weight of a counterfactual review in the losses.")
+@click.option("--sentence-epochs", type=click.IntRange(0), default=0, show_default=True,
+              help="First continue training the sentence network this many epochs on the treebank's phrases "
+                   "(half its own probabilities, half the labels) and the edited sentences of the CAD pairs.")
+@click.option("--sentence-lr", type=click.FloatRange(0, min_open=True), default=3e-4, show_default=True,
+              help="Learning rate of that sentence training.")
+@click.option("--mix-fraction", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
+              help="Share of the CAD training pairs held out of training to fit the mix with the dev reviews.")
+@click.option("--attention-size", type=click.IntRange(1), default=64, show_default=True, help="Attention units.")
+@click.option("--head-epochs", type=click.IntRange(1), default=10, show_default=True,
+              help="Epochs of the head on the frozen sentence states.")
+@click.option("--epochs", type=click.IntRange(0), default=2, show_default=True,
+              help="Epochs end to end (0: the review model reads with the sentence network itself).")
+@click.option("--lr", type=click.FloatRange(0, min_open=True), default=5e-4, show_default=True,
+              help="Learning rate end to end.")
+@click.option("--state-dropout", type=click.FloatRange(0, 1, max_open=True), default=0.2, show_default=True,
+              help="Dropout on the sentence states end to end.")
+@click.option("--ngram-order", type=click.IntRange(1, 4), default=2, show_default=True, help="Longest n-gram.")
+@click.option("--ngram-min-df", type=click.IntRange(1), default=2, show_default=True,
+              help="Keep n-grams seen in at least this many training reviews.")
+@click.option("--ngram-c", type=click.FloatRange(0, min_open=True), default=0.1, show_default=True,
+              help="Inverse L2 strength of the n-gram logistic regression.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of initialisation, order, dropout.")
+@click.option("--compact", is_flag=True, help="Store the word vectors as float16 (half the file size).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the review model (atomically).")
+@data_dir_option
+@fail_cleanly
+def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_lr, mix_fraction, attention_size,
+                 head_epochs, epochs, lr, state_dropout, ngram_order, ngram_min_df, ngram_c, seed, compact, output,
+                 data_dir):
+    """Train a review model around a sentence model on IMDB's training reviews (and the CAD pairs).
+
+    The reviews with ids ending in 0 (2,500) are held out for early stopping and for fitting the mix
+    of the recurrent and n-gram parts. IMDB training reviews that are copies of CAD dev reviews are
+    left out, and so are CAD training pairs that overlap IMDB test reviews (counts on stderr). The
+    written file answers one sentence with the sentence model and longer texts with the review model.
+
+    \b
+    Example:
+      sentiment-rnn train-review -o review.npz
+    """
+    from sentiment_rnn.review_training import train_review_recipe
+    from sentiment_rnn.serialization import save_model
+
+    check_paths([("--output", output)], [("--sentence-model", sentence_model)])
+    sentence = load(sentence_model)
+    model, provenance = train_review_recipe(
+        sentence.sentence_ if sentence.kind == "review" else sentence, data_dir, use_cad=use_cad, cad_weight=cad_weight,
+        sentence_epochs=sentence_epochs, sentence_lr=sentence_lr, mix_fraction=mix_fraction,
+        attention_size=attention_size, head_epochs=head_epochs, epochs=epochs, learning_rate=lr,
+        state_dropout=state_dropout, ngram_order=ngram_order, ngram_min_df=ngram_min_df, ngram_c=ngram_c, seed=seed,
+        log=lambda message: click.echo(message, err=True))
+    provenance["sentence_model"] = str(sentence_model) if sentence_model else "shipped"
+    save_model(model, output, provenance=provenance, compact=compact)
+    summary = {"output": str(output), **model.training_["dev_accuracy"], "seconds": round(model.training_["seconds"]),
+               "sst2_test_accuracy": model.training_["sst2_test_accuracy"],
+               "peak_memory_mb": round(provenance["peak_memory_mb"])}
+    click.echo(json.dumps(summary))

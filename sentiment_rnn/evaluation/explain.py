@@ -127,6 +127,8 @@ def trajectory(classifier, text) -> Trajectory:
     tokens = as_tokens(text)
     if not tokens:
         raise SentimentRNNError("nothing to explain: the text has no tokens")
+    if classifier.kind == "review":  # a sentence is read by the review model's sentence network
+        classifier = classifier.sentence_
     if classifier.kind == "ensemble":  # the mean of its members' running sentiments
         members = [trajectory(member, tokens) for member in classifier.networks]
         return dataclasses.replace(members[0], probabilities=np.mean([m.probabilities for m in members], axis=0))
@@ -405,3 +407,35 @@ def render_chart(traj: Trajectory, bow: BowWeights | None = None, *, text: str |
     if not all(traj.known):
         lines.append("?: a word the RNN does not know (read as <unk>)")
     return "\n".join(lines)
+
+
+REVIEW_SENTENCE_WIDTH = 34
+
+
+def render_review_chart(explanation: dict, *, text: str | None = None, ascii_only: bool = False) -> str:
+    """A review model's explanation (``ReviewClassifier.explain_review``) as a chart: one row per
+    sentence with the log-odds it adds to the verdict (recurrent part + n-gram part), a bar, its
+    attention weight and the sentence network's own P(positive) for it; the rows and the bias sum to
+    the review's log-odds."""
+    glyphs = _ASCII if ascii_only else _UNICODE
+    rows = explanation["sentences"]
+    lines = []
+    if text is not None:
+        quoted = " ".join(text.split())
+        lines.append(f'"{quoted}"' if len(quoted) <= 76 else f'"{quoted[:75]}{glyphs.more}"')
+    p = explanation["p_positive"]
+    lines.append(f"review model  {'positive' if p > 0.5 else 'negative':<9s} P(positive) = {p:.3f}   "
+                 f"log-odds {explanation['log_odds']:+.2f} = bias {explanation['bias']:+.2f} + the sentences below")
+    lines.append("")
+    scale = max([abs(r["log_odds"]) for r in rows] + [1e-9])
+    header = f"{'sentence':<{REVIEW_SENTENCE_WIDTH}} {'log-odds':>8} {'':{2 * HALF_BOW_BAR + 1}} attn  P(pos) alone"
+    lines.append(header)
+    lines.append(glyphs.rule * len(header))
+    for r in rows:
+        bar = _diverging_bar(r["log_odds"] / scale, HALF_BOW_BAR, glyphs)
+        lines.append(f"{_short(r['sentence'], REVIEW_SENTENCE_WIDTH - 1, glyphs):<{REVIEW_SENTENCE_WIDTH}} "
+                     f"{r['log_odds']:+8.2f} {bar:{2 * HALF_BOW_BAR + 1}} {r['attention']:4.2f}  {r['sentence_p_positive']:.3f}")
+    lines.append("")
+    lines.append("log-odds: what the sentence adds to the review's verdict (recurrent part through its attention")
+    lines.append("weight, plus its n-grams); P(pos) alone: the sentence network's verdict on the sentence by itself")
+    return "\n".join(line.rstrip() for line in lines)

@@ -56,7 +56,13 @@ class Inference:
 
     def logits(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """ids (B, T) padded word ids, lengths (B,) -> logits (B, C), as ``RNNModel.logits``."""
-        cfg, params = self.model.config, self.model.params
+        params = self.model.params
+        return self.features(ids, lengths) @ params["fc.weight"].T + params["fc.bias"]  # (B, C)
+
+    def features(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """ids (B, T) padded word ids, lengths (B,) -> the top layer's final states (B, H·dirs), the
+        features the linear layer reads (a review model reads them as sentence states)."""
+        cfg = self.model.config
         lengths = np.asarray(lengths)
         order = np.argsort(-lengths, kind="stable")  # (B,) longest first
         lengths = lengths[order]
@@ -87,9 +93,8 @@ class Inference:
                 inputs = np.concatenate(outputs, axis=-1) if len(outputs) > 1 else outputs[0]  # (T, B, H·dirs)
 
         features = np.concatenate(finals, axis=-1) if len(finals) > 1 else finals[0]  # (B, H·dirs) sorted rows
-        logits = features @ params["fc.weight"].T + params["fc.bias"]  # (B, C)
-        unsorted = np.empty_like(logits)
-        unsorted[order] = logits
+        unsorted = np.empty_like(features)
+        unsorted[order] = features
         return unsorted
 
     def _gather(self, table: np.ndarray, words: np.ndarray) -> np.ndarray:
