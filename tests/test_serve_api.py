@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from sentiment_rnn.cli import main
 from sentiment_rnn.serialization import load_model, read_metadata
+from sentiment_rnn.text import tokenize
 
 from serve_helpers import HOST, running_server
 
@@ -90,8 +91,25 @@ def test_a_review_over_20000_characters_is_read_from_its_end(client, model):
     long, short = response.json()["results"]
     assert long["truncated"] is True and short["truncated"] is False
     end = review[-20_000:]
-    read = len(model.encode([end[end.index(" ") + 1:]])[0])
-    assert long["tokens_read"] == read < len(model.encode([review])[0])
+    read = len(tokenize(end[end.index(" ") + 1:]))
+    assert long["tokens_read"] == read < len(tokenize(review))
+
+
+def test_explain_of_a_review_says_what_each_sentence_adds(client, model):
+    review = "the plot is never boring . the acting is wooden . still , i loved the ending ."
+    response = _post(client, "/v1/explain", {"text": review})
+    assert response.status_code == 200
+    served = response.json()
+    assert len(served["trajectory"]) == len(tokenize(review))  # the token-level chart is still there
+    by_sentence = served["review"]["sentences"]
+    assert [row["sentence"] for row in by_sentence] == ["the plot is never boring .", "the acting is wooden .",
+                                                         "still , i loved the ending ."]
+    own = model.explain_review(review)  # the review model's own account
+    assert [row["log_odds"] for row in by_sentence] == pytest.approx([row["log_odds"] for row in own["sentences"]],
+                                                                    abs=1e-5)
+    assert served["review"]["p_positive"] == pytest.approx(own["p_positive"], abs=1e-6)
+    total = served["review"]["bias"] + sum(row["log_odds"] for row in by_sentence)
+    assert total == pytest.approx(served["review"]["log_odds"], abs=1e-4)  # the sentences sum to the verdict
 
 
 def test_explain_is_what_the_explain_command_prints(client):

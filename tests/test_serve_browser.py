@@ -97,6 +97,21 @@ def test_the_rnn_swings_at_not_where_the_bag_of_words_adds_weight_for_good(brows
     assert browser.find_element(By.ID, "verdict").text.startswith("negative")
 
 
+def test_a_long_review_shows_what_each_sentence_adds(browser, server):
+    _open(browser, server)
+    browser.find_element(By.CSS_SELECTOR, "[data-example='2']").click()  # the long review
+    WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "by-sentence").is_displayed())
+    text = browser.find_element(By.ID, "text").get_attribute("value")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#sentences li")
+    explained = httpx.post(server.url + "/v1/explain", json={"text": text}, timeout=30).json()["review"]
+    assert len(rows) == len(explained["sentences"]) > 1  # one row per sentence of the review
+    assert browser.find_element(By.ID, "verdict").text.startswith("positive" if explained["p_positive"] > 0.5
+                                                                   else "negative")
+    assert f"{_p_positive(server, text):.3f}" in browser.find_element(By.ID, "verdict").text  # = /v1/predict
+    browser.find_element(By.CSS_SELECTOR, "[data-example='0']").click()  # one sentence: no list
+    WebDriverWait(browser, 30).until(lambda b: not b.find_element(By.ID, "by-sentence").is_displayed())
+
+
 def test_the_keyboard_alone(browser, server):
     _open(browser, server)
     box = browser.find_element(By.ID, "text")

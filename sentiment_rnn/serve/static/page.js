@@ -97,9 +97,22 @@ function show(result) {
   const steps = result.trajectory.map((s) => ({
     token: s.token, known: s.in_vocabulary, p: s.p_positive ?? 0, weight: s.bow_weight ?? 0,
   }));
+  // a review read by a review model: its verdict, and what each sentence adds to it (log-odds)
+  const review = result.review;
+  const p = review ? review.p_positive : (result.prediction.p_positive ?? 0);
+  const label = review ? (p > 0.5 ? "positive" : "negative") : result.prediction.label;
   const verdict = $("verdict");
-  verdict.textContent = describe(result.prediction.label, result.prediction.p_positive ?? 0);
-  verdict.className = result.prediction.label;
+  verdict.textContent = describe(label, p);
+  verdict.className = label;
+  $("by-sentence").hidden = !review;
+  $("sentences").replaceChildren(...(review ? review.sentences : []).map((row) => {
+    const item = document.createElement("li");
+    const share = document.createElement("span");
+    share.className = `share ${row.log_odds >= 0 ? "positive" : "negative"}`;
+    share.textContent = `${row.log_odds >= 0 ? "+" : "−"}${Math.abs(row.log_odds).toFixed(2)}`;
+    item.append(share, ` ${row.sentence}`);
+    return item;
+  }));
   const bow = $("bow-verdict");
   if (result.baseline) {
     bow.textContent = describe(result.baseline.label, result.baseline.p_positive);
