@@ -54,7 +54,7 @@ _steps_past_an_end = steps_past_an_end
 def _input_projection(X: np.ndarray, W_ih: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """All steps' input projections in one matmul, PyTorch layout: (T, B, D) -> (T, B, G)."""
     T, B, D = X.shape
-    XW = (X.reshape(T * B, D) @ W_ih.T).reshape(T, B, -1)  # (T, B, G)
+    XW = np.matmul(X.reshape(T * B, D), W_ih.T).reshape(T, B, -1)  # (T, B, G)
     XW += bias
     return XW
 
@@ -152,7 +152,7 @@ class ElmanCell(_GateMajorCell):
                 state_grads[t] = dh  # the whole gradient of the loss with respect to h_t
             da = dA[t]
             da *= mask[t] * dh if ended[t] else dh  # (B, H) through act (and the mask)
-            dh_next = da @ W_hh  # (B, H) into h_{t-1}: recurrent ...
+            dh_next = np.matmul(da, W_hh)  # (B, H) into h_{t-1}: recurrent ...
             if ended[t]:
                 dh_next += (1 - mask[t]) * dh  # ... and carried past the end
         return dA[None], dA[None], dh_next

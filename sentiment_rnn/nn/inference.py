@@ -87,7 +87,7 @@ class Inference:
                 inputs = np.concatenate(outputs, axis=-1) if len(outputs) > 1 else outputs[0]  # (T, B, H·dirs)
 
         features = np.concatenate(finals, axis=-1) if len(finals) > 1 else finals[0]  # (B, H·dirs) sorted rows
-        logits = features @ params["fc.weight"].T + params["fc.bias"]  # (B, C)
+        logits = np.matmul(features, params["fc.weight"].T) + params["fc.bias"]  # (B, C)
         unsorted = np.empty_like(logits)
         unsorted[order] = logits
         return unsorted

@@ -274,7 +274,7 @@ class RNNModel:
         feature_mask = _dropout_mask(rng, features.shape, cfg.dropout, dtype) if train else None
         if feature_mask is not None:
             features = features * feature_mask
-        logits = features @ self.params["fc.weight"].T + self.params["fc.bias"]  # (B, C)
+        logits = np.matmul(features, self.params["fc.weight"].T) + self.params["fc.bias"]  # (B, C)
         cache = ForwardCache(
             ids, mask, reverse_index, embedding_mask, tuple(layers), features, feature_mask, tuple(top_states),
             words, positions,
@@ -297,9 +297,9 @@ class RNNModel:
         grads: dict[str, np.ndarray] = {}
 
         # into the linear layer: logits = features @ W.T + b
-        grads["fc.weight"] = dlogits.T @ cache.features  # (C, H·dirs)
+        grads["fc.weight"] = np.matmul(dlogits.T, cache.features)  # (C, H·dirs)
         grads["fc.bias"] = dlogits.sum(axis=0)  # (C,)
-        dfeatures = dlogits @ self.params["fc.weight"]  # (B, H·dirs)
+        dfeatures = np.matmul(dlogits, self.params["fc.weight"])  # (B, H·dirs)
         if cache.feature_dropout_mask is not None:
             dfeatures = dfeatures * cache.feature_dropout_mask  # through dropout
 
