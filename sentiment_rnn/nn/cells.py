@@ -13,11 +13,13 @@ Every cell has the same contract:
                                        a (T, B, H) ``state_grads`` is filled with dLoss/dh_t (diagnostics)
 
     inference_weights(weights) -> InferenceWeights
-    infer(XW, active, inference_weights, states=None) -> h (B, H)
+    infer(XW, active, inference_weights, states=None, positions=None) -> h (B, H)
                                        the prediction pass (see ``sentiment_rnn.nn.inference``): no caches,
-                                       gate-major XW (k, T, B, H), a batch sorted longest first of which
-                                       step t reads the first ``active[t]`` rows; h holds every review's
-                                       final state; a (T, B, H) ``states`` is filled with the outputs
+                                       gate-major XW (k, T, B, H) — or a (k, U, H) table of word
+                                       projections and each position's row in it, positions (T, B) —, a
+                                       batch sorted longest first of which step t reads the first
+                                       ``active[t]`` rows; h holds every review's final state; a
+                                       (T, B, H) ``states`` is filled with the outputs
 
 ``Hs[0]`` is the initial state and ``Hs[t + 1]`` the state after reading step t. The mask is 1 on a
 review's tokens and 0 past its end, where the state is carried unchanged, ``h_t = m_t h_new + (1 - m_t)
@@ -44,7 +46,7 @@ import numpy as np
 
 from sentiment_rnn.nn.functional import ACTIVATIONS
 from sentiment_rnn.nn.layout import (GateMajorWeights, InferenceWeights, LayerWeights, finish_grads, gate_major,
-                                     recurrent_blocks, steps_past_an_end, to_gate_major)
+                                     recurrent_blocks, step_inputs, steps_past_an_end, to_gate_major)
 
 __all__ = ["LayerWeights", "InferenceWeights", "ElmanCell", "GRUCell", "LSTMCell", "CELLS", "make_cell"]
 
@@ -157,16 +159,17 @@ class ElmanCell(_GateMajorCell):
                 dh_next += (1 - mask[t]) * dh  # ... and carried past the end
         return dA[None], dA[None], dh_next
 
-    def infer(self, XW, active, weights: InferenceWeights, states=None):
+    def infer(self, XW, active, weights: InferenceWeights, states=None, positions=None):
         """Forward without caches over a batch sorted by length, longest first (see ``infer`` of the
-        module docstring): XW (1, T, B, H) -> final states (B, H)."""
-        _, T, B, H = XW.shape
+        module docstring): XW (1, T, B, H), or a (1, U, H) table read at ``positions`` -> final states (B, H)."""
+        inputs = step_inputs(XW, positions)
+        B, H = inputs.batch, XW.shape[-1]
         h = np.zeros((B, H), dtype=XW.dtype)  # (B, H) rows past their review's end keep its final state
         a = np.empty((B, H), dtype=XW.dtype)  # (B, H) pre-activations
         W_hh = weights.weight_hh[0]  # (H, H)
         for t, n in enumerate(active):
             np.matmul(h[:n], W_hh, out=a[:n])  # (n, H) only the reviews still being read
-            a[:n] += XW[0, t, :n]
+            a[:n] += inputs(t, n)[0]
             self.activation.forward(a[:n], out=h[:n])
             if states is not None:
                 states[t, :n] = h[:n]
@@ -241,10 +244,14 @@ class GRUCell(_GateMajorCell):
         ended = steps_past_an_end(mask)
         r, z, n = cache.gates  # (T, B, H) each
         # The local derivatives of every step at once; the loop multiplies in the upstream gradient.
-        dXW = cache.gates * (1 - cache.gates)  # (3, T, B, H) into the input projections; σ' of r, z first
+        dXW = np.subtract(1, cache.gates)  # (3, T, B, H) into the input projections ...
+        dXW[:2] *= cache.gates[:2]  # ... σ' = s (1 - s) of r, z
         dXW[0] *= cache.Wh_n  # a_r: ∂a_n/∂r · σ'      (times da_n)
         dXW[1] *= Hs[:-1] - n  # a_z: ∂h'/∂z · σ'      (times dh')
-        np.multiply(1 - z, 1 - n * n, out=dXW[2])  # a_n: ∂h'/∂n · tanh'     (times dh')
+        n2 = np.multiply(n, n)
+        np.subtract(1, n2, out=n2)
+        dXW[2] = 1 - z
+        dXW[2] *= n2  # a_n: ∂h'/∂n · tanh' = (1 - z) (1 - n²)     (times dh')
         dHW = np.empty_like(dXW)  # (3, T, B, H) into the recurrent projections
         scratch = np.empty((3, B, H), dtype=dHs.dtype)
         dh_next = np.zeros((B, H), dtype=dHs.dtype)
@@ -265,13 +272,15 @@ class GRUCell(_GateMajorCell):
                 dh_next += (1 - mask[t]) * dh  # ... and carried past the end
         return dXW, dHW, dh_next
 
-    def infer(self, XW, active, weights: InferenceWeights, states=None):
-        """Forward without caches: XW (3, T, B, H) gate-major, r and z halved -> final states (B, H)."""
-        _, T, B, H = XW.shape
+    def infer(self, XW, active, weights: InferenceWeights, states=None, positions=None):
+        """Forward without caches: XW (3, T, B, H) gate-major, r and z halved, or a (3, U, H) table read
+        at ``positions`` -> final states (B, H)."""
+        inputs = step_inputs(XW, positions)
+        B, H = inputs.batch, XW.shape[-1]
         h = np.zeros((B, H), dtype=XW.dtype)
         hW = np.empty((3, B, H), dtype=XW.dtype)  # (3, B, H) recurrent products, becoming the gates
         for t, n in enumerate(active):
-            a, x = hW[:, :n], XW[:, t, :n]  # (3, n, H) each
+            a, x = hW[:, :n], inputs(t, n)  # (3, n, H) each
             np.matmul(h[:n], weights.weight_hh, out=a)  # one matmul per gate
             a += weights.bias_hh
             rz = a[:2]  # (2, n, H) halved pre-activations of r, z ...
@@ -356,12 +365,17 @@ class LSTMCell(_GateMajorCell):
         ended = steps_past_an_end(mask)
         o, i, f, g = cache.gates  # (T, B, H) each
         # The local derivatives of every step at once; the loop multiplies in the upstream gradient.
-        dA = cache.gates * (1 - cache.gates)  # (4, T, B, H) into the pre-activations; σ' of o, i, f first
+        dA = np.subtract(1, cache.gates)  # (4, T, B, H) into the pre-activations ...
+        dA[:3] *= cache.gates[:3]  # ... σ' = s (1 - s) of o, i, f
         dA[0] *= tanh_c  # a_o: ∂h'/∂o · σ'       (times dh')
         dA[1] *= g  # a_i: ∂c'/∂i · σ'       (times dc')
         dA[2] *= cache.Cs[:-1]  # a_f: ∂c'/∂f · σ'  (times dc')
-        np.multiply(i, 1 - g * g, out=dA[3])  # a_g: ∂c'/∂g · tanh'  (times dc')
-        dc_from_h = o * (1 - tanh_c * tanh_c)  # (T, B, H) ∂h'/∂c', through tanh
+        np.multiply(g, g, out=dA[3])
+        np.subtract(1, dA[3], out=dA[3])
+        dA[3] *= i  # a_g: ∂c'/∂g · tanh' = i (1 - g²)  (times dc')
+        dc_from_h = np.multiply(tanh_c, tanh_c)  # (T, B, H) ∂h'/∂c' = o (1 - tanh²c'), through tanh
+        np.subtract(1, dc_from_h, out=dc_from_h)
+        dc_from_h *= o
         scratch = np.empty((4, B, H), dtype=dHs.dtype)
         dh_next = np.zeros((B, H), dtype=dHs.dtype)
         dc_next = np.zeros((B, H), dtype=dHs.dtype)
@@ -383,10 +397,11 @@ class LSTMCell(_GateMajorCell):
             dc_next, dh_next = dc_prev, dh_prev
         return dA, dA, dh_next
 
-    def infer(self, XW, active, weights: InferenceWeights, states=None):
-        """Forward without caches: XW (4, T, B, H) gate-major o, i, f, g, the first three halved
-        -> final states (B, H)."""
-        _, T, B, H = XW.shape
+    def infer(self, XW, active, weights: InferenceWeights, states=None, positions=None):
+        """Forward without caches: XW (4, T, B, H) gate-major o, i, f, g, the first three halved, or a
+        (4, U, H) table read at ``positions`` -> final states (B, H)."""
+        inputs = step_inputs(XW, positions)
+        B, H = inputs.batch, XW.shape[-1]
         h = np.zeros((B, H), dtype=XW.dtype)
         c = np.zeros((B, H), dtype=XW.dtype)
         a_all = np.empty((4, B, H), dtype=XW.dtype)  # (4, B, H) pre-activations, becoming the gates
@@ -394,7 +409,7 @@ class LSTMCell(_GateMajorCell):
         for t, n in enumerate(active):
             a, ig = a_all[:, :n], ig_all[:n]  # (4, n, H), (n, H)
             np.matmul(h[:n], weights.weight_hh, out=a)  # one matmul per gate
-            a += XW[:, t, :n]
+            a += inputs(t, n)
             np.tanh(a, out=a)  # tanh of every gate at once ...
             sigmoid_gates = a[:3]
             sigmoid_gates *= 0.5

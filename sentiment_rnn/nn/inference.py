@@ -18,8 +18,10 @@ What makes it faster than the training pass (BENCHMARKS.md has the measurements)
   keeps its final state once it has ended — no mask, no padded work.
 * **Each word projected once per call.** The first layer's input projection ``embedding[w] @ W_ih.T +
   b`` is computed once for every distinct word of all the texts, not per position or per batch, and
-  gathered per batch into one buffer kept across batches (``np.take(..., mode="clip")``, which writes
-  into it directly; the default mode buffers ``out`` and made the whole pass about 20 % slower).
+  each step gathers the rows of its words into a small buffer that stays in the cache
+  (``np.take(..., mode="clip")`` into a contiguous ``out``, which it writes directly). Gathering a
+  whole batch first (tens of MB written, then read back by the steps) made the LSTM's pass about 15 %
+  slower.
 """
 
 from __future__ import annotations
@@ -52,7 +54,6 @@ class Inference:
         self.word_projections = [weights.project(rows) for weights in self.weights[0]]  # per direction (k, U, H)
         self.position = np.zeros(cfg.vocab_size, dtype=np.intp)  # (V,) word id -> its row in word_projections
         self.position[self.words] = np.arange(len(self.words))
-        self._gathered = np.empty(0, dtype=model.dtype)  # reused buffer of the gathered projections
 
     def logits(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """ids (B, T) padded word ids, lengths (B,) -> logits (B, C), as ``RNNModel.logits``."""
@@ -73,14 +74,15 @@ class Inference:
             for d, suffix in enumerate(cfg.suffixes):
                 reverse = suffix == "_reverse"
                 weights = self.weights[layer][d]
-                if layer == 0:
+                if layer == 0:  # each step gathers its words' projections
+                    XW = self.word_projections[d]  # (k, U, H)
                     words = positions[reverse_index, batch] if reverse else positions  # (T, B) cell time order
-                    XW = self._gather(self.word_projections[d], words)  # (k, T, B, H)
                 else:
                     x = inputs[reverse_index, batch] if reverse else inputs  # (T, B, D) cell time order
                     XW = weights.project(x.reshape(T * B, -1)).reshape(-1, T, B, cfg.hidden_size)  # (k, T, B, H)
+                    words = None
                 states = np.zeros((T, B, cfg.hidden_size), dtype=XW.dtype) if keep_states else None
-                finals.append(self.model.cell.infer(XW, active, weights, states))  # (B, H)
+                finals.append(self.model.cell.infer(XW, active, weights, states, words))  # (B, H)
                 if keep_states:
                     outputs.append(states[reverse_index, batch] if reverse else states)  # (T, B, H) text order
             if keep_states:
@@ -91,15 +93,6 @@ class Inference:
         unsorted = np.empty_like(logits)
         unsorted[order] = logits
         return unsorted
-
-    def _gather(self, table: np.ndarray, words: np.ndarray) -> np.ndarray:
-        """table[:, words] into a buffer kept across batches (a fresh one per batch costs page faults):
-        (k, U, H), (T, B) -> (k, T, B, H)."""
-        shape = (table.shape[0], *words.shape, table.shape[2])
-        size = int(np.prod(shape))
-        if self._gathered.size < size:
-            self._gathered = np.empty(size, dtype=table.dtype)
-        return np.take(table, words, axis=1, out=self._gathered[:size].reshape(shape), mode="clip")  # unbuffered
 
 
 def predict_logits(model: "RNNModel", sequences: Sequence[np.ndarray], batch_size: int = 256, max_len=None,

@@ -96,12 +96,35 @@ def recurrent_blocks(weight_hh: np.ndarray, order) -> np.ndarray:
     return weight_hh.reshape(k, -1, weight_hh.shape[1])[list(order)]  # (k, H, H)
 
 
+class step_inputs:
+    """A prediction step's input projections: ``inputs(t, n)`` is (k, n, H), step t's first n rows.
+
+    Either the gate-major projections of every position, XW (k, T, B, H), or a table of word
+    projections XW (k, U, H) and each position's row in it, positions (T, B): then each step gathers its
+    rows into one small buffer, which stays in the cache (gathering a whole batch first writes, and the
+    steps read back, tens of MB).
+    """
+
+    def __init__(self, XW: np.ndarray, positions: np.ndarray | None = None):
+        self.XW, self.positions = XW, positions
+        self.batch = XW.shape[2] if positions is None else positions.shape[1]  # B
+        k, H = XW.shape[0], XW.shape[-1]
+        self.buffer = None if positions is None else np.empty(k * self.batch * H, dtype=XW.dtype)
+
+    def __call__(self, t: int, n: int) -> np.ndarray:
+        if self.positions is None:
+            return self.XW[:, t, :n]
+        k, _, H = self.XW.shape
+        out = self.buffer[: k * n * H].reshape(k, n, H)  # contiguous, so np.take writes it directly
+        return np.take(self.XW, self.positions[t, :n], axis=1, out=out, mode="clip")
+
+
 def steps_past_an_end(mask: np.ndarray) -> list[bool]:
     """For each step, whether some review of the batch has already ended there: (T, B, 1) -> T bools.
 
     Only at those steps does the mask change anything; length-bucketed batches have few of them.
     """
-    return (mask == 0).any(axis=(1, 2)).tolist()
+    return (mask.reshape(len(mask), -1).min(axis=1) == 0).tolist()
 
 
 def group_rows(dXW: np.ndarray, positions: np.ndarray, groups: int, runs: int = 4) -> np.ndarray:
