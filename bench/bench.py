@@ -228,7 +228,7 @@ def _torch(job, sequences, labels, lengths, V):
     torch.manual_seed(1)
     warm, warm_optimizers = make()
     epoch(warm, warm_optimizers, limit=10)
-    infer(warm, np.arange(2 * INFER_BATCH))
+    infer(warm, np.arange(min(2 * INFER_BATCH, len(sequences))))
     del warm, warm_optimizers
     rss_before = _rss_mb()
 
@@ -530,7 +530,7 @@ def main(argv=None) -> int:
     parser.add_argument("--imdb-full-subset", type=int, default=5000,
                         help="reviews in the full-length (no --max-len) run; 0 for all 25k")
     parser.add_argument("--imdb-threads", type=int, default=1, help="BLAS threads of the IMDB runs")
-    parser.add_argument("--cold-start-repeats", type=int, default=7)
+    parser.add_argument("--cold-start-repeats", type=int, default=7, help="0 skips the cold-start measurement")
     parser.add_argument("--unset-openblas-hints", action="store_true",
                         help="unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for the workers (reported)")
     parser.add_argument("--quick", action="store_true", help="1 repeat, 1 thread, no IMDB")
@@ -586,7 +586,8 @@ def main(argv=None) -> int:
         load.update(path=str(model_path), note=model_note, bytes=model_path.stat().st_size)
         log("bench: cold start (pip install into a fresh venv)")
         shipped = model_note.startswith("the shipped")
-        cold = cold_start(workdir, model_path, shipped, args.cold_start_repeats)
+        cold = (cold_start(workdir, model_path, shipped, args.cold_start_repeats) if args.cold_start_repeats
+                else dict(skipped="--cold-start-repeats 0"))
         imdb = []
         if not args.no_imdb and args.imdb_scale:
             for max_len, subset in ((args.imdb_max_len, 0), (None, args.imdb_full_subset)):
