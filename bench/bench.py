@@ -137,6 +137,9 @@ def _ours(job, sequences, labels, lengths, V):
     logits = predict_logits(model, sequences, INFER_BATCH)
     infer_wall, infer_cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
     accuracy = float((logits.argmax(axis=1) == labels).mean())
+    wall, cpu = time.perf_counter(), _cpu_seconds()  # again: what depends on the weights alone is kept
+    predict_logits(model, sequences, INFER_BATCH)
+    again_wall, again_cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
     peak = _peak_rss_mb()
 
     # The matmul-only floor: the same epoch and prediction pass again with every np.matmul logged,
@@ -153,8 +156,8 @@ def _ours(job, sequences, labels, lengths, V):
         infer_floor = replay(calls)
     return dict(train_wall=train_wall, train_cpu=train_cpu, infer_wall=infer_wall, infer_cpu=infer_cpu,
                 tokens=int(lengths.sum()), sentences=len(sequences), train_accuracy=accuracy,
-                rss_before_mb=rss_before, peak_rss_mb=peak, blas=_blas_info(),
-                train_floor_cpu=train_floor, infer_floor_cpu=infer_floor)
+                rss_before_mb=rss_before, peak_rss_mb=peak, blas=_blas_info(), again_wall=again_wall,
+                again_cpu=again_cpu, train_floor_cpu=train_floor, infer_floor_cpu=infer_floor)
 
 
 def _torch(job, sequences, labels, lengths, V):
@@ -241,8 +244,12 @@ def _torch(job, sequences, labels, lengths, V):
     logits = infer(net, np.arange(len(sequences)))
     infer_wall, infer_cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
     accuracy = float((logits.argmax(axis=1) == labels).mean())
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    infer(net, np.arange(len(sequences)))
+    again_wall, again_cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
     return dict(train_wall=train_wall, train_cpu=train_cpu, infer_wall=infer_wall, infer_cpu=infer_cpu,
                 tokens=int(lengths.sum()), sentences=len(sequences), train_accuracy=accuracy,
+                again_wall=again_wall, again_cpu=again_cpu,
                 rss_before_mb=rss_before, peak_rss_mb=_peak_rss_mb(), blas=_blas_info(),
                 torch=torch.__version__, torch_threads=torch.get_num_threads(),
                 mkldnn=bool(torch.backends.mkldnn.is_available()))
@@ -735,9 +742,14 @@ def _headline(add, results, corpora, cells, threads) -> None:
         "embedding gradient, Adam over the whole embedding every step) and the same lazy algorithm as ours "
         "(`torch-sparse`: `nn.Embedding(sparse=True)`, SparseAdam on the rows seen, Adam on the rest); for "
         "inference it is `torch.inference_mode()` on the same length-sorted batches. Above 1 we are faster. "
-        "1 thread: per CPU-second; 2 threads: wall clock.\n")
-    add("| corpus | cell | threads | training / best | training / usual (`torch`) | inference / torch |")
-    add("|---|---|---|---|---|---|")
+        "1 thread: per CPU-second; 2 threads: wall clock. The inference pass is timed twice in each worker: "
+        "the first call on the freshly trained weights pays for everything (rearranging the weights, "
+        "projecting each distinct word); the second call finds that work kept by the model (it depends on "
+        "the weights alone, which are compared with the ones it was built from) and pays only for the "
+        "texts. PyTorch has no such preparation; its second call is timed the same way.\n")
+    add("| corpus | cell | threads | training / best | training / usual (`torch`) | inference / torch | "
+        "inference, a second call / torch's |")
+    add("|---|---|---|---|---|---|---|")
     for corpus in corpora:
         for cell in cells:
             for n in threads:
@@ -745,11 +757,13 @@ def _headline(add, results, corpora, cells, threads) -> None:
                             and r["framework"] == f] for f in (OURS, TORCH_DENSE, TORCH_SPARSE)}
                 if not rows[OURS]:
                     continue
-                train_key, infer_key = ("train_cpu", "infer_cpu") if n == 1 else ("train_wall", "infer_wall")
+                train_key, infer_key, again_key = (("train_cpu", "infer_cpu", "again_cpu") if n == 1
+                                                   else ("train_wall", "infer_wall", "again_wall"))
                 best = _best_of(rows[TORCH_DENSE], rows[TORCH_SPARSE], train_key)
                 add(f"| {corpus} | {cell} | {n} | {_paired_ratio(rows[OURS], best, train_key)} | "
                     f"{_paired_ratio(rows[OURS], rows[TORCH_DENSE], train_key)} | "
-                    f"{_paired_ratio(rows[OURS], rows[TORCH_DENSE], infer_key)} |")
+                    f"{_paired_ratio(rows[OURS], rows[TORCH_DENSE], infer_key)} | "
+                    f"{_paired_ratio(rows[OURS], rows[TORCH_DENSE], again_key)} |")
     add("")
 
 

@@ -35,7 +35,58 @@ from sentiment_rnn.nn.batching import PAD_ID, pad_batch, reversed_time_index, se
 if TYPE_CHECKING:  # the network it runs; imported for type names only (model.py builds on this module)
     from sentiment_rnn.nn.model import RNNModel
 
-__all__ = ["Inference", "predict_logits"]
+__all__ = ["Inference", "predict_logits", "WORD_TABLE_LIMIT"]
+
+WORD_TABLE_LIMIT = 64 * 2**20  # bytes: the largest per-vocabulary table of word projections kept per model
+
+
+class _ModelCache:
+    """What a model's prediction pass derives from its weights alone, kept across calls: the weights
+    rearranged, and the first layer's projection of every word seen so far, in a (k, V, H) table per
+    direction (rows filled on demand, so a one-sentence call projects only its own words).
+
+    Nothing tells the cache that the weights changed (training updates them in place), so every use
+    compares the weights it was built from with the model's current ones, exactly: the recurrent
+    arrays each time (a few hundred KB), and the embedding rows of the call's words that the table
+    already holds. Any difference rebuilds what depends on it; a stale projection is never used.
+    """
+
+    def __init__(self, model: "RNNModel"):
+        cfg = model.config
+        self.recurrent = {k: v.copy() for k, v in model.params.items() if k.startswith("rnn.")}
+        self.weights = [  # [layer][direction] -> InferenceWeights
+            [model.cell.inference_weights(model.layer_weights(layer, suffix)) for suffix in cfg.suffixes]
+            for layer in range(cfg.num_layers)
+        ]
+        k, V, H = model.cell.gates, cfg.vocab_size, cfg.hidden_size
+        table_bytes = cfg.directions * k * V * H * np.dtype(model.dtype).itemsize
+        self.tables = ([np.empty((k, V, H), dtype=model.dtype) for _ in cfg.suffixes]
+                       if table_bytes <= WORD_TABLE_LIMIT else None)  # per direction (k, V, H)
+        self.filled = np.zeros(V, dtype=bool)  # (V,) rows of the tables computed
+        self.rows = np.empty((V, cfg.embedding_dim), dtype=model.dtype) if self.tables else None  # (V, E) their inputs
+
+    def matches(self, model: "RNNModel") -> bool:
+        return all(np.array_equal(value, model.params[name]) for name, value in self.recurrent.items())
+
+    def project(self, embedding: np.ndarray, words: np.ndarray) -> None:
+        """Make the tables hold ``words`` (sorted distinct ids) for the current embedding rows."""
+        seen = words[self.filled[words]]  # (S,) already in the tables: check their inputs
+        changed = seen[np.any(embedding[seen] != self.rows[seen], axis=1)] if len(seen) else seen
+        todo = np.union1d(words[~self.filled[words]], changed)  # (n,)
+        if len(todo):
+            rows = embedding[todo]  # (n, E)
+            for table, weights in zip(self.tables, self.weights[0]):
+                table[:, todo] = weights.project(rows)  # (k, n, H)
+            self.rows[todo] = rows
+            self.filled[todo] = True
+
+
+def _model_cache(model: "RNNModel") -> _ModelCache:
+    cache = getattr(model, "_inference_cache", None)
+    if cache is None or not cache.matches(model):
+        cache = _ModelCache(model)
+        model._inference_cache = cache
+    return cache
 
 
 class Inference:
@@ -46,14 +97,18 @@ class Inference:
         cfg = model.config
         self.model = model
         self.words = np.asarray(words)  # (U,)
-        self.weights = [  # [layer][direction] -> InferenceWeights
-            [model.cell.inference_weights(model.layer_weights(layer, suffix)) for suffix in cfg.suffixes]
-            for layer in range(cfg.num_layers)
-        ]
-        rows = model.params["embedding.weight"][self.words]  # (U, E)
-        self.word_projections = [weights.project(rows) for weights in self.weights[0]]  # per direction (k, U, H)
-        self.position = np.zeros(cfg.vocab_size, dtype=np.intp)  # (V,) word id -> its row in word_projections
-        self.position[self.words] = np.arange(len(self.words))
+        cache = _model_cache(model)  # the weights rearranged once per model (while they do not change)
+        self.weights = cache.weights
+        embedding = model.params["embedding.weight"]  # (V, E)
+        if cache.tables is not None:  # the model's per-vocabulary table, indexed by word id
+            cache.project(embedding, self.words)
+            self.word_projections = cache.tables  # per direction (k, V, H)
+            self.position = None
+        else:  # too large a vocabulary to keep: this call's words only
+            rows = embedding[self.words]  # (U, E)
+            self.word_projections = [weights.project(rows) for weights in self.weights[0]]  # per direction (k, U, H)
+            self.position = np.zeros(cfg.vocab_size, dtype=np.intp)  # (V,) word id -> its row in word_projections
+            self.position[self.words] = np.arange(len(self.words))
 
     def logits(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """ids (B, T) padded word ids, lengths (B,) -> logits (B, C), as ``RNNModel.logits``."""
@@ -61,7 +116,9 @@ class Inference:
         lengths = np.asarray(lengths)
         order = np.argsort(-lengths, kind="stable")  # (B,) longest first
         lengths = lengths[order]
-        positions = self.position[np.asarray(ids)[order].T]  # (T, B) time-major, sorted rows
+        positions = np.asarray(ids)[order].T  # (T, B) time-major, sorted rows: each position's word ...
+        if self.position is not None:
+            positions = self.position[positions]  # ... as its row in word_projections
         T, B = positions.shape
         active = (lengths[None, :] > np.arange(T)[:, None]).sum(axis=1).tolist()  # reviews read at step t
         reverse_index = reversed_time_index(lengths, T) if cfg.bidirectional else None  # (T, B)
@@ -100,7 +157,9 @@ def predict_logits(model: "RNNModel", sequences: Sequence[np.ndarray], batch_siz
     """Logits (N, C) for id sequences, in their original order, batched by similar length."""
     sequences = [truncate(s, max_len, keep) for s in sequences]
     lengths = np.array([len(s) for s in sequences])
-    words = np.unique(np.concatenate([np.asarray(s, dtype=np.int64) for s in sequences] + [[PAD_ID]]))  # (U,)
+    present = np.zeros(model.config.vocab_size, dtype=bool)  # (V,)
+    present[np.concatenate([np.asarray(s, dtype=np.int64) for s in sequences] + [[PAD_ID]])] = True
+    words = np.flatnonzero(present)  # (U,) the distinct words, sorted
     inference = Inference(model, words)  # each distinct word projected once for all batches
     logits = np.empty((len(sequences), model.config.num_classes), dtype=model.dtype)  # (N, C)
     for index in sequential_batches(lengths, batch_size):

@@ -187,6 +187,7 @@ class RNNModel:
         self.cell = make_cell(config.cell, config.activation)
         self.params = params
         self.check_params()
+        self._inference_cache = None  # the prediction pass's per-model preparation (nn/inference.py)
 
     @classmethod
     def initialize(cls, config: ModelConfig, rng: np.random.Generator, dtype=np.float32) -> "RNNModel":
