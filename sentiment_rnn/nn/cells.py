@@ -27,12 +27,18 @@ h_{t-1}`` (computed as a selection, so carried states are exact copies), and ``H
 review's state at its last real token. Steps where every review goes on (most of them in length-bucketed
 batches) skip the mask altogether.
 
-The hot loop follows Karpathy's batched LSTM: the input projections of all steps are one matmul before
-the loop, each step does one fused matmul ``h @ W_hh.T`` for all gates, and the weight gradients are
-finished after the loop with one matmul over all T·B rows — the repeated chain-rule terms of BPTT are
-kept "in a matrix" (dA below) instead of being recomputed per weight. Inside the loop, the recurrent
-product goes to a scratch buffer and the nonlinearities run in place (``out=``), so a step allocates
-little: the buffer of the input projections becomes the buffer of the gates.
+The hot loop follows Karpathy's batched LSTM: the input projections of all steps are computed before
+the loop, each step does one matmul call ``h @ W_hh`` for all gates, and the weight gradients are
+finished after the loop with one matmul per gate over all T·B rows — the repeated chain-rule terms of
+BPTT are kept "in a matrix" (dA below) instead of being recomputed per weight. The cells compute
+**gate-major** (``sentiment_rnn.nn.layout``): a step's gates are a (k, B, H) array of contiguous
+blocks, the sigmoid gates' weights are halved so that one ``np.tanh`` serves every gate, and the
+order of the blocks is chosen so that the elementwise work is a few whole-block operations. Inside the
+loop the recurrent product goes to a scratch buffer and the nonlinearities run in place (``out=``),
+so a step allocates little: the buffer of the input projections becomes the buffer of the gates.
+``forward_gate_major`` and ``backward_gates`` are the passes in that layout (the model calls them
+directly to sum each word's gradient before the input-side matmuls); ``forward`` and ``backward``
+wrap them in the PyTorch layout of the contract above.
 
 Weights follow PyTorch's recurrent modules: ``weight_ih (G, D)``, ``weight_hh (G, H)``, ``bias_ih (G,)``,
 ``bias_hh (G,)`` with G = H (Elman), 3H (GRU: r, z, n) or 4H (LSTM: i, f, g, o).

@@ -1,27 +1,31 @@
 """The forward pass for prediction only: ``RNNModel.forward``'s logits without the caches BPTT needs,
 arranged for speed (``tests/test_inference.py`` checks that the two agree for every cell and shape).
 
-    Inference(model, words)            weights rearranged once, and the first layer's input
-                                       projection of each distinct word of the texts to predict
+    Inference(model, words)            weights rearranged, and the first layer's input projection of
+                                       each distinct word of the texts to predict (kept per model)
       .logits(ids, lengths)            (B, T), (B,) -> (B, C), any number of batches
 
 What makes it faster than the training pass (BENCHMARKS.md has the measurements):
 
 * **Gate-major layout.** A step's pre-activations are a (k, B, H) array, one contiguous (B, H) block per
-  gate, made by one matmul per gate (``h @ weight_hh[j]``). In the training layout a gate is a strided
-  (B, H) view of the (B, k·H) rows, and NumPy's elementwise loops run about half as fast on those.
+  gate, made by one matmul per gate (``h @ weight_hh[j]``). In PyTorch's layout a gate is a strided
+  (B, H) view of the (B, k·H) rows, and NumPy's elementwise loops run about half as fast on those
+  (the training pass computes gate-major too: ``sentiment_rnn.nn.layout``).
 * **One tanh for all gates.** The sigmoid gates' weights are halved once (exact in floating point), so
   σ(a) = (1 + tanh(a / 2)) / 2 is a single tanh over every gate plus an affine map, and the LSTM's
-  gates are reordered i, f, o, g so the three sigmoid gates are one block.
+  gates are reordered o, i, f, g so the three sigmoid gates are one block.
 * **A batch that shrinks.** The batch is sorted by length, longest first; step t computes only the
   reviews still being read (a prefix of the rows, like PyTorch's packed sequences) and a review's row
   keeps its final state once it has ended — no mask, no padded work.
-* **Each word projected once per call.** The first layer's input projection ``embedding[w] @ W_ih.T +
-  b`` is computed once for every distinct word of all the texts, not per position or per batch, and
-  each step gathers the rows of its words into a small buffer that stays in the cache
-  (``np.take(..., mode="clip")`` into a contiguous ``out``, which it writes directly). Gathering a
-  whole batch first (tens of MB written, then read back by the steps) made the LSTM's pass about 15 %
-  slower.
+* **Each word projected once per model.** The first layer's input projection ``embedding[w] @ W_ih.T +
+  b`` is computed once for every distinct word, not per position or per batch, and kept with the
+  rearranged weights in a per-vocabulary (k, V, H) table per model (``_ModelCache``; filled on demand,
+  up to ``WORD_TABLE_LIMIT`` bytes: 51 MB for the shipped LSTM, V = 25,000, H = 128, float32; a larger
+  vocabulary projects each call's words instead). Every call compares the weights the table was made
+  from with the model's current ones (training changes them in place), so it is never stale. Each step
+  gathers the rows of its words into a small buffer that stays in the cache (``np.take(...,
+  mode="clip")`` into a contiguous ``out``, which it writes directly); gathering a whole batch first
+  (tens of MB written, then read back by the steps) made the LSTM's pass about 15 % slower.
 """
 
 from __future__ import annotations
