@@ -536,7 +536,7 @@ def main(argv=None) -> int:
     parser.add_argument("--imdb-max-len", type=int, default=400, help="--max-len of the IMDB runs")
     parser.add_argument("--imdb-full-subset", type=int, default=5000,
                         help="reviews in the full-length (no --max-len) run; 0 for all 25k")
-    parser.add_argument("--imdb-threads", type=int, default=1, help="BLAS threads of the IMDB runs")
+    parser.add_argument("--imdb-threads", default="1", help="thread counts of the IMDB runs, e.g. 1 or 1,2")
     parser.add_argument("--cold-start-repeats", type=int, default=7, help="0 skips the cold-start measurement")
     parser.add_argument("--unset-openblas-hints", action="store_true",
                         help="unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for the workers (reported)")
@@ -554,6 +554,7 @@ def main(argv=None) -> int:
 
     started = time.perf_counter()
     threads = [int(t) for t in args.threads.split(",")]
+    imdb_threads = [int(t) for t in args.imdb_threads.split(",")]
     cells = args.cells.split(",")
     torch_version = None if args.no_torch else have_torch()
     frameworks = [OURS] + ([TORCH_DENSE, TORCH_SPARSE] if torch_version else [])
@@ -572,11 +573,11 @@ def main(argv=None) -> int:
         results: list[dict] = []
         for repeat in range(args.repeats):
             for corpus, data in corpora.items():
-                for cell, n in itertools.product(cells, threads):
+                for cell, n in itertools.product(cells, threads if corpus == "sst" else imdb_threads):
                     order = frameworks if repeat % 2 == 0 else frameworks[::-1]
                     for framework in order:
                         job = dict(data, corpus=corpus, framework=framework, cell=cell, threads=n, seed=repeat,
-                                   floor=repeat == 0)
+                                   floor=repeat == 0 and n == 1)
                         result = run_worker("train", job, n, args)
                         results.append({**job, **result})
                         log(f"  repeat {repeat + 1}/{args.repeats} {corpus} {cell:5s} {n} thread(s) {framework:13s} "
@@ -599,8 +600,8 @@ def main(argv=None) -> int:
         if not args.no_imdb and args.imdb_scale:
             for max_len, subset in ((args.imdb_max_len, 0), (None, args.imdb_full_subset)):
                 job = dict(data=str(imdb_ids), cell=args.imdb_cell, max_len=max_len, subset=subset)
-                result = run_worker("imdb", job, args.imdb_threads, args)
-                imdb.append({**job, **result, "tokenize_seconds": tokenize_seconds, "threads": args.imdb_threads})
+                result = run_worker("imdb", job, imdb_threads[0], args)
+                imdb.append({**job, **result, "tokenize_seconds": tokenize_seconds, "threads": imdb_threads[0]})
                 log(f"  IMDB max_len={max_len} subset={subset or 'all'}: {result['tokens'] / result['wall']:,.0f} tok/s, "
                     f"peak {result['peak_rss_mb']:.0f} MB")
         info["load_end"] = os.getloadavg()
