@@ -52,7 +52,8 @@ import numpy as np
 
 from sentiment_rnn.nn.functional import ACTIVATIONS
 from sentiment_rnn.nn.layout import (GateMajorWeights, InferenceWeights, LayerWeights, finish_grads, gate_major,
-                                     recurrent_blocks, step_inputs, steps_past_an_end, to_gate_major)
+                                     flush_threshold, flush_tiny, recurrent_blocks, step_inputs, steps_past_an_end,
+                                     to_gate_major)
 
 __all__ = ["LayerWeights", "InferenceWeights", "ElmanCell", "GRUCell", "LSTMCell", "CELLS", "make_cell"]
 
@@ -154,6 +155,7 @@ class ElmanCell(_GateMajorCell):
         ended = steps_past_an_end(mask)
         dA = self.activation.grad_from_output(cache.H_new)  # (T, B, H) act' of every step, times dh_t below
         dh_next = np.zeros_like(dHs[0])  # (B, H) gradient flowing into h_t from step t + 1
+        tiny = flush_threshold(dHs.dtype)
         for t in reversed(range(T)):
             dh = dHs[t] + dh_next  # (B, H) into h_t
             if state_grads is not None:
@@ -163,6 +165,7 @@ class ElmanCell(_GateMajorCell):
             dh_next = np.matmul(da, W_hh)  # (B, H) into h_{t-1}: recurrent ...
             if ended[t]:
                 dh_next += (1 - mask[t]) * dh  # ... and carried past the end
+            flush_tiny(dh_next, tiny)  # no subnormal numbers (float32)
         return dA[None], dA[None], dh_next
 
     def infer(self, XW, active, weights: InferenceWeights, states=None, positions=None):
@@ -261,6 +264,7 @@ class GRUCell(_GateMajorCell):
         dHW = np.empty_like(dXW)  # (3, T, B, H) into the recurrent projections
         scratch = np.empty((3, B, H), dtype=dHs.dtype)
         dh_next = np.zeros((B, H), dtype=dHs.dtype)
+        tiny = flush_threshold(dHs.dtype)
         for t in reversed(range(T)):
             dh = dHs[t] + dh_next  # (B, H) into h_t
             if state_grads is not None:
@@ -276,6 +280,7 @@ class GRUCell(_GateMajorCell):
             dh_next += dh_new * z[t]  # ... directly through h' = (1 - z) n + z h ...
             if ended[t]:
                 dh_next += (1 - mask[t]) * dh  # ... and carried past the end
+            flush_tiny(dh_next, tiny)  # no subnormal numbers (float32)
         return dXW, dHW, dh_next
 
     def infer(self, XW, active, weights: InferenceWeights, states=None, positions=None):
@@ -385,6 +390,7 @@ class LSTMCell(_GateMajorCell):
         scratch = np.empty((4, B, H), dtype=dHs.dtype)
         dh_next = np.zeros((B, H), dtype=dHs.dtype)
         dc_next = np.zeros((B, H), dtype=dHs.dtype)
+        tiny = flush_threshold(dHs.dtype)
         for t in reversed(range(T)):
             dh = dHs[t] + dh_next  # (B, H) into h_t
             if state_grads is not None:
@@ -400,6 +406,8 @@ class LSTMCell(_GateMajorCell):
             if ended[t]:
                 dc_prev += (1 - mask[t]) * dc_next  # ... and carried past the end
                 dh_prev += (1 - mask[t]) * dh
+            flush_tiny(dc_prev, tiny)  # no subnormal numbers (float32)
+            flush_tiny(dh_prev, tiny)
             dc_next, dh_next = dc_prev, dh_prev
         return dA, dA, dh_next
 
