@@ -1,8 +1,13 @@
 """Speed of sentiment-rnn beside PyTorch and scikit-learn on the same CPU, measured side by side.
 
-    python bench/bench.py --out BENCHMARKS.md          # everything at 1 thread, about 10-15 minutes
-    python bench/bench.py --threads 1,2 --no-imdb      # also at 2 threads
-    python bench/bench.py --quick                       # one repeat, no IMDB
+    python bench/bench.py --imdb-reviews 400 --out BENCHMARKS.md   # everything at 1 thread, about 8 minutes
+    python bench/bench.py --threads 1,2 --no-imdb                   # also at 2 threads
+    python bench/bench.py --quick                                    # one repeat, no IMDB
+
+The headline ratio is against PyTorch's best recipe (per repeat, the faster of its two training
+recipes below); the first repeat of each cell also gives each of our passes' matmul-only floor
+(``bench/blas_floor.py``); the inference pass is timed twice (the second call reuses what the model
+keeps); IMDB reviews cut to their last ``--imdb-max-len`` tokens run side by side as well.
 
 A benchmark, not a test. Every measurement runs in a fresh worker process (``--worker``), so each gets
 its own thread settings and its own peak RSS, and one framework's thread pool never spins beside the
