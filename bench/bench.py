@@ -1,8 +1,13 @@
 """Speed of sentiment-rnn beside PyTorch and scikit-learn on the same CPU, measured side by side.
 
-    python bench/bench.py --out BENCHMARKS.md          # everything at 1 thread, about 10-15 minutes
-    python bench/bench.py --threads 1,2 --no-imdb      # also at 2 threads
-    python bench/bench.py --quick                       # one repeat, no IMDB
+    python bench/bench.py --imdb-reviews 400 --out BENCHMARKS.md   # everything at 1 thread, about 8 minutes
+    python bench/bench.py --threads 1,2 --no-imdb                   # also at 2 threads
+    python bench/bench.py --quick                                    # one repeat, no IMDB
+
+The headline ratio is against PyTorch's best recipe (per repeat, the faster of its two training
+recipes below); the first repeat of each cell also gives each of our passes' matmul-only floor
+(``bench/blas_floor.py``); the inference pass is timed on its first call and on a later one (the third,
+which reuses what the model keeps from its second); IMDB reviews cut to their last ``--imdb-max-len`` tokens run side by side as well.
 
 A benchmark, not a test. Every measurement runs in a fresh worker process (``--worker``), so each gets
 its own thread settings and its own peak RSS, and one framework's thread pool never spins beside the
@@ -31,6 +36,7 @@ fresh virtual environment, against ``python -c "import numpy, click"`` in that e
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -95,10 +101,18 @@ def _blas_info() -> dict:
 
 
 def worker_train(job: dict) -> dict:
-    """One epoch of training and one inference pass over the SST-2 training sentences."""
+    """One epoch of training and one inference pass over the SST-2 training sentences (or over a
+    subset of IMDB's reviews cut to their last ``max_len`` tokens)."""
     import numpy as np
 
+    from sentiment_rnn.nn.batching import truncate
+
     sequences, labels, V = _load_ids(job["data"])
+    if job.get("subset"):
+        keep = np.random.default_rng(0).permutation(len(sequences))[: job["subset"]]
+        sequences, labels = [sequences[i] for i in keep], labels[keep]
+    if job.get("max_len"):
+        sequences = [truncate(s, job["max_len"]) for s in sequences]
     lengths = np.array([len(s) for s in sequences])
     run = {OURS: _ours, TORCH_DENSE: _torch, TORCH_SPARSE: _torch}[job["framework"]]
     return run(job, sequences, labels, lengths, V)
@@ -128,9 +142,28 @@ def _ours(job, sequences, labels, lengths, V):
     logits = predict_logits(model, sequences, INFER_BATCH)
     infer_wall, infer_cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
     accuracy = float((logits.argmax(axis=1) == labels).mean())
+    predict_logits(model, sequences, INFER_BATCH)  # the second call makes the model's word table (untimed)
+    wall, cpu = time.perf_counter(), _cpu_seconds()  # a later call: what depends on the weights alone is kept
+    predict_logits(model, sequences, INFER_BATCH)
+    again_wall, again_cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
+    peak = _peak_rss_mb()
+
+    # The matmul-only floor: the same epoch and prediction pass again with every np.matmul logged,
+    # then those products replayed alone (bench/blas_floor.py).
+    train_floor = infer_floor = None
+    if job.get("floor"):
+        from blas_floor import recorded_matmuls, replay
+
+        with recorded_matmuls() as calls:
+            fit(RNNModel.initialize(config, np.random.default_rng(job["seed"])), sequences, labels, train)
+        train_floor = replay(calls)
+        with recorded_matmuls() as calls:
+            predict_logits(model, sequences, INFER_BATCH)
+        infer_floor = replay(calls)
     return dict(train_wall=train_wall, train_cpu=train_cpu, infer_wall=infer_wall, infer_cpu=infer_cpu,
                 tokens=int(lengths.sum()), sentences=len(sequences), train_accuracy=accuracy,
-                rss_before_mb=rss_before, peak_rss_mb=_peak_rss_mb(), blas=_blas_info())
+                rss_before_mb=rss_before, peak_rss_mb=peak, blas=_blas_info(), again_wall=again_wall,
+                again_cpu=again_cpu, train_floor_cpu=train_floor, infer_floor_cpu=infer_floor)
 
 
 def _torch(job, sequences, labels, lengths, V):
@@ -204,7 +237,7 @@ def _torch(job, sequences, labels, lengths, V):
     torch.manual_seed(1)
     warm, warm_optimizers = make()
     epoch(warm, warm_optimizers, limit=10)
-    infer(warm, np.arange(2 * INFER_BATCH))
+    infer(warm, np.arange(min(2 * INFER_BATCH, len(sequences))))
     del warm, warm_optimizers
     rss_before = _rss_mb()
 
@@ -217,8 +250,12 @@ def _torch(job, sequences, labels, lengths, V):
     logits = infer(net, np.arange(len(sequences)))
     infer_wall, infer_cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
     accuracy = float((logits.argmax(axis=1) == labels).mean())
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    infer(net, np.arange(len(sequences)))
+    again_wall, again_cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
     return dict(train_wall=train_wall, train_cpu=train_cpu, infer_wall=infer_wall, infer_cpu=infer_cpu,
                 tokens=int(lengths.sum()), sentences=len(sequences), train_accuracy=accuracy,
+                again_wall=again_wall, again_cpu=again_cpu,
                 rss_before_mb=rss_before, peak_rss_mb=_peak_rss_mb(), blas=_blas_info(),
                 torch=torch.__version__, torch_threads=torch.get_num_threads(),
                 mkldnn=bool(torch.backends.mkldnn.is_available()))
@@ -394,9 +431,25 @@ def cold_start(workdir: Path, model: Path, shipped: bool, repeats: int) -> dict:
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     python = venv / "bin" / "python"
     start = time.perf_counter()
-    pip = [str(python), "-m", "pip", "install", "-q", "--no-deps", "--disable-pip-version-check", str(source)]
-    if subprocess.run(pip, capture_output=True).returncode != 0:  # offline: build with what is installed
-        subprocess.run(pip + ["--no-build-isolation"], check=True, capture_output=True)
+    # The package with its dependencies, as a user installs it (those the base interpreter already has
+    # are reused). Offline, the running interpreter's own packages are made visible to the venv instead
+    # (it may itself be a venv, whose packages --system-site-packages does not reach).
+    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(source)]
+    how = "pip install of the package and its dependencies"
+    if subprocess.run(pip, capture_output=True).returncode != 0:
+        import sysconfig
+
+        site_dir = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                       capture_output=True, text=True, check=True).stdout.strip())
+        paths = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+        (site_dir / "running-interpreter.pth").write_text("\n".join(sorted(paths)) + "\n")
+        offline = pip + ["--no-deps", "--no-build-isolation"]
+        if subprocess.run(offline, capture_output=True).returncode != 0:
+            return dict(skipped="pip could not install the package into a fresh venv (offline?)")
+        how = "pip install --no-deps (offline), dependencies from the running interpreter"
+    missing = subprocess.run([str(python), "-c", "import numpy, click, nltk"], capture_output=True, text=True)
+    if missing.returncode != 0:
+        return dict(skipped=f"the fresh venv lacks a dependency ({missing.stderr.strip().splitlines()[-1]})")
     install_seconds = time.perf_counter() - start
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)  # the installed package, not this checkout
@@ -436,7 +489,7 @@ def cold_start(workdir: Path, model: Path, shipped: bool, repeats: int) -> dict:
         nltk_modules=sorted(line.split("|")[-1].strip() for line in trace.stderr.splitlines()
                             if line.startswith("import time:") and line.split("|")[-1].strip().startswith("nltk")),
         heaviest=[(us / 1000, name.strip()) for us, name in heaviest], plain_nltk_import=nltk_full,
-        output=output.stdout.strip(),
+        output=output.stdout.strip(), how=how,
     )
 
 
@@ -475,18 +528,22 @@ def have_torch() -> str | None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, help="write the report (Markdown) to this file as well as stdout")
-    parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats of every training job")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of every training job")
     parser.add_argument("--threads", default="1", help="thread counts to compare at, e.g. 1,2 (2 threads on a "
                         "busy 2-core machine mostly measures the contention)")
     parser.add_argument("--cells", default=",".join(CELLS))
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even when it is importable")
-    parser.add_argument("--no-imdb", action="store_true", help="skip the IMDB scale run")
+    parser.add_argument("--no-imdb", action="store_true", help="skip the IMDB runs")
+    parser.add_argument("--imdb-reviews", type=int, default=600,
+                        help="IMDB reviews (a fixed random subset) in the side-by-side runs at --imdb-max-len")
+    parser.add_argument("--imdb-scale", action="store_true",
+                        help="also one epoch of all 25k IMDB reviews and one of full-length reviews (ours only)")
     parser.add_argument("--imdb-cell", default="lstm", choices=CELLS)
-    parser.add_argument("--imdb-max-len", type=int, default=400, help="--max-len of the 25k-review run")
+    parser.add_argument("--imdb-max-len", type=int, default=400, help="--max-len of the IMDB runs")
     parser.add_argument("--imdb-full-subset", type=int, default=5000,
                         help="reviews in the full-length (no --max-len) run; 0 for all 25k")
-    parser.add_argument("--imdb-threads", type=int, default=1, help="BLAS threads of the IMDB runs")
-    parser.add_argument("--cold-start-repeats", type=int, default=7)
+    parser.add_argument("--imdb-threads", default="1", help="thread counts of the IMDB runs, e.g. 1 or 1,2")
+    parser.add_argument("--cold-start-repeats", type=int, default=7, help="0 skips the cold-start measurement")
     parser.add_argument("--unset-openblas-hints", action="store_true",
                         help="unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for the workers (reported)")
     parser.add_argument("--quick", action="store_true", help="1 repeat, 1 thread, no IMDB")
@@ -503,6 +560,7 @@ def main(argv=None) -> int:
 
     started = time.perf_counter()
     threads = [int(t) for t in args.threads.split(",")]
+    imdb_threads = [int(t) for t in args.imdb_threads.split(",")]
     cells = args.cells.split(",")
     torch_version = None if args.no_torch else have_torch()
     frameworks = [OURS] + ([TORCH_DENSE, TORCH_SPARSE] if torch_version else [])
@@ -512,39 +570,44 @@ def main(argv=None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="sentiment-rnn-bench-"))
     try:
         log(f"bench: data -> {workdir}")
-        sst = prepare_sst(workdir, args.data_dir)
+        corpora = {"sst": dict(data=str(prepare_sst(workdir, args.data_dir)))}
+        tokenize_seconds = None
+        if not args.no_imdb:
+            log("bench: IMDB (tokenized once and cached)")
+            imdb_ids, tokenize_seconds = prepare_imdb(args.data_dir)
+            corpora["imdb"] = dict(data=str(imdb_ids), subset=args.imdb_reviews, max_len=args.imdb_max_len)
         results: list[dict] = []
         for repeat in range(args.repeats):
-            for cell in cells:
-                for n in threads:
+            for corpus, data in corpora.items():
+                for cell, n in itertools.product(cells, threads if corpus == "sst" else imdb_threads):
                     order = frameworks if repeat % 2 == 0 else frameworks[::-1]
                     for framework in order:
-                        job = dict(data=str(sst), framework=framework, cell=cell, threads=n, seed=repeat)
+                        job = dict(data, corpus=corpus, framework=framework, cell=cell, threads=n, seed=repeat,
+                                   floor=repeat == 0 and n == 1)
                         result = run_worker("train", job, n, args)
                         results.append({**job, **result})
-                        log(f"  repeat {repeat + 1}/{args.repeats} {cell:5s} {n} thread(s) {framework:13s} "
+                        log(f"  repeat {repeat + 1}/{args.repeats} {corpus} {cell:5s} {n} thread(s) {framework:13s} "
                             f"train {result['tokens'] / result['train_wall']:>9,.0f} tok/s "
                             f"({result['tokens'] / result['train_cpu']:>9,.0f} /CPU-s)  "
                             f"infer {result['sentences'] / result['infer_wall']:>8,.0f} sent/s "
                             f"({result['sentences'] / result['infer_cpu']:>8,.0f} /CPU-s)  "
                             f"peak {result['peak_rss_mb']:.0f} MB")
         log("bench: scikit-learn bag of words")
-        bow = run_worker("bow", dict(data=str(sst)), threads[0], args)
+        bow = run_worker("bow", dict(data=corpora["sst"]["data"]), threads[0], args)
         log("bench: model size and load time")
         model_path, model_note = find_or_train_model(workdir, args.data_dir)
         load = run_worker("load", dict(model=str(model_path)), None, args)
         load.update(path=str(model_path), note=model_note, bytes=model_path.stat().st_size)
         log("bench: cold start (pip install into a fresh venv)")
         shipped = model_note.startswith("the shipped")
-        cold = cold_start(workdir, model_path, shipped, args.cold_start_repeats)
+        cold = (cold_start(workdir, model_path, shipped, args.cold_start_repeats) if args.cold_start_repeats
+                else dict(skipped="--cold-start-repeats 0"))
         imdb = []
-        if not args.no_imdb:
-            log("bench: IMDB (tokenized once and cached)")
-            imdb_ids, tokenize_seconds = prepare_imdb(args.data_dir)
+        if not args.no_imdb and args.imdb_scale:
             for max_len, subset in ((args.imdb_max_len, 0), (None, args.imdb_full_subset)):
                 job = dict(data=str(imdb_ids), cell=args.imdb_cell, max_len=max_len, subset=subset)
-                result = run_worker("imdb", job, args.imdb_threads, args)
-                imdb.append({**job, **result, "tokenize_seconds": tokenize_seconds, "threads": args.imdb_threads})
+                result = run_worker("imdb", job, imdb_threads[0], args)
+                imdb.append({**job, **result, "tokenize_seconds": tokenize_seconds, "threads": imdb_threads[0]})
                 log(f"  IMDB max_len={max_len} subset={subset or 'all'}: {result['tokens'] / result['wall']:,.0f} tok/s, "
                     f"peak {result['peak_rss_mb']:.0f} MB")
         info["load_end"] = os.getloadavg()
@@ -595,35 +658,41 @@ def render(info, results, bow, load, cold, imdb, args, threads, cells, framework
         f"wall times; ratios of interleaved runs are the robust numbers). {args.repeats} interleaved repeats, medians; "
         f"the whole run took {info['minutes']:.1f} min.\n")
 
-    tokens, sentences = results[0]["tokens"], results[0]["sentences"]
-    add(f"### Training: one epoch of SST-2 ({sentences:,} sentences, {tokens:,} tokens), E = H = 128, batch 64, "
-        "Adam, clip 5\n")
-    add("`torch` is PyTorch's usual recipe (dense embedding gradient, Adam over the whole embedding matrix "
-        "every step); `torch-sparse` runs the same lazy algorithm as sentiment-rnn (sparse embedding "
-        "gradient, SparseAdam on the rows seen, Adam on the rest). A ratio is the median over repeats of "
-        "(our throughput / theirs) within the same repeat, its range in brackets.\n")
-    if 1 in threads:
-        add("**1 thread, per CPU-second** (each process's own user + system time: what a busy machine's other "
-            "work disturbs least):\n")
-        _table(add, results, cells, [1], frameworks, "tokens", "train_cpu", "tok/CPU-s")
-    add("**Wall clock** (tokens per second of elapsed time):\n")
-    _table(add, results, cells, threads, frameworks, "tokens", "train_wall", "tok/s")
+    corpora = list(dict.fromkeys(r["corpus"] for r in results))
+    if TORCH_DENSE in frameworks:
+        _headline(add, results, corpora, cells, threads)
+    _floors(add, results, corpora, cells)
+    for corpus in corpora:
+        rows = [r for r in results if r["corpus"] == corpus]
+        tokens, sentences = rows[0]["tokens"], rows[0]["sentences"]
+        what = (f"SST-2 ({sentences:,} sentences, {tokens:,} tokens)" if corpus == "sst" else
+                f"IMDB, {sentences:,} training reviews (a fixed random subset) cut to their last "
+                f"{rows[0]['max_len']} tokens ({tokens:,} tokens)")
+        add(f"### Training: one epoch of {what}, E = H = 128, batch 64, Adam, clip 5\n")
+        add("A ratio is the median over repeats of (our throughput / theirs) within the same repeat, its range "
+            "in brackets.\n")
+        if 1 in threads:
+            add("**1 thread, per CPU-second** (each process's own user + system time: what a busy machine's other "
+                "work disturbs least):\n")
+            _table(add, rows, cells, [1], frameworks, "tokens", "train_cpu", "tok/CPU-s")
+        add("**Wall clock** (tokens per second of elapsed time):\n")
+        _table(add, rows, cells, threads, frameworks, "tokens", "train_wall", "tok/s")
 
-    inference = [f for f in frameworks if f != TORCH_SPARSE]  # the same network as torch at inference
-    add(f"### Inference: all {sentences:,} sentences, batches of {INFER_BATCH} sorted by length\n")
-    if 1 in threads:
-        add("**1 thread, per CPU-second:**\n")
-        _table(add, results, cells, [1], inference, "sentences", "infer_cpu", "sent/CPU-s")
-    add("**Wall clock:**\n")
-    _table(add, results, cells, threads, inference, "sentences", "infer_wall", "sent/s")
+        inference = [f for f in frameworks if f != TORCH_SPARSE]  # the same network as torch at inference
+        add(f"### Inference: the same {sentences:,} texts, batches of {INFER_BATCH} sorted by length\n")
+        if 1 in threads:
+            add("**1 thread, per CPU-second:**\n")
+            _table(add, rows, cells, [1], inference, "sentences", "infer_cpu", "sent/CPU-s")
+        add("**Wall clock:**\n")
+        _table(add, rows, cells, threads, inference, "sentences", "infer_wall", "sent/s")
 
-    add("### Peak memory of a training worker (RSS: imports, data, warm-up, one epoch, inference)\n")
+    add("### Peak memory of a training worker on SST-2 (RSS: imports, data, warm-up, one epoch, inference)\n")
     add("| cell |" + "".join(f" {f} peak MB (after set-up) |" for f in frameworks))
     add("|---|" + "---|" * len(frameworks))
     for cell in cells:
         row = f"| {cell} |"
         for f in frameworks:
-            rows = [r for r in results if r["cell"] == cell and r["framework"] == f]
+            rows = [r for r in results if r["cell"] == cell and r["framework"] == f and r["corpus"] == "sst"]
             row += f" {_median(rows, 'peak_rss_mb'):.0f} ({_median(rows, 'rss_before_mb'):.0f}) |"
         add(row)
     add("")
@@ -636,20 +705,23 @@ def render(info, results, bow, load, cold, imdb, args, threads, cells, framework
     add(f"Model: {load['note']}: {load['bytes'] / 2**20:.2f} MB on disk, {load['params']:,} parameters, "
         f"vocabulary {load['vocab']:,}. `load_model`: {load['first_load'] * 1000:.0f} ms the first time in a process, "
         f"{load['median_load'] * 1000:.0f} ms after that (median).\n")
-    add(f"Cold start, regular `pip install` into a fresh venv ({cold['compiled']}/{cold['py_files']} modules of "
-        f"the package have .pyc files written at install time), medians of {len(cold['predict_all'])} interleaved runs:\n")
-    add("| command | seconds | × floor |")
-    add("|---|---|---|")
-    add(f"| `python -c \"import numpy, click\"` (the floor) | {cold['floor']:.3f} | 1.00 |")
-    add(f"| `python -c \"import sentiment_rnn.cli, ...serialization, ...predict\"` | {cold['library_import']:.3f} | "
-        f"{cold['library_import'] / cold['floor']:.2f} |")
-    add(f"| `sentiment-rnn predict \"{PREDICT_TEXT}\"` | {cold['predict']:.3f} | {cold['predict'] / cold['floor']:.2f} |")
-    add(f"| `python -c \"import nltk\"` (for comparison; once) | {cold['plain_nltk_import']:.3f} | "
-        f"{cold['plain_nltk_import'] / cold['floor']:.2f} |")
-    add(f"\nThe predict path imports scikit-learn: {'yes' if cold['imports_sklearn'] else 'no'}; SciPy: "
-        f"{'yes' if cold['imports_scipy'] else 'no'}; NLTK: `nltk.tokenize.punkt` and `nltk.tokenize.destructive` "
-        f"with their imports {', '.join(sorted(set(cold['nltk_modules'])))}, not `nltk/__init__`. Heaviest imports (cumulative ms, `-X importtime`): "
-        + ", ".join(f"{name} {ms:.0f}" for ms, name in cold["heaviest"][:6]) + ".\n")
+    if "skipped" in cold:
+        add(f"Cold start: not measured: {cold['skipped']}.\n")
+    else:
+        add(f"Cold start, regular `pip install` into a fresh venv ({cold['how']}; {cold['compiled']}/{cold['py_files']} modules of "
+            f"the package have .pyc files written at install time), medians of {len(cold['predict_all'])} interleaved runs:\n")
+        add("| command | seconds | × floor |")
+        add("|---|---|---|")
+        add(f"| `python -c \"import numpy, click\"` (the floor) | {cold['floor']:.3f} | 1.00 |")
+        add(f"| `python -c \"import sentiment_rnn.cli, ...serialization, ...predict\"` | {cold['library_import']:.3f} | "
+            f"{cold['library_import'] / cold['floor']:.2f} |")
+        add(f"| `sentiment-rnn predict \"{PREDICT_TEXT}\"` | {cold['predict']:.3f} | {cold['predict'] / cold['floor']:.2f} |")
+        add(f"| `python -c \"import nltk\"` (for comparison; once) | {cold['plain_nltk_import']:.3f} | "
+            f"{cold['plain_nltk_import'] / cold['floor']:.2f} |")
+        add(f"\nThe predict path imports scikit-learn: {'yes' if cold['imports_sklearn'] else 'no'}; SciPy: "
+            f"{'yes' if cold['imports_scipy'] else 'no'}; NLTK: `nltk.tokenize.punkt` and `nltk.tokenize.destructive` "
+            f"with their imports {', '.join(sorted(set(cold['nltk_modules'])))}, not `nltk/__init__`. Heaviest imports (cumulative ms, `-X importtime`): "
+            + ", ".join(f"{name} {ms:.0f}" for ms, name in cold["heaviest"][:6]) + ".\n")
 
     if imdb:
         add(f"### IMDB scale: one epoch, {imdb[0]['cell']}, batch 64, Adam, the CLI's default dropout, "
@@ -663,6 +735,62 @@ def render(info, results, bow, load, cold, imdb, args, threads, cells, framework
             add(f"\n(Tokenizing the 25k reviews once took {imdb[0]['tokenize_seconds']:.0f} s; the ids are cached.)")
         add("")
     return "\n".join(lines)
+
+
+def _best_of(a_rows, b_rows, key) -> list[dict]:
+    """Per repeat, the faster of two PyTorch recipes (the smaller time)."""
+    b_by_seed = {r["seed"]: r[key] for r in b_rows}
+    return [{"seed": r["seed"], key: min(r[key], b_by_seed[r["seed"]])} for r in a_rows if r["seed"] in b_by_seed]
+
+
+def _headline(add, results, corpora, cells, threads) -> None:
+    add("### Headline: sentiment-rnn / PyTorch, same batches, median over repeats [range]\n")
+    add("PyTorch's best recipe for training is, in each repeat, the faster of its usual recipe (`torch`: dense "
+        "embedding gradient, Adam over the whole embedding every step) and the same lazy algorithm as ours "
+        "(`torch-sparse`: `nn.Embedding(sparse=True)`, SparseAdam on the rows seen, Adam on the rest); for "
+        "inference it is `torch.inference_mode()` on the same length-sorted batches. Above 1 we are faster. "
+        "1 thread: per CPU-second; 2 threads: wall clock. The inference pass is timed twice in each worker: "
+        "the first call on the freshly trained weights pays for everything (rearranging the weights, "
+        "projecting each distinct word); the second call finds that work kept by the model (it depends on "
+        "the weights alone, which are compared with the ones it was built from) and pays only for the "
+        "texts. PyTorch has no such preparation; its second call is timed the same way.\n")
+    add("| corpus | cell | threads | training / best | training / usual (`torch`) | inference / torch | "
+        "inference, a second call / torch's |")
+    add("|---|---|---|---|---|---|---|")
+    for corpus in corpora:
+        for cell in cells:
+            for n in threads:
+                rows = {f: [r for r in results if r["corpus"] == corpus and r["cell"] == cell and r["threads"] == n
+                            and r["framework"] == f] for f in (OURS, TORCH_DENSE, TORCH_SPARSE)}
+                if not rows[OURS]:
+                    continue
+                train_key, infer_key, again_key = (("train_cpu", "infer_cpu", "again_cpu") if n == 1
+                                                   else ("train_wall", "infer_wall", "again_wall"))
+                best = _best_of(rows[TORCH_DENSE], rows[TORCH_SPARSE], train_key)
+                add(f"| {corpus} | {cell} | {n} | {_paired_ratio(rows[OURS], best, train_key)} | "
+                    f"{_paired_ratio(rows[OURS], rows[TORCH_DENSE], train_key)} | "
+                    f"{_paired_ratio(rows[OURS], rows[TORCH_DENSE], infer_key)} | "
+                    f"{_paired_ratio(rows[OURS], rows[TORCH_DENSE], again_key)} |")
+    add("")
+
+
+def _floors(add, results, corpora, cells) -> None:
+    rows = [r for r in results if r["framework"] == OURS and r.get("train_floor_cpu") and r["threads"] == 1]
+    if not rows:
+        return
+    add("### The matmul-only floor (1 thread, CPU seconds)\n")
+    add("Every `np.matmul` of the pass is logged, then the same products (shapes, strides, order) are replayed "
+        "alone (`bench/blas_floor.py`); the floor is their time, the fraction is floor / pass: 1.0 would be a "
+        "pass that is nothing but its matrix products. One measurement per cell (the first repeat).\n")
+    add("| corpus | cell | training pass | its matmuls | fraction of the floor | pass / floor | "
+        "inference pass | its matmuls | fraction | pass / floor |")
+    add("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        add(f"| {r['corpus']} | {r['cell']} | {r['train_cpu']:.3f} | {r['train_floor_cpu']:.3f} | "
+            f"{r['train_floor_cpu'] / r['train_cpu']:.2f} | {r['train_cpu'] / r['train_floor_cpu']:.2f} | "
+            f"{r['infer_cpu']:.3f} | {r['infer_floor_cpu']:.3f} | {r['infer_floor_cpu'] / r['infer_cpu']:.2f} | "
+            f"{r['infer_cpu'] / r['infer_floor_cpu']:.2f} |")
+    add("")
 
 
 def _table(add, results, cells, thread_counts, frameworks, count_key, time_key, unit) -> None:

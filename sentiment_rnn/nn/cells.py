@@ -13,11 +13,13 @@ Every cell has the same contract:
                                        a (T, B, H) ``state_grads`` is filled with dLoss/dh_t (diagnostics)
 
     inference_weights(weights) -> InferenceWeights
-    infer(XW, active, inference_weights, states=None) -> h (B, H)
+    infer(XW, active, inference_weights, states=None, positions=None) -> h (B, H)
                                        the prediction pass (see ``sentiment_rnn.nn.inference``): no caches,
-                                       gate-major XW (k, T, B, H), a batch sorted longest first of which
-                                       step t reads the first ``active[t]`` rows; h holds every review's
-                                       final state; a (T, B, H) ``states`` is filled with the outputs
+                                       gate-major XW (k, T, B, H) — or a (k, U, H) table of word
+                                       projections and each position's row in it, positions (T, B) —, a
+                                       batch sorted longest first of which step t reads the first
+                                       ``active[t]`` rows; h holds every review's final state; a
+                                       (T, B, H) ``states`` is filled with the outputs
 
 ``Hs[0]`` is the initial state and ``Hs[t + 1]`` the state after reading step t. The mask is 1 on a
 review's tokens and 0 past its end, where the state is carried unchanged, ``h_t = m_t h_new + (1 - m_t)
@@ -25,12 +27,18 @@ h_{t-1}`` (computed as a selection, so carried states are exact copies), and ``H
 review's state at its last real token. Steps where every review goes on (most of them in length-bucketed
 batches) skip the mask altogether.
 
-The hot loop follows Karpathy's batched LSTM: the input projections of all steps are one matmul before
-the loop, each step does one fused matmul ``h @ W_hh.T`` for all gates, and the weight gradients are
-finished after the loop with one matmul over all T·B rows — the repeated chain-rule terms of BPTT are
-kept "in a matrix" (dA below) instead of being recomputed per weight. Inside the loop, the recurrent
-product goes to a scratch buffer and the nonlinearities run in place (``out=``), so a step allocates
-little: the buffer of the input projections becomes the buffer of the gates.
+The hot loop follows Karpathy's batched LSTM: the input projections of all steps are computed before
+the loop, each step does one matmul call ``h @ W_hh`` for all gates, and the weight gradients are
+finished after the loop with one matmul per gate over all T·B rows — the repeated chain-rule terms of
+BPTT are kept "in a matrix" (dA below) instead of being recomputed per weight. The cells compute
+**gate-major** (``sentiment_rnn.nn.layout``): a step's gates are a (k, B, H) array of contiguous
+blocks, the sigmoid gates' weights are halved so that one ``np.tanh`` serves every gate, and the
+order of the blocks is chosen so that the elementwise work is a few whole-block operations. Inside the
+loop the recurrent product goes to a scratch buffer and the nonlinearities run in place (``out=``),
+so a step allocates little: the buffer of the input projections becomes the buffer of the gates.
+``forward_gate_major`` and ``backward_gates`` are the passes in that layout (the model calls them
+directly to sum each word's gradient before the input-side matmuls); ``forward`` and ``backward``
+wrap them in the PyTorch layout of the contract above.
 
 Weights follow PyTorch's recurrent modules: ``weight_ih (G, D)``, ``weight_hh (G, H)``, ``bias_ih (G,)``,
 ``bias_hh (G,)`` with G = H (Elman), 3H (GRU: r, z, n) or 4H (LSTM: i, f, g, o).
@@ -42,101 +50,58 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sentiment_rnn.nn.functional import ACTIVATIONS, sigmoid
+from sentiment_rnn.nn.functional import ACTIVATIONS
+from sentiment_rnn.nn.layout import (GateMajorWeights, InferenceWeights, LayerWeights, finish_grads, gate_major,
+                                     flush_threshold, flush_tiny, recurrent_blocks, step_inputs, steps_past_an_end,
+                                     to_gate_major)
 
 __all__ = ["LayerWeights", "InferenceWeights", "ElmanCell", "GRUCell", "LSTMCell", "CELLS", "make_cell"]
 
-
-@dataclass(frozen=True)
-class LayerWeights:
-    """The four arrays of one recurrent layer in one direction (also used for their gradients)."""
-
-    weight_ih: np.ndarray  # (G, D)
-    weight_hh: np.ndarray  # (G, H)
-    bias_ih: np.ndarray  # (G,)
-    bias_hh: np.ndarray  # (G,)
-
-
-@dataclass(frozen=True)
-class InferenceWeights:
-    """One layer's weights in one direction rearranged for ``infer``: gate-major (gate k's weights are
-    block k), in the cell's inference gate order, with the rows of the sigmoid gates halved so that
-    σ(a) = (1 + tanh(a / 2)) / 2 needs one tanh over all gates (halving is exact in floating point)."""
-
-    weight_ih: np.ndarray  # (k, D, H) x @ weight_ih[j] is gate j's input projection
-    input_bias: np.ndarray  # (k, 1, H) added to the input projection
-    weight_hh: np.ndarray  # (k, H, H) h @ weight_hh[j] is gate j's recurrent product
-    bias_hh: np.ndarray | None  # (k, 1, H) added to the recurrent product (GRU), else folded into input_bias
-
-    def project(self, X: np.ndarray) -> np.ndarray:
-        """Input projections of N input rows, gate-major: (N, D) -> (k, N, H), one matmul per gate
-        written in place (no transposed copy)."""
-        k, _, H = self.weight_ih.shape
-        XW = np.empty((k, len(X), H), dtype=X.dtype)  # (k, N, H)
-        for j in range(k):
-            np.matmul(X, self.weight_ih[j], out=XW[j])
-        XW += self.input_bias
-        return XW
-
-
-def _gate_major(weights: LayerWeights, order, halved, input_bias, bias_hh=None) -> InferenceWeights:
-    """Rearrange (k·H, ·) PyTorch-layout weights into (k, ·, H) blocks in gate ``order``; the gates
-    marked in ``halved`` are multiplied by 1/2."""
-    k = len(order)
-    H = weights.weight_hh.shape[1]
-    dtype = weights.weight_hh.dtype
-    scale = np.array([0.5 if half else 1.0 for half in halved], dtype=dtype)[:, None, None]  # (k, 1, 1)
-
-    def blocks(matrix):  # (k·H, D) -> (k, D, H) in the inference order, scaled
-        return np.ascontiguousarray(matrix.reshape(k, H, -1)[list(order)].transpose(0, 2, 1) * scale)
-
-    def bias_blocks(bias):  # (k·H,) -> (k, 1, H)
-        return bias.reshape(k, 1, H)[list(order)] * scale
-
-    return InferenceWeights(
-        blocks(weights.weight_ih), bias_blocks(input_bias), blocks(weights.weight_hh),
-        None if bias_hh is None else bias_blocks(bias_hh),
-    )
+_steps_past_an_end = steps_past_an_end
 
 
 def _input_projection(X: np.ndarray, W_ih: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """All steps' input projections in one matmul: (T, B, D) -> (T, B, G)."""
+    """All steps' input projections in one matmul, PyTorch layout: (T, B, D) -> (T, B, G)."""
     T, B, D = X.shape
-    XW = (X.reshape(T * B, D) @ W_ih.T).reshape(T, B, -1)  # (T, B, G)
+    XW = np.matmul(X.reshape(T * B, D), W_ih.T).reshape(T, B, -1)  # (T, B, G)
     XW += bias
     return XW
 
 
-def _steps_past_an_end(mask: np.ndarray) -> list[bool]:
-    """For each step, whether some review of the batch has already ended there: (T, B, 1) -> T bools.
+class _GateMajorCell:
+    """What every cell shares: the public ``forward``/``backward`` in terms of the gate-major passes
+    ``forward_gate_major`` and ``backward_gates`` (which the model calls directly on its fast path)."""
 
-    Only at those steps does the mask change anything; length-bucketed batches have few of them.
-    """
-    return (mask == 0).any(axis=(1, 2)).tolist()
+    order: tuple[int, ...]
+    halved: tuple[bool, ...]
+    shared_bias = True  # both biases only ever summed (Elman, LSTM); the GRU's b_hn sits inside r
 
+    @staticmethod
+    def input_bias(weights: LayerWeights) -> np.ndarray:
+        """The bias that goes with the input projection: both, as they are only ever summed."""
+        return weights.bias_ih + weights.bias_hh  # (G,)
 
-def _finish_weight_grads(
-    dXW: np.ndarray, dHW: np.ndarray, X: np.ndarray, Hs: np.ndarray, weights: LayerWeights
-) -> tuple[np.ndarray, LayerWeights]:
-    """Weight gradients in one matmul each over all T·B rows, and the gradient into the inputs.
+    def inference_weights(self, weights: LayerWeights) -> GateMajorWeights:
+        """The weights gate-major in this cell's order, the sigmoid gates halved."""
+        return gate_major(weights, self.order, self.halved, self.input_bias(weights),
+                          None if self.shared_bias else weights.bias_hh)
 
-    dXW (T, B, G): gradient into the input projection; dHW (T, B, G): into the recurrent projection
-    (they differ only for the GRU's candidate gate); X (T, B, D); Hs (T + 1, B, H).
-    """
-    T, B, D = X.shape
-    G = dXW.shape[-1]
-    dXW_rows = dXW.reshape(T * B, G)  # (T·B, G)
-    dHW_rows = dHW.reshape(T * B, G)  # (T·B, G)
-    H_prev_rows = Hs[:-1].reshape(T * B, -1)  # (T·B, H)
-    dbias_ih = dXW_rows.sum(axis=0)  # (G,)
-    grads = LayerWeights(
-        weight_ih=dXW_rows.T @ X.reshape(T * B, D),  # (G, D)
-        weight_hh=dHW_rows.T @ H_prev_rows,  # (G, H)
-        bias_ih=dbias_ih,
-        bias_hh=dbias_ih.copy() if dHW is dXW else dHW_rows.sum(axis=0),  # (G,)
-    )
-    dX = (dXW_rows @ weights.weight_ih).reshape(T, B, D)  # (T, B, D)
-    return dX, grads
+    def forward(self, X, mask, weights: LayerWeights, h0, XW=None):
+        layout = self.inference_weights(weights)
+        T, B, D = X.shape
+        if XW is None:
+            XW = _input_projection(X, weights.weight_ih, self.input_bias(weights))  # (T, B, G)
+        XW = to_gate_major(XW, self.order, self.halved)  # (k, T, B, H)
+        return self.forward_gate_major(XW, X, mask, weights, layout, h0)
+
+    def backward(self, dHs, cache, state_grads=None):
+        dXW, dHW, dh0 = self.backward_gates(dHs, cache, state_grads)  # (k, T, B, H) each
+        k, T, B, H = dXW.shape
+        X = cache.X
+        dX, grads = finish_grads(dXW.reshape(k, T * B, H), dHW.reshape(k, T * B, H), X.reshape(T * B, -1),
+                                 cache.Hs[:-1].reshape(T * B, H), cache.weights.weight_ih, self.order,
+                                 self.shared_bias)
+        return dX.reshape(X.shape), grads, dh0
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -146,39 +111,36 @@ def _finish_weight_grads(
 
 @dataclass(frozen=True)
 class ElmanCache:
-    X: np.ndarray  # (T, B, D) inputs
+    X: np.ndarray | None  # (T, B, D) inputs (None when the model finishes the input gradients itself)
     mask: np.ndarray  # (T, B, 1)
     Hs: np.ndarray  # (T + 1, B, H) carried states, Hs[0] = h0
     H_new: np.ndarray  # (T, B, H) activation outputs before masking
     weights: LayerWeights
 
 
-class ElmanCell:
+class ElmanCell(_GateMajorCell):
     """The simple recurrent network of Elman (1990) with a tanh, relu or sigmoid activation."""
 
     gates = 1
+    order, halved = (0,), (False,)
 
     def __init__(self, activation: str = "tanh"):
         if activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
         self.activation = ACTIVATIONS[activation]
 
-    @staticmethod
-    def input_bias(weights: LayerWeights) -> np.ndarray:
-        """The bias that goes with the input projection: both, as they are only ever summed."""
-        return weights.bias_ih + weights.bias_hh  # (H,)
-
-    def forward(self, X, mask, weights: LayerWeights, h0, XW=None):
-        T, B, _ = X.shape
-        H_new = _input_projection(X, weights.weight_ih, self.input_bias(weights)) if XW is None else XW  # (T, B, H)
-        W_hh_T = np.ascontiguousarray(weights.weight_hh.T)  # (H, H) contiguous: a faster matmul
-        Hs = np.empty((T + 1,) + h0.shape, dtype=X.dtype)  # (T + 1, B, H)
+    def forward_gate_major(self, XW, X, mask, weights: LayerWeights, layout: GateMajorWeights, h0):
+        """forward with the projection given gate-major, XW (1, T, B, H), overwritten; X may be None."""
+        _, T, B, H = XW.shape
+        H_new = XW[0]  # (T, B, H) the input projections, becoming the activations
+        W_hh = layout.weight_hh[0]  # (H, H) contiguous W_hh.T
+        Hs = np.empty((T + 1, B, H), dtype=XW.dtype)  # (T + 1, B, H)
         hW = np.empty_like(h0)  # (B, H) scratch for the recurrent product
-        ended = _steps_past_an_end(mask)
+        ended = steps_past_an_end(mask)
         Hs[0] = h = h0
         for t in range(T):
             a = H_new[t]  # (B, H) the input projection, becoming the pre-activation ...
-            a += np.matmul(h, W_hh_T, out=hW)  # ... plus the recurrent product
+            a += np.matmul(h, W_hh, out=hW)  # ... plus the recurrent product
             h_new = self.activation.forward(a, out=a)  # (B, H) stored in place of a
             Hs[t + 1] = h_new
             if ended[t]:  # past a review's end the old state is carried instead
@@ -186,37 +148,37 @@ class ElmanCell:
             h = Hs[t + 1]
         return Hs, ElmanCache(X, mask, Hs, H_new, weights)
 
-    def backward(self, dHs, cache: ElmanCache, state_grads=None):
+    def backward_gates(self, dHs, cache: ElmanCache, state_grads=None):
+        """BPTT to the pre-activations: -> (dXW, dHW, dh0), dXW = dHW (1, T, B, H) gate-major."""
         T = dHs.shape[0]
         mask, W_hh = cache.mask, cache.weights.weight_hh
-        ended = _steps_past_an_end(mask)
+        ended = steps_past_an_end(mask)
         dA = self.activation.grad_from_output(cache.H_new)  # (T, B, H) act' of every step, times dh_t below
         dh_next = np.zeros_like(dHs[0])  # (B, H) gradient flowing into h_t from step t + 1
+        tiny = flush_threshold(dHs.dtype)
         for t in reversed(range(T)):
             dh = dHs[t] + dh_next  # (B, H) into h_t
             if state_grads is not None:
                 state_grads[t] = dh  # the whole gradient of the loss with respect to h_t
             da = dA[t]
             da *= mask[t] * dh if ended[t] else dh  # (B, H) through act (and the mask)
-            dh_next = da @ W_hh  # (B, H) into h_{t-1}: recurrent ...
+            dh_next = np.matmul(da, W_hh)  # (B, H) into h_{t-1}: recurrent ...
             if ended[t]:
                 dh_next += (1 - mask[t]) * dh  # ... and carried past the end
-        dX, grads = _finish_weight_grads(dA, dA, cache.X, cache.Hs, cache.weights)
-        return dX, grads, dh_next
+            flush_tiny(dh_next, tiny)  # no subnormal numbers (float32)
+        return dA[None], dA[None], dh_next
 
-    def inference_weights(self, weights: LayerWeights) -> InferenceWeights:
-        return _gate_major(weights, (0,), (False,), self.input_bias(weights))
-
-    def infer(self, XW, active, weights: InferenceWeights, states=None):
+    def infer(self, XW, active, weights: InferenceWeights, states=None, positions=None):
         """Forward without caches over a batch sorted by length, longest first (see ``infer`` of the
-        module docstring): XW (1, T, B, H) -> final states (B, H)."""
-        _, T, B, H = XW.shape
+        module docstring): XW (1, T, B, H), or a (1, U, H) table read at ``positions`` -> final states (B, H)."""
+        inputs = step_inputs(XW, positions)
+        B, H = inputs.batch, XW.shape[-1]
         h = np.zeros((B, H), dtype=XW.dtype)  # (B, H) rows past their review's end keep its final state
         a = np.empty((B, H), dtype=XW.dtype)  # (B, H) pre-activations
         W_hh = weights.weight_hh[0]  # (H, H)
         for t, n in enumerate(active):
             np.matmul(h[:n], W_hh, out=a[:n])  # (n, H) only the reviews still being read
-            a[:n] += XW[0, t, :n]
+            a[:n] += inputs(t, n)[0]
             self.activation.forward(a[:n], out=h[:n])
             if states is not None:
                 states[t, :n] = h[:n]
@@ -231,44 +193,50 @@ class ElmanCell:
 
 @dataclass(frozen=True)
 class GRUCache:
-    X: np.ndarray  # (T, B, D)
+    X: np.ndarray | None  # (T, B, D)
     mask: np.ndarray  # (T, B, 1)
     Hs: np.ndarray  # (T + 1, B, H)
-    gates: np.ndarray  # (T, B, 3H) r, z, n after their nonlinearities
+    gates: np.ndarray  # (3, T, B, H) r, z, n after their nonlinearities, gate-major
     Wh_n: np.ndarray  # (T, B, H) recurrent part of the candidate, before the reset gate
     weights: LayerWeights
 
 
-class GRUCell:
+class GRUCell(_GateMajorCell):
     """Gated recurrent unit (Cho et al. 2014), gate order r, z, n as in ``torch.nn.GRU``."""
 
     gates = 3
+    order, halved = (0, 1, 2), (True, True, False)
+    shared_bias = False
 
     @staticmethod
     def input_bias(weights: LayerWeights) -> np.ndarray:
         """The bias that goes with the input projection: b_ih only, as b_hn sits inside the reset gate."""
         return weights.bias_ih  # (3H,)
 
-    def forward(self, X, mask, weights: LayerWeights, h0, XW=None):
-        T, B, _ = X.shape
-        H = h0.shape[-1]
-        gates = _input_projection(X, weights.weight_ih, self.input_bias(weights)) if XW is None else XW  # (T, B, 3H)
-        W_hh_T, b_hh = np.ascontiguousarray(weights.weight_hh.T), weights.bias_hh  # (H, 3H), (3H,)
-        Hs = np.empty((T + 1, B, H), dtype=X.dtype)
-        Wh_n = np.empty((T, B, H), dtype=X.dtype)
-        hW = np.empty((B, 3 * H), dtype=X.dtype)  # scratch for the recurrent product
-        ended = _steps_past_an_end(mask)
+    def forward_gate_major(self, XW, X, mask, weights: LayerWeights, layout: GateMajorWeights, h0):
+        """forward with the projection given gate-major, XW (3, T, B, H) r, z halved, overwritten."""
+        _, T, B, H = XW.shape
+        gates = XW  # (3, T, B, H) the input projections, becoming the gates
+        W_rz, W_n = layout.weight_hh[:2], layout.weight_hh[2]  # (2, H, H) halved, (H, H)
+        b_rz, b_n = layout.bias_hh[:2], layout.bias_hh[2]  # (2, 1, H) halved, (1, H)
+        Hs = np.empty((T + 1, B, H), dtype=XW.dtype)
+        Wh_n = np.empty((T, B, H), dtype=XW.dtype)
+        hW = np.empty((2, B, H), dtype=XW.dtype)  # scratch for the recurrent products of r, z
+        ended = steps_past_an_end(mask)
         Hs[0] = h = h0
         for t in range(T):
-            np.matmul(h, W_hh_T, out=hW)  # (B, 3H) one fused matmul for all gates
-            hW += b_hh
-            rz, a_n = gates[t, :, : 2 * H], gates[t, :, 2 * H :]  # (B, 2H), (B, H) input projections ...
-            rz += hW[:, : 2 * H]
-            sigmoid(rz, out=rz)  # ... through σ in place
-            r, z = rz[:, :H], rz[:, H:]  # (B, H), (B, H)
-            Wh_n[t] = hW[:, 2 * H :]
-            a_n += r * Wh_n[t]
-            n = np.tanh(a_n, out=a_n)  # (B, H)
+            rz = gates[:2, t]  # (2, B, H) halved input projections of r, z ...
+            rz += np.matmul(h, W_rz, out=hW)  # ... plus the halved recurrent products
+            rz += b_rz
+            np.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5  # ... through σ(a) = (1 + tanh(a / 2)) / 2
+            r, z = rz  # (B, H) each
+            hn = np.matmul(h, W_n, out=Wh_n[t])  # (B, H) W_hn h + b_hn
+            hn += b_n
+            n = gates[2, t]  # (B, H) candidate: tanh(x_n + r (W_hn h + b_hn))
+            n += np.multiply(r, hn, out=hW[0])
+            np.tanh(n, out=n)
             h_new = np.subtract(h, n, out=Hs[t + 1])  # (B, H) h' = z (h - n) ...
             h_new *= z
             h_new += n  # ... + n = (1 - z) n + z h
@@ -277,46 +245,53 @@ class GRUCell:
             h = h_new
         return Hs, GRUCache(X, mask, Hs, gates, Wh_n, weights)
 
-    def backward(self, dHs, cache: GRUCache, state_grads=None):
+    def backward_gates(self, dHs, cache: GRUCache, state_grads=None):
+        """BPTT to the pre-activations: -> (dXW, dHW, dh0), (3, T, B, H) each, gate-major r, z, n."""
         T, B, H = dHs.shape
-        mask, W_hh, Hs = cache.mask, cache.weights.weight_hh, cache.Hs
-        ended = _steps_past_an_end(mask)
-        r, z, n = cache.gates[..., :H], cache.gates[..., H : 2 * H], cache.gates[..., 2 * H :]  # (T, B, H) each
+        mask, Hs = cache.mask, cache.Hs
+        W = recurrent_blocks(cache.weights.weight_hh, self.order)  # (3, H, H)
+        ended = steps_past_an_end(mask)
+        r, z, n = cache.gates  # (T, B, H) each
         # The local derivatives of every step at once; the loop multiplies in the upstream gradient.
-        dXW = cache.gates * (1 - cache.gates)  # (T, B, 3H) into the input projections; σ' of r, z first
-        dXW[..., :H] *= cache.Wh_n  # a_r: ∂a_n/∂r · σ'      (times da_n)
-        dXW[..., H : 2 * H] *= Hs[:-1] - n  # a_z: ∂h'/∂z · σ'  (times dh')
-        dXW[..., 2 * H :] = (1 - z) * (1 - n * n)  # a_n: ∂h'/∂n · tanh'     (times dh')
-        dHW = np.empty_like(cache.gates)  # (T, B, 3H) into the recurrent projections
+        dXW = np.subtract(1, cache.gates)  # (3, T, B, H) into the input projections ...
+        dXW[:2] *= cache.gates[:2]  # ... σ' = s (1 - s) of r, z
+        dXW[0] *= cache.Wh_n  # a_r: ∂a_n/∂r · σ'      (times da_n)
+        dXW[1] *= Hs[:-1] - n  # a_z: ∂h'/∂z · σ'      (times dh')
+        n2 = np.multiply(n, n)
+        np.subtract(1, n2, out=n2)
+        dXW[2] = 1 - z
+        dXW[2] *= n2  # a_n: ∂h'/∂n · tanh' = (1 - z) (1 - n²)     (times dh')
+        dHW = np.empty_like(dXW)  # (3, T, B, H) into the recurrent projections
+        scratch = np.empty((3, B, H), dtype=dHs.dtype)
         dh_next = np.zeros((B, H), dtype=dHs.dtype)
+        tiny = flush_threshold(dHs.dtype)
         for t in reversed(range(T)):
             dh = dHs[t] + dh_next  # (B, H) into h_t
             if state_grads is not None:
                 state_grads[t] = dh  # the whole gradient of the loss with respect to h_t
             dh_new = mask[t] * dh if ended[t] else dh  # (B, H) through the mask
-            dXW[t].reshape(B, 3, H)[:, 1:] *= dh_new[:, None, :]  # into a_z and a_n
-            da_n = dXW[t, :, 2 * H :]  # (B, H)
-            dXW[t, :, :H] *= da_n  # into a_r, through the candidate
-            dHW[t, :, : 2 * H] = dXW[t, :, : 2 * H]
-            np.multiply(da_n, r[t], out=dHW[t, :, 2 * H :])  # through the reset gate
-            dh_next = dHW[t] @ W_hh  # (B, H) into h_{t-1}: through the gates ...
+            da = dXW[:, t]  # (3, B, H)
+            da[1:] *= dh_new  # into a_z and a_n
+            da[0] *= da[2]  # into a_r, through the candidate
+            dhw = dHW[:, t]  # (3, B, H)
+            dhw[:2] = da[:2]
+            np.multiply(da[2], r[t], out=dhw[2])  # through the reset gate
+            dh_next = np.add.reduce(np.matmul(dhw, W, out=scratch), axis=0)  # (B, H) into h_{t-1}: gates ...
             dh_next += dh_new * z[t]  # ... directly through h' = (1 - z) n + z h ...
             if ended[t]:
                 dh_next += (1 - mask[t]) * dh  # ... and carried past the end
-        dX, grads = _finish_weight_grads(dXW, dHW, cache.X, Hs, cache.weights)
-        return dX, grads, dh_next
+            flush_tiny(dh_next, tiny)  # no subnormal numbers (float32)
+        return dXW, dHW, dh_next
 
-    def inference_weights(self, weights: LayerWeights) -> InferenceWeights:
-        """Gates r, z, n; r and z halved (σ through tanh)."""
-        return _gate_major(weights, (0, 1, 2), (True, True, False), self.input_bias(weights), weights.bias_hh)
-
-    def infer(self, XW, active, weights: InferenceWeights, states=None):
-        """Forward without caches: XW (3, T, B, H) gate-major, r and z halved -> final states (B, H)."""
-        _, T, B, H = XW.shape
+    def infer(self, XW, active, weights: InferenceWeights, states=None, positions=None):
+        """Forward without caches: XW (3, T, B, H) gate-major, r and z halved, or a (3, U, H) table read
+        at ``positions`` -> final states (B, H)."""
+        inputs = step_inputs(XW, positions)
+        B, H = inputs.batch, XW.shape[-1]
         h = np.zeros((B, H), dtype=XW.dtype)
         hW = np.empty((3, B, H), dtype=XW.dtype)  # (3, B, H) recurrent products, becoming the gates
         for t, n in enumerate(active):
-            a, x = hW[:, :n], XW[:, t, :n]  # (3, n, H) each
+            a, x = hW[:, :n], inputs(t, n)  # (3, n, H) each
             np.matmul(h[:n], weights.weight_hh, out=a)  # one matmul per gate
             a += weights.bias_hh
             rz = a[:2]  # (2, n, H) halved pre-activations of r, z ...
@@ -339,53 +314,53 @@ class GRUCell:
 
 
 # ---------------------------------------------------------------------------------------------------
-# LSTM (gate order i, f, g, o as in torch.nn.LSTM):
+# LSTM (PyTorch's gates i, f, g, o; computed gate-major in the order o, i, f, g):
 #   c' = f ⊙ c + i ⊙ g      h' = o ⊙ tanh(c')
 # ---------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class LSTMCache:
-    X: np.ndarray  # (T, B, D)
+    X: np.ndarray | None  # (T, B, D)
     mask: np.ndarray  # (T, B, 1)
     Hs: np.ndarray  # (T + 1, B, H)
     Cs: np.ndarray  # (T + 1, B, H) carried cell states
-    gates: np.ndarray  # (T, B, 4H) i, f, g, o after their nonlinearities
+    gates: np.ndarray  # (4, T, B, H) o, i, f, g after their nonlinearities, gate-major
     tanh_c: np.ndarray  # (T, B, H) tanh of the new cell state
     weights: LayerWeights
 
 
-class LSTMCell:
-    """Long short-term memory (Hochreiter & Schmidhuber 1997; forget gate of Gers et al. 2000)."""
+class LSTMCell(_GateMajorCell):
+    """Long short-term memory (Hochreiter & Schmidhuber 1997; forget gate of Gers et al. 2000).
+
+    Gate-major order o, i, f, g: the three sigmoid gates are one block (one affine map after the
+    shared tanh), and the three gates whose gradient is dc' times a local derivative are one block."""
 
     gates = 4
+    order, halved = (3, 0, 1, 2), (True, True, True, False)
 
-    @staticmethod
-    def input_bias(weights: LayerWeights) -> np.ndarray:
-        """The bias that goes with the input projection: both, as they are only ever summed."""
-        return weights.bias_ih + weights.bias_hh  # (4H,)
-
-    def forward(self, X, mask, weights: LayerWeights, h0, XW=None):
-        T, B, _ = X.shape
-        H = h0.shape[-1]
-        gates = _input_projection(X, weights.weight_ih, self.input_bias(weights)) if XW is None else XW  # (T, B, 4H)
-        W_hh_T = np.ascontiguousarray(weights.weight_hh.T)  # (H, 4H) contiguous: a faster matmul
-        Hs = np.empty((T + 1, B, H), dtype=X.dtype)
-        Cs = np.empty((T + 1, B, H), dtype=X.dtype)
-        tanh_c = np.empty((T, B, H), dtype=X.dtype)
-        hW = np.empty((B, 4 * H), dtype=X.dtype)  # scratch for the recurrent product
-        ended = _steps_past_an_end(mask)
+    def forward_gate_major(self, XW, X, mask, weights: LayerWeights, layout: GateMajorWeights, h0):
+        """forward with the projection given gate-major, XW (4, T, B, H) o, i, f halved, overwritten."""
+        _, T, B, H = XW.shape
+        gates = XW  # (4, T, B, H) the input projections, becoming the gates
+        Hs = np.empty((T + 1, B, H), dtype=XW.dtype)
+        Cs = np.empty((T + 1, B, H), dtype=XW.dtype)
+        tanh_c = np.empty((T, B, H), dtype=XW.dtype)
+        hW = np.empty((4, B, H), dtype=XW.dtype)  # scratch for the recurrent products
+        ig = np.empty((B, H), dtype=XW.dtype)  # scratch
+        ended = steps_past_an_end(mask)
         Hs[0] = h = h0
         Cs[0] = c = np.zeros_like(h0)
         for t in range(T):
-            a = gates[t]  # (B, 4H) the input projections, becoming the pre-activations ...
-            a += np.matmul(h, W_hh_T, out=hW)  # ... plus one fused matmul for all gates
-            sigmoid(a[:, : 2 * H], out=a[:, : 2 * H])  # i, f through σ in place,
-            np.tanh(a[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])  # g through tanh,
-            sigmoid(a[:, 3 * H :], out=a[:, 3 * H :])  # o through σ
-            i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+            a = gates[:, t]  # (4, B, H) the input projections, becoming the pre-activations ...
+            a += np.matmul(h, layout.weight_hh, out=hW)  # ... plus one matmul per gate
+            np.tanh(a, out=a)  # tanh of every gate at once ...
+            sigmoid_gates = a[:3]
+            sigmoid_gates *= 0.5
+            sigmoid_gates += 0.5  # ... and σ = (1 + tanh(a / 2)) / 2 for o, i, f
+            o, i, f, g = a
             c_new = np.multiply(f, c, out=Cs[t + 1])  # (B, H) c' = f c ...
-            c_new += i * g  # ... + i g
+            c_new += np.multiply(i, g, out=ig)  # ... + i g
             h_new = np.multiply(o, np.tanh(c_new, out=tanh_c[t]), out=Hs[t + 1])  # (B, H) h' = o tanh(c')
             if ended[t]:  # past a review's end the old states are carried instead
                 np.copyto(c_new, c, where=mask[t] == 0)
@@ -393,20 +368,29 @@ class LSTMCell:
             c, h = c_new, h_new
         return Hs, LSTMCache(X, mask, Hs, Cs, gates, tanh_c, weights)
 
-    def backward(self, dHs, cache: LSTMCache, state_grads=None):
+    def backward_gates(self, dHs, cache: LSTMCache, state_grads=None):
+        """BPTT to the pre-activations: -> (dA, dA, dh0), dA (4, T, B, H) gate-major o, i, f, g."""
         T, B, H = dHs.shape
-        mask, W_hh, tanh_c = cache.mask, cache.weights.weight_hh, cache.tanh_c
-        ended = _steps_past_an_end(mask)
-        i, f, g, o = (cache.gates[..., k * H : (k + 1) * H] for k in range(4))  # (T, B, H) each
+        mask, tanh_c = cache.mask, cache.tanh_c
+        W = recurrent_blocks(cache.weights.weight_hh, self.order)  # (4, H, H)
+        ended = steps_past_an_end(mask)
+        o, i, f, g = cache.gates  # (T, B, H) each
         # The local derivatives of every step at once; the loop multiplies in the upstream gradient.
-        dA = cache.gates * (1 - cache.gates)  # (T, B, 4H) into the pre-activations; σ' of i, f, o first
-        dA[..., :H] *= g  # a_i: ∂c'/∂i · σ'       (times dc')
-        dA[..., H : 2 * H] *= cache.Cs[:-1]  # a_f: ∂c'/∂f · σ'  (times dc')
-        dA[..., 2 * H : 3 * H] = i * (1 - g * g)  # a_g: ∂c'/∂g · tanh'  (times dc')
-        dA[..., 3 * H :] *= tanh_c  # a_o: ∂h'/∂o · σ'       (times dh')
-        dc_from_h = o * (1 - tanh_c * tanh_c)  # (T, B, H) ∂h'/∂c', through tanh
+        dA = np.subtract(1, cache.gates)  # (4, T, B, H) into the pre-activations ...
+        dA[:3] *= cache.gates[:3]  # ... σ' = s (1 - s) of o, i, f
+        dA[0] *= tanh_c  # a_o: ∂h'/∂o · σ'       (times dh')
+        dA[1] *= g  # a_i: ∂c'/∂i · σ'       (times dc')
+        dA[2] *= cache.Cs[:-1]  # a_f: ∂c'/∂f · σ'  (times dc')
+        np.multiply(g, g, out=dA[3])
+        np.subtract(1, dA[3], out=dA[3])
+        dA[3] *= i  # a_g: ∂c'/∂g · tanh' = i (1 - g²)  (times dc')
+        dc_from_h = np.multiply(tanh_c, tanh_c)  # (T, B, H) ∂h'/∂c' = o (1 - tanh²c'), through tanh
+        np.subtract(1, dc_from_h, out=dc_from_h)
+        dc_from_h *= o
+        scratch = np.empty((4, B, H), dtype=dHs.dtype)
         dh_next = np.zeros((B, H), dtype=dHs.dtype)
         dc_next = np.zeros((B, H), dtype=dHs.dtype)
+        tiny = flush_threshold(dHs.dtype)
         for t in reversed(range(T)):
             dh = dHs[t] + dh_next  # (B, H) into h_t
             if state_grads is not None:
@@ -414,26 +398,24 @@ class LSTMCell:
             dh_new = mask[t] * dh if ended[t] else dh  # through the mask
             dc_new = dh_new * dc_from_h[t]  # (B, H) into c': through h' = o tanh(c') ...
             dc_new += mask[t] * dc_next if ended[t] else dc_next  # ... and from c_{t+1}
-            da = dA[t].reshape(B, 4, H)
-            da[:, :3] *= dc_new[:, None, :]  # into a_i, a_f, a_g
-            da[:, 3] *= dh_new  # into a_o
+            da = dA[:, t]  # (4, B, H)
+            da[1:] *= dc_new  # into a_i, a_f, a_g
+            da[0] *= dh_new  # into a_o
             dc_prev = dc_new * f[t]  # (B, H) into c_{t-1}: through c' = f c + i g ...
-            dh_prev = dA[t] @ W_hh  # (B, H) into h_{t-1}: through the gates ...
+            dh_prev = np.add.reduce(np.matmul(da, W, out=scratch), axis=0)  # (B, H) into h_{t-1}: the gates ...
             if ended[t]:
                 dc_prev += (1 - mask[t]) * dc_next  # ... and carried past the end
                 dh_prev += (1 - mask[t]) * dh
+            flush_tiny(dc_prev, tiny)  # no subnormal numbers (float32)
+            flush_tiny(dh_prev, tiny)
             dc_next, dh_next = dc_prev, dh_prev
-        dX, grads = _finish_weight_grads(dA, dA, cache.X, cache.Hs, cache.weights)
-        return dX, grads, dh_next
+        return dA, dA, dh_next
 
-    def inference_weights(self, weights: LayerWeights) -> InferenceWeights:
-        """Gates reordered i, f, o, g, so the three sigmoid gates are one block; they are halved."""
-        return _gate_major(weights, (0, 1, 3, 2), (True, True, True, False), self.input_bias(weights))
-
-    def infer(self, XW, active, weights: InferenceWeights, states=None):
-        """Forward without caches: XW (4, T, B, H) gate-major i, f, o, g, the first three halved
-        -> final states (B, H)."""
-        _, T, B, H = XW.shape
+    def infer(self, XW, active, weights: InferenceWeights, states=None, positions=None):
+        """Forward without caches: XW (4, T, B, H) gate-major o, i, f, g, the first three halved, or a
+        (4, U, H) table read at ``positions`` -> final states (B, H)."""
+        inputs = step_inputs(XW, positions)
+        B, H = inputs.batch, XW.shape[-1]
         h = np.zeros((B, H), dtype=XW.dtype)
         c = np.zeros((B, H), dtype=XW.dtype)
         a_all = np.empty((4, B, H), dtype=XW.dtype)  # (4, B, H) pre-activations, becoming the gates
@@ -441,12 +423,12 @@ class LSTMCell:
         for t, n in enumerate(active):
             a, ig = a_all[:, :n], ig_all[:n]  # (4, n, H), (n, H)
             np.matmul(h[:n], weights.weight_hh, out=a)  # one matmul per gate
-            a += XW[:, t, :n]
+            a += inputs(t, n)
             np.tanh(a, out=a)  # tanh of every gate at once ...
             sigmoid_gates = a[:3]
             sigmoid_gates *= 0.5
-            sigmoid_gates += 0.5  # ... and σ = (1 + tanh(a / 2)) / 2 for i, f, o
-            i, f, o, g = a
+            sigmoid_gates += 0.5  # ... and σ = (1 + tanh(a / 2)) / 2 for o, i, f
+            o, i, f, g = a
             c_new = c[:n]  # c' = f c + i g, in place
             c_new *= f
             c_new += np.multiply(i, g, out=ig)

@@ -20,6 +20,7 @@ import numpy as np
 
 from sentiment_rnn.nn.batching import PAD_ID, UNK_ID, reversed_time_index
 from sentiment_rnn.nn.cells import LayerWeights, make_cell
+from sentiment_rnn.nn.layout import finish_grads, group_rows
 from sentiment_rnn.nn.functional import cross_entropy
 from sentiment_rnn.nn.inference import Inference
 from sentiment_rnn.nn.init import orthogonal, xavier_uniform
@@ -135,6 +136,8 @@ class ForwardCache:
     features: np.ndarray  # (B, H·dirs) after dropout
     feature_dropout_mask: np.ndarray | None  # (B, H·dirs)
     top_states: tuple[np.ndarray, ...] = field(repr=False)  # per direction (T + 1, B, H), cell time order
+    words: np.ndarray | None = None  # (U,) distinct ids, when the first layer read plain embedding rows
+    positions: np.ndarray | None = None  # (T, B) each position's index into words
 
 
 def _dropout_mask(rng: np.random.Generator, shape, rate: float, dtype) -> np.ndarray | None:
@@ -156,6 +159,12 @@ def _project_words(ids: np.ndarray, table: np.ndarray, W_ih: np.ndarray, bias: n
     projected = table[words] @ W_ih.T  # (U, G)
     projected += bias
     return np.take(projected, positions.reshape(ids.shape), axis=0)  # (T, B, G)
+
+
+def _distinct_words(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ids (T, B) -> the distinct words (U,), sorted, and each position's index into them (T, B)."""
+    words, positions = np.unique(ids, return_inverse=True)  # (U,), (T·B,)
+    return words, positions.reshape(ids.shape)
 
 
 def _embedding_grad(ids: np.ndarray, dX: np.ndarray, vocab_size: int) -> EmbeddingGrad:
@@ -183,6 +192,7 @@ class RNNModel:
         self.cell = make_cell(config.cell, config.activation)
         self.params = params
         self.check_params()
+        self._inference_cache = None  # the prediction pass's per-model preparation (nn/inference.py)
 
     @classmethod
     def initialize(cls, config: ModelConfig, rng: np.random.Generator, dtype=np.float32) -> "RNNModel":
@@ -233,24 +243,29 @@ class RNNModel:
         batch = np.arange(B)[None, :]  # (1, B)
         h0 = np.zeros((B, H), dtype=dtype)
 
-        inputs = self.params["embedding.weight"][ids]  # (T, B, E)
-        embedding_mask = _dropout_mask(rng, inputs.shape, cfg.embedding_dropout, dtype) if train else None
-        if embedding_mask is not None:
-            inputs = inputs * embedding_mask  # (T, B, E)
+        table = self.params["embedding.weight"]  # (V, E)
+        E = table.shape[1]
+        embedding_mask = _dropout_mask(rng, (T, B, E), cfg.embedding_dropout, dtype) if train else None
+        # Plain embedding rows (no embedding dropout): the first layer projects each distinct word once
+        # and the backward pass sums each word's gradients before its matmuls (_word_grads).
+        by_word = embedding_mask is None
+        words, positions = _distinct_words(ids) if by_word else (None, None)  # (U,), (T, B)
+        inputs = None if by_word else table[ids] * embedding_mask  # (T, B, E)
 
         layers = []
         for layer in range(cfg.num_layers):
             caches, outputs, top_states = [], [], []
             for suffix in cfg.suffixes:
                 reverse = suffix == "_reverse"
-                x = inputs[reverse_index, batch] if reverse else inputs  # (T, B, D) in cell time order
                 weights = self.layer_weights(layer, suffix)
-                XW = None
-                if layer == 0 and embedding_mask is None:  # x = embedding rows: project each word once
-                    words = ids[reverse_index, batch] if reverse else ids  # (T, B) in cell time order
-                    table = self.params["embedding.weight"]
-                    XW = _project_words(words, table, weights.weight_ih, self.cell.input_bias(weights))  # (T, B, G)
-                Hs, cache = self.cell.forward(x, mask, weights, h0, XW)  # (T+1, B, H)
+                if layer == 0 and by_word:  # x = embedding rows: each word projected once, gathered
+                    layout = self.cell.inference_weights(weights)
+                    cell_positions = positions[reverse_index, batch] if reverse else positions  # (T, B)
+                    XW = np.take(layout.project(table[words]), cell_positions, axis=1)  # (k, T, B, H)
+                    Hs, cache = self.cell.forward_gate_major(XW, None, mask, weights, layout, h0)  # (T+1, B, H)
+                else:
+                    x = inputs[reverse_index, batch] if reverse else inputs  # (T, B, D) in cell time order
+                    Hs, cache = self.cell.forward(x, mask, weights, h0)  # (T+1, B, H)
                 caches.append(cache)
                 top_states.append(Hs)
                 outputs.append(Hs[1:][reverse_index, batch] if reverse else Hs[1:])  # (T, B, H) text order
@@ -265,9 +280,10 @@ class RNNModel:
         feature_mask = _dropout_mask(rng, features.shape, cfg.dropout, dtype) if train else None
         if feature_mask is not None:
             features = features * feature_mask
-        logits = features @ self.params["fc.weight"].T + self.params["fc.bias"]  # (B, C)
+        logits = np.matmul(features, self.params["fc.weight"].T) + self.params["fc.bias"]  # (B, C)
         cache = ForwardCache(
-            ids, mask, reverse_index, embedding_mask, tuple(layers), features, feature_mask, tuple(top_states)
+            ids, mask, reverse_index, embedding_mask, tuple(layers), features, feature_mask, tuple(top_states),
+            words, positions,
         )
         return logits, cache
 
@@ -287,9 +303,9 @@ class RNNModel:
         grads: dict[str, np.ndarray] = {}
 
         # into the linear layer: logits = features @ W.T + b
-        grads["fc.weight"] = dlogits.T @ cache.features  # (C, H·dirs)
+        grads["fc.weight"] = np.matmul(dlogits.T, cache.features)  # (C, H·dirs)
         grads["fc.bias"] = dlogits.sum(axis=0)  # (C,)
-        dfeatures = dlogits @ self.params["fc.weight"]  # (B, H·dirs)
+        dfeatures = np.matmul(dlogits, self.params["fc.weight"])  # (B, H·dirs)
         if cache.feature_dropout_mask is not None:
             dfeatures = dfeatures * cache.feature_dropout_mask  # through dropout
 
@@ -307,9 +323,13 @@ class RNNModel:
                 if layer == cfg.num_layers - 1:
                     dHs[T - 1] += dfeatures[:, d * H : (d + 1) * H]  # into the final state
                 record = state_grads if (layer == cfg.num_layers - 1 and not reverse) else None
-                dx, layer_grads, _ = self.cell.backward(dHs, layer_cache.caches[d], record)  # dx (T, B, D)
-                if reverse:
-                    dx = dx[cache.reverse_index, batch]  # back to text order
+                if layer == 0 and cache.words is not None:  # dx (U, E): each word's gradient
+                    positions = cache.positions[cache.reverse_index, batch] if reverse else cache.positions
+                    dx, layer_grads = self._word_grads(dHs, layer_cache.caches[d], record, cache.words, positions)
+                else:  # dx (T, B, D)
+                    dx, layer_grads, _ = self.cell.backward(dHs, layer_cache.caches[d], record)
+                    if reverse:
+                        dx = dx[cache.reverse_index, batch]  # back to text order
                 dinputs = dx if dinputs is None else dinputs + dx
                 grads[f"rnn.weight_ih_l{layer}{suffix}"] = layer_grads.weight_ih
                 grads[f"rnn.weight_hh_l{layer}{suffix}"] = layer_grads.weight_hh
@@ -318,12 +338,26 @@ class RNNModel:
             doutputs = dinputs  # (T, B, D) into this layer's inputs = the layer below's outputs
 
         # into the embedding rows: X = embedding.weight[ids]
-        if cache.embedding_dropout_mask is not None:
+        if cache.words is not None:  # already summed per word
+            embedding_grad = EmbeddingGrad(cache.words, doutputs, cfg.vocab_size)
+        else:
             doutputs = doutputs * cache.embedding_dropout_mask  # through dropout
-        E = cfg.embedding_dim
-        embedding_grad = _embedding_grad(cache.ids.reshape(-1), doutputs.reshape(T * B, E), cfg.vocab_size)
+            E = cfg.embedding_dim
+            embedding_grad = _embedding_grad(cache.ids.reshape(-1), doutputs.reshape(T * B, E), cfg.vocab_size)
         grads["embedding.weight"] = embedding_grad if sparse_embedding else embedding_grad.to_dense()
         return {name: grads[name] for name in param_shapes(cfg)}
+
+    def _word_grads(self, dHs, cell_cache, state_grads, words, positions):
+        """The first layer's backward pass when its inputs are plain embedding rows: each word's
+        gradient into the input projection is summed over its positions first, so the input-side
+        matmuls run over the U distinct words instead of the T·B positions (the gradients are sums over
+        positions either way). dHs (T, B, H), positions (T, B) -> (dwords (U, E), LayerWeights)."""
+        dXW, dHW, _ = self.cell.backward_gates(dHs, cell_cache, state_grads)  # (k, T, B, H) each
+        k, T, B, H = dXW.shape
+        dXW_words = group_rows(dXW.reshape(k, T * B, H), positions.reshape(-1), len(words))  # (k, U, H)
+        rows = self.params["embedding.weight"][words]  # (U, E)
+        return finish_grads(dXW_words, dHW.reshape(k, T * B, H), rows, cell_cache.Hs[:-1].reshape(T * B, H),
+                            cell_cache.weights.weight_ih, self.cell.order, self.cell.shared_bias)
 
     # ------------------------------------------------------------------------------------------------
     def loss_and_grads(self, ids, lengths, targets, *, train=False, rng=None, sparse_embedding=False):

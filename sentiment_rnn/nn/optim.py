@@ -94,12 +94,17 @@ class Adam:
         beyond two): m ← β1 m + (1 − β1) g, v ← β2 v + (1 − β2) g², param ← param − step m / (√v + ε)."""
         dtype = param.dtype.type
         beta1, beta2 = self.betas
+        scratch = np.empty_like(m)
         m *= dtype(beta1)
-        m += dtype(1 - beta1) * g
+        m += np.multiply(g, dtype(1 - beta1), out=scratch)
         v *= dtype(beta2)
-        v += dtype(1 - beta2) * np.square(g)
+        scratch = np.square(g, out=scratch)
+        scratch *= dtype(1 - beta2)
+        v += scratch
+        denominator = np.sqrt(v, out=scratch)
+        denominator += dtype(self.eps)
         update = np.multiply(m, dtype(step_size))
-        update /= np.sqrt(v) + dtype(self.eps)
+        update /= denominator
         param -= update
 
 
