@@ -22,15 +22,36 @@ For example (with the treebank in the data folder)::
     # (872, ('negative', 'positive'), ['it', "'s", 'a', 'lovely'])
 """
 
-from sentiment_rnn.corpora.corpus import BINARY_LABELS, SPLITS, SST5_LABELS, Corpus
-from sentiment_rnn.corpora.registry import CORPORA, load_corpus
-from sentiment_rnn.corpora.sources import SOURCES, Source, cache_dir, download_corpus, download_file, mirror_url, resolve_data_dir
-from sentiment_rnn.corpora.splits import (TrainingData, load_training_data, unlabeled_sentences, unlabeled_texts,
-                                          with_cad_pairs)
-from sentiment_rnn.corpora.sst import FINE_GRAINED_LABEL_MAP, read_sst_trees, sst_trees
-from sentiment_rnn.corpora.user_files import load_file
+from __future__ import annotations
 
-__all__ = ["BINARY_LABELS", "CORPORA", "FINE_GRAINED_LABEL_MAP", "SOURCES", "SPLITS", "SST5_LABELS", "Corpus",
-           "Source", "TrainingData", "cache_dir", "download_corpus", "download_file", "load_corpus", "load_file",
-           "load_training_data", "mirror_url", "read_sst_trees", "resolve_data_dir", "sst_trees",
-           "unlabeled_sentences", "unlabeled_texts", "with_cad_pairs"]
+import importlib
+
+# Every name below is imported from its module on first use (PEP 562), so that importing one module of
+# the package — the command line reads corpora.registry's names — does not load the readers and the
+# download code.
+_NAMES = {
+    "sentiment_rnn.corpora.corpus": ("BINARY_LABELS", "SPLITS", "SST5_LABELS", "Corpus"),
+    "sentiment_rnn.corpora.registry": ("CORPORA", "load_corpus"),
+    "sentiment_rnn.corpora.sources": ("SOURCES", "Source", "cache_dir", "download_corpus", "download_file",
+                                      "mirror_url", "resolve_data_dir"),
+    "sentiment_rnn.corpora.splits": ("TrainingData", "load_training_data", "unlabeled_sentences", "unlabeled_texts",
+                                     "with_cad_pairs"),
+    "sentiment_rnn.corpora.sst": ("FINE_GRAINED_LABEL_MAP", "read_sst_trees", "sst_trees"),
+    "sentiment_rnn.corpora.user_files": ("load_file",),
+}
+_MODULE_OF = {name: module for module, names in _NAMES.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    if name in _MODULE_OF:
+        return getattr(importlib.import_module(_MODULE_OF[name]), name)
+    try:  # a submodule (corpora.sources, ...) not imported yet
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError:
+        raise AttributeError(f"module 'sentiment_rnn.corpora' has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_MODULE_OF])

@@ -2,32 +2,44 @@
 
 A new corpus is a module with a loader ``load_x(split, data_dir, *, level, classes, seed, download,
 progress) -> Corpus`` (and a :class:`~sentiment_rnn.corpora.sources.Source` if it can be downloaded)
-plus one entry in ``LOADERS``; the command line's choices are read from here.
+plus one entry in ``LOADERS`` (the loader's module and name: a loader's module is imported when a corpus
+is loaded, so that reading the names — the command line's choices come from here — costs no import of
+the readers and the download code; `predict` starts without them).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+from typing import TYPE_CHECKING
 
-from sentiment_rnn.corpora.cad import load_cad
 from sentiment_rnn.corpora.corpus import SPLITS, Corpus, check_choice, where
-from sentiment_rnn.corpora.imdb import load_imdb
-from sentiment_rnn.corpora.nltk_corpora import load_movie_reviews, load_sentence_polarity
-from sentiment_rnn.corpora.sources import Progress
-from sentiment_rnn.corpora.sst import load_sst
 from sentiment_rnn.errors import DataError
 
-__all__ = ["LOADERS", "CORPORA", "load_corpus"]
+if TYPE_CHECKING:
+    from sentiment_rnn.corpora.sources import Progress
+
+__all__ = ["LOADERS", "CORPORA", "load_corpus", "loader"]
 
 
-LOADERS = {
-    "sst": load_sst,
-    "sentence-polarity": load_sentence_polarity,
-    "movie-reviews": load_movie_reviews,
-    "imdb": load_imdb,
-    "cad": load_cad,
+LOADERS = {  # corpus name -> (module, loader function)
+    "sst": ("sentiment_rnn.corpora.sst", "load_sst"),
+    "sentence-polarity": ("sentiment_rnn.corpora.nltk_corpora", "load_sentence_polarity"),
+    "movie-reviews": ("sentiment_rnn.corpora.nltk_corpora", "load_movie_reviews"),
+    "imdb": ("sentiment_rnn.corpora.imdb", "load_imdb"),
+    "cad": ("sentiment_rnn.corpora.cad", "load_cad"),
 }
 CORPORA = tuple(LOADERS)
+
+
+def loader(name: str):
+    """The loader function of corpus ``name``.
+
+    >>> loader("imdb").__name__
+    'load_imdb'
+    """
+    module, function = LOADERS[name]
+    return getattr(importlib.import_module(module), function)
 
 
 def load_corpus(
@@ -53,7 +65,7 @@ def load_corpus(
     check_choice("split", split, (*SPLITS, "full-train") if name == "imdb" else SPLITS)
     check_choice("level", level, ("sentence", "phrase") if name == "sst" else ("sentence",))
     check_choice("classes", classes, (2, 5) if name == "sst" else (2,))
-    corpus = LOADERS[name](split, data_dir, level=level, classes=classes, seed=seed, download=download,
+    corpus = loader(name)(split, data_dir, level=level, classes=classes, seed=seed, download=download,
                                  progress=progress)
     if not len(corpus):
         dropped = " (2 classes drop the neutral ones)" if name == "sst" and classes == 2 else ""
