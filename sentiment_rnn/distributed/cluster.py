@@ -66,16 +66,28 @@ def _dashboard_link(client: Client) -> str | None:
         return None
 
 
+LOST_RESULT_RETRIES = 3  # a result lost with its worker is awaited again this many times
+
+
 def run_tasks(client: Client, function: Callable, calls: list[tuple[str, tuple]], on_result: Callable) -> None:
     """Run ``function(*args)`` for each (name, args) of ``calls`` on the workers (task key
     ``<function>-<name>-<run>``); call
     ``on_result(name, result, failure)`` as each one ends, in the order they end. A task whose
-    worker dies is run again elsewhere (Dask does this); one that fails gives its error as ``failure``."""
+    worker dies is run again elsewhere (Dask does this), also when the worker dies after the task ended
+    but before its result reached us (Dask then computes it again: we wait for that, up to
+    ``LOST_RESULT_RETRIES`` times); one that fails gives its error as ``failure``."""
     run = uuid.uuid4().hex[:8]  # task keys name the item, and differ from one run of the job to the next
     futures = {client.submit(function, *args, key=f"{function.__name__}-{name}-{run}"): name for name, args in calls}
-    for future in as_completed(futures):
+    lost: dict[str, int] = {}
+    pending = as_completed(futures)
+    for future in pending:
         try:
             result, failure = future.result(), None
-        except Exception as error:  # the task's own error, or Dask's KilledWorker after repeated deaths
+        except Exception as error:  # the task's own error, Dask's KilledWorker after repeated deaths, or a lost result
+            name = futures[future]
+            if future.status != "error" and lost.get(name, 0) < LOST_RESULT_RETRIES:  # computed, then lost
+                lost[name] = lost.get(name, 0) + 1
+                pending.add(future)  # Dask recomputes the key: wait for it again
+                continue
             result, failure = None, f"{type(error).__name__}: {error}"
         on_result(futures[future], result, failure)
