@@ -36,7 +36,7 @@ import numpy as np
 
 from sentiment_rnn.errors import ModelFileError, OutputError
 
-__all__ = ["file_sha256", "STALE_TEMPORARY_SECONDS", "MAX_ARRAY_BYTES", "MAX_INFLATION", "MAX_METADATA_CHARS", "MAX_JSON_DEPTH",
+__all__ = ["file_digest", "STALE_TEMPORARY_SECONDS", "MAX_ARRAY_BYTES", "MAX_INFLATION", "MAX_METADATA_CHARS", "MAX_JSON_DEPTH",
            "atomic_write", "write_npz_atomic", "check_output_path", "check_output_folder", "same_file", "open_npz",
            "read_json_metadata",
            "loads_bounded", "json_default"]
@@ -280,9 +280,9 @@ def read_json_metadata(path: Path, data, file_format: str, newest: int, kind: st
     return metadata
 
 
-def file_sha256(path: str | os.PathLike) -> str:
-    """The sha256 hex digest of a file, read in 1 MiB pieces."""
-    digest = hashlib.sha256()
+def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
+    """The hex digest of a file (``algorithm``: a hashlib name, e.g. sha256 or md5), read in 1 MiB pieces."""
+    digest = hashlib.new(algorithm, usedforsecurity=False)
     with open(path, "rb") as file:
         while chunk := file.read(1 << 20):
             digest.update(chunk)

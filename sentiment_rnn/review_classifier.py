@@ -22,6 +22,7 @@ import numpy as np
 from sentiment_rnn.classifier import BaseClassifier, RNNClassifier, as_tokens
 from sentiment_rnn.errors import SentimentRNNError
 from sentiment_rnn.ngrams import NgramWeights
+from sentiment_rnn.nn.functional import sigmoid
 from sentiment_rnn.nn.review_model import ReviewHead, scatter_states, sentence_states, state_network
 
 __all__ = ["ReviewClassifier", "split_token_sentences", "head_log_odds"]
@@ -51,10 +52,6 @@ def split_token_sentences(tokens):
         else:
             merged.append(sentence)
     return merged
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
 def head_log_odds(head: ReviewHead, states: np.ndarray, counts: np.ndarray, batch_size: int = 256) -> np.ndarray:
@@ -151,7 +148,7 @@ class ReviewClassifier(BaseClassifier):
             single = [[t for s in texts[i] for t in s] for i in np.flatnonzero(~several)]
             probabilities[~several] = self.sentence_.predict_proba(single)
         if several.any():
-            p = _sigmoid(self.review_parts([texts[i] for i in np.flatnonzero(several)])["z"])
+            p = sigmoid(self.review_parts([texts[i] for i in np.flatnonzero(several)])["z"])
             probabilities[several] = np.stack([1.0 - p, p], axis=1)
         return probabilities
 
@@ -187,4 +184,4 @@ class ReviewClassifier(BaseClassifier):
                 "top_ngrams": self.ngrams_.top_ngrams(tokens) if self.ngrams_ is not None else [],
             })
         z = float(parts["z"][0])
-        return {"p_positive": float(_sigmoid(np.array(z))), "log_odds": z, "bias": base, "sentences": rows}
+        return {"p_positive": float(sigmoid(np.array([z]))[0]), "log_odds": z, "bias": base, "sentences": rows}

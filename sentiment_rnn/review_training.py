@@ -20,9 +20,10 @@ from typing import Callable, Sequence
 import numpy as np
 
 from sentiment_rnn.nn.batching import bucketed_batches
+from sentiment_rnn.nn.functional import sigmoid
 from sentiment_rnn.classifier import RNNClassifier
 from sentiment_rnn.nn.optim import clip_grad_norm, make_optimizer
-from sentiment_rnn.review_classifier import ReviewClassifier, _sigmoid, head_log_odds, split_token_sentences
+from sentiment_rnn.review_classifier import ReviewClassifier, head_log_odds, split_token_sentences
 from sentiment_rnn.nn.review_model import ReviewHead, ReviewNetwork, scatter_states, sentence_states
 
 __all__ = ["train_head", "train_network", "network_log_odds", "fit_mix", "fit_review_classifier", "held_out_groups",
@@ -168,7 +169,7 @@ def fit_mix(features: np.ndarray, labels: np.ndarray, l2: float = 1e-3, iteratio
     ridge = np.full(X.shape[1], l2)
     ridge[-1] = 0.0
     for _ in range(iterations):
-        p = _sigmoid(X @ coef)  # (n,)
+        p = sigmoid(X @ coef)  # (n,)
         gradient = X.T @ (p - labels) + ridge * coef * len(X)  # (k+1,)
         hessian = (X * (p * (1 - p))[:, None]).T @ X + np.diag(ridge * len(X))  # (k+1, k+1)
         step = np.linalg.solve(hessian, gradient)

@@ -143,12 +143,12 @@ def _compare_reviews(models, model_paths, baselines, data_file, text_column, lab
                      test_size, refit, markdown, as_json, data_dir):
     """`compare --corpus imdb` / `compare --file`: the review-level rows."""
     from sentiment_rnn.evaluation.review_comparison import compare_reviews, format_review_table, review_data
-    from sentiment_rnn.files import file_sha256
+    from sentiment_rnn.files import file_digest
     from sentiment_rnn.serialization import default_model_path
 
     data = review_data("imdb", data_file=data_file, text_column=text_column, label_column=label_column, mix=mix,
                        train_size=train_size, test_size=test_size, data_dir=data_dir)
-    keys = {name: file_sha256(path or default_model_path()) for name, path in zip(models, model_paths or [None])}
+    keys = {name: file_digest(path or default_model_path()) for name, path in zip(models, model_paths or [None])}
     results = compare_reviews(models, baselines, data, model_keys=keys, refit=refit,
                               progress=lambda message: click.echo(message, err=True))
     if as_json:

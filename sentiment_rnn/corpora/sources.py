@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sentiment_rnn.errors import DataError, DownloadError
-from sentiment_rnn.files import atomic_write, file_sha256
+from sentiment_rnn.files import atomic_write, file_digest
 
 __all__ = ["DATA_ENV", "CACHE_ENV", "MIRROR_ENV", "DOWNLOAD_TIMEOUT", "IMDB_COLUMNS", "Progress", "Source",
            "SOURCES", "resolve_data_dir", "cache_dir", "search_roots", "mirror_url", "download_file",
@@ -234,7 +234,7 @@ def _fetch_archive(name: str, cache: Path, mirror: str | None, progress: Progres
     archive = cache / source.folder / source.archive
     if archive.exists():
         if source.md5 is not None:
-            _check_digest("md5", source.md5, _file_md5(archive), str(archive))
+            _check_digest("md5", source.md5, file_digest(archive, "md5"), str(archive))
         return archive
     url = mirror_url(source.url, mirror)
     return download_file(url, archive, md5=source.md5, hint=offline_hint(name, url, cache), progress=progress)
@@ -247,14 +247,6 @@ def offline_hint(name: str, url: str, cache: Path) -> str:
         f"{cache / source.folder / source.archive}, or pass --data-dir / set {DATA_ENV} to a folder that has "
         f"{source.installed.format(split='train')}"
     )
-
-
-def _file_md5(path: Path) -> str:
-    md5 = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as file:
-        while chunk := file.read(1 << 20):
-            md5.update(chunk)
-    return md5.hexdigest()
 
 
 def download_corpus(name: str, cache: str | os.PathLike | None = None, *, mirror: str | None = None,
@@ -287,7 +279,7 @@ def _download_cad(cache: Path, mirror: str | None, progress: Progress | None) ->
         unverified = folder / f".{file}.unverified"
         download_file(url, unverified, hint=offline_hint("cad", url, cache), progress=progress)
         try:
-            _check_digest("sha256", sha256, file_sha256(unverified), url)
+            _check_digest("sha256", sha256, file_digest(unverified), url)
         except DownloadError:
             unverified.unlink()
             raise

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from sentiment_rnn.errors import DataError
-from sentiment_rnn.evaluation.metrics import accuracy, classification_report_dict
+from sentiment_rnn.evaluation.metrics import accuracy, classification_report_dict, pair_consistency
 from sentiment_rnn.text import NEGATORS, tokenize, unescape_ptb
 
 __all__ = [
@@ -292,12 +292,7 @@ def pair_accuracy(pred: Sequence[int], items: Sequence[ContrastItem]) -> float:
     pred = np.asarray(pred, dtype=np.int64)  # (N,)
     if pred.shape != (len(items),):
         raise ValueError(f"{len(items)} items but predictions of shape {pred.shape}")
-    pair_right: dict[str, bool] = {}
-    for item, p in zip(items, pred):
-        pair_right[item.pair_id] = pair_right.get(item.pair_id, True) and bool(p == item.label)
-    if not pair_right:
-        return float("nan")
-    return sum(pair_right.values()) / len(pair_right)
+    return pair_consistency([item.label for item in items], pred, [item.pair_id for item in items])
 
 
 # ---------------------------------------------------------------------------------------------
