@@ -23,9 +23,9 @@ import numpy as np
 from sentiment_rnn.corpora.cad import read_cad
 from sentiment_rnn.corpora import load_corpus, resolve_data_dir
 from sentiment_rnn.evaluation.negation import load_benchmark, negation_benchmark
-from sentiment_rnn.review_training import held_out_groups, near_copies
-from sentiment_rnn.serialization import load_model
-from sentiment_rnn.text import tokenize
+from sentiment_rnn.review.training import held_out_groups, near_copies
+from sentiment_rnn.io.serialization import load_model
+from sentiment_rnn.text.tokenizer import tokenize
 
 
 def pair_consistency(right, pairs) -> float:

@@ -177,7 +177,7 @@ def _combine(slices: list[dict]) -> dict:
 
 def in_process(texts: list[str]) -> dict:
     """predict_proba on the same texts in this process: batches of 64, and one text per call."""
-    from sentiment_rnn.serialization import load_model
+    from sentiment_rnn.io.serialization import load_model
 
     model = load_model()
     model.predict_proba(texts[:64])  # warm-up

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sentiment_rnn.nn.batching import pad_batch
-from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.errors import SentimentRNNError
 
 POSITIVE = ["a good film", "great acting", "i loved it", "wonderful and fun", "a great story", "good fun"]

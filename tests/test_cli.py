@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from sentiment_rnn.cli import main
-from sentiment_rnn.serialization import load_model
+from sentiment_rnn.io.serialization import load_model
 
 POSITIVE = ["a good film", "great acting", "i loved it", "wonderful and fun", "a great story", "good fun"]
 NEGATIVE = ["a bad film", "awful acting", "i hated it", "boring and dull", "a terrible story", "bad and dull"]
@@ -157,8 +157,8 @@ def test_distillation_options_are_checked(toy_model, tmp_path):
     runner = CliRunner()
     alone = runner.invoke(main, ["train", "--train-file", str(dev), "--transfer-corpus", "imdb"])
     assert alone.exit_code == 2 and "--teacher" in alone.output
-    from sentiment_rnn.classifier import RNNClassifier
-    from sentiment_rnn.serialization import save_model
+    from sentiment_rnn.estimators.rnn import RNNClassifier
+    from sentiment_rnn.io.serialization import save_model
 
     other = RNNClassifier(embedding_dim=4, hidden_size=3, epochs=1).fit(POSITIVE + NEGATIVE, ["yes"] * 6 + ["no"] * 6)
     save_model(other, tmp_path / "other.npz")

@@ -59,7 +59,7 @@ def _texts() -> list[str]:
 
 COMPARE = """
 import json, sys
-import sentiment_rnn.text as text
+import sentiment_rnn.text.tokenizer as text
 texts = json.loads(sys.stdin.read())
 light = [text.tokenize(t) for t in texts]
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("nltk", "sklearn", "scipy"))

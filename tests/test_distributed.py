@@ -17,14 +17,14 @@ import pytest
 from click.testing import CliRunner
 from distributed import Client, LocalCluster, get_task_stream
 
-from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.cli import main
 from sentiment_rnn.distributed import cluster as dask_side
 from sentiment_rnn.distributed import progress, seeds
 from sentiment_rnn.distributed.scoring import ScoringJob, plan_outputs, score_files
 from sentiment_rnn.distributed.seeds import parse_seeds, seed_paths, train_seeds
-from sentiment_rnn.serialization import load_model
-from sentiment_rnn.training_run import TrainingRun
+from sentiment_rnn.io.serialization import load_model
+from sentiment_rnn.recipes.training_run import TrainingRun
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = "a good bad film great awful acting i loved hated it wonderful boring fun dull story , . not".split()

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from sentiment_rnn.evaluation import explain
 from sentiment_rnn.evaluation.baselines import fit_baseline, word_weights
-from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
 from sentiment_rnn.evaluation.explain import (
@@ -22,7 +22,7 @@ from sentiment_rnn.evaluation.explain import (
     running_probabilities,
     trajectory,
 )
-from sentiment_rnn.serialization import save_model
+from sentiment_rnn.io.serialization import save_model
 
 TEXTS = ["a good film", "great acting , i loved it", "not good at all", "a bad and dull film",
          "not bad", "boring", "wonderful fun", "i hated it"]

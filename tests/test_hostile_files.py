@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import ModelFileError
-from sentiment_rnn.serialization import load_model, save_model
+from sentiment_rnn.io.serialization import load_model, save_model
 from test_memory_bounds import run_measured
 from test_robustness import _assert_one_line_failure, _classifier, _metadata, _rewrite, _toy_data
 
@@ -163,7 +163,7 @@ def test_an_ensemble_reads_a_shared_array_once(hostile):
 def _edit_member(change):
     """Make an ensemble of the good file's network twice, then change its metadata."""
     def make(good: Path, bad: Path):
-        from sentiment_rnn.ensemble import EnsembleClassifier
+        from sentiment_rnn.estimators.ensemble import EnsembleClassifier
 
         model = load_model(good)
         save_model(EnsembleClassifier([model, model]), bad)

@@ -6,7 +6,7 @@ import inspect
 import click
 import pytest
 
-from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.cli import compare, evaluate, train
 from sentiment_rnn.corpora import CORPORA
 from sentiment_rnn.evaluation.baselines import BASELINES
@@ -15,7 +15,7 @@ from sentiment_rnn.nn.cells import CELLS
 from sentiment_rnn.nn.functional import ACTIVATIONS
 from sentiment_rnn.nn.model import ModelConfig
 from sentiment_rnn.nn.optim import OPTIMIZERS
-from sentiment_rnn.train import TrainConfig
+from sentiment_rnn.training.loop import TrainConfig
 
 
 def options(command) -> dict[str, click.Option]:

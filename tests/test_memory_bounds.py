@@ -17,7 +17,7 @@ import pytest
 
 from sentiment_rnn.nn.batching import sequential_batches
 from sentiment_rnn.nn.inference import predict_logits
-from sentiment_rnn.serialization import load_model
+from sentiment_rnn.io.serialization import load_model
 from test_robustness import _env
 
 INPUT_PEAK_LIMIT_MB = 500  # the bound for long inputs
@@ -86,8 +86,8 @@ def test_evaluate_8_rows_of_130000_characters(tmp_path):
 
 @pytest.fixture(scope="module")
 def bidirectional(tmp_path_factory):
-    from sentiment_rnn.classifier import RNNClassifier
-    from sentiment_rnn.serialization import save_model
+    from sentiment_rnn.estimators.rnn import RNNClassifier
+    from sentiment_rnn.io.serialization import save_model
 
     rng = random.Random(2)
     texts = [" ".join(rng.choice(WORDS) for _ in range(6)) for _ in range(60)]

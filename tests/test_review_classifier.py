@@ -8,9 +8,9 @@ from click.testing import CliRunner
 
 from sentiment_rnn import RNNClassifier
 from sentiment_rnn.cli import main
-from sentiment_rnn.review_classifier import ReviewClassifier, split_token_sentences
-from sentiment_rnn.review_training import fit_review_classifier, near_copies
-from sentiment_rnn.serialization import load_model, save_model
+from sentiment_rnn.review.classifier import ReviewClassifier, split_token_sentences
+from sentiment_rnn.review.training import fit_review_classifier, near_copies
+from sentiment_rnn.io.serialization import load_model, save_model
 
 GOOD = ["a good film .", "great fun !", "i loved it .", "the acting is superb .", "a joy to watch ."]
 BAD = ["a bad film .", "dull and boring .", "i hated it .", "the acting is awful .", "a waste of time ."]

@@ -5,7 +5,7 @@ import pytest
 
 from sentiment_rnn.nn.functional import cross_entropy
 from sentiment_rnn.nn.gradcheck import check_gradients, relative_error, numerical_gradient
-from sentiment_rnn.nn.review_model import ReviewHead, scatter_states
+from sentiment_rnn.review.model import ReviewHead, scatter_states
 
 
 def _head(dtype=np.float64, seed=0):
@@ -85,7 +85,7 @@ def test_sentence_contributions_sum_to_the_logits():
 
 def _network(seed=0, cell="lstm"):
     from sentiment_rnn.nn.model import ModelConfig, RNNModel
-    from sentiment_rnn.nn.review_model import ReviewNetwork
+    from sentiment_rnn.review.model import ReviewNetwork
 
     rng = np.random.default_rng(seed)
     encoder = RNNModel.initialize(ModelConfig(12, 3, 4, cell=cell), rng, dtype=np.float64)
@@ -129,7 +129,7 @@ def test_end_to_end_batch_equals_each_review_alone():
 
 
 def test_sentence_states_equal_the_training_pass():
-    from sentiment_rnn.nn.review_model import sentence_states
+    from sentiment_rnn.review.model import sentence_states
 
     network, sentences, counts = _network()
     fast = sentence_states(network.states_net, sentences)

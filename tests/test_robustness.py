@@ -28,14 +28,14 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import ModelFileError, TrainingError, TrainingInterrupted
-from sentiment_rnn.predict import (MAX_REVIEW_CHARS, NO_WORDS, NOT_UTF8, format_record, iter_lines,
+from sentiment_rnn.io.predict import (MAX_REVIEW_CHARS, NO_WORDS, NOT_UTF8, format_record, iter_lines,
                                    predict_records)
-from sentiment_rnn.checkpoint import load_checkpoint
-from sentiment_rnn.serialization import FORMAT_VERSION, load_model, save_model
-from sentiment_rnn.text import tokenize
+from sentiment_rnn.training.checkpoint import load_checkpoint
+from sentiment_rnn.io.serialization import FORMAT_VERSION, load_model, save_model
+from sentiment_rnn.text.tokenizer import tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
 POSITIVE = ["a good film", "great acting", "i loved it", "wonderful and fun", "a great story", "good fun"]
@@ -716,8 +716,8 @@ SAVER = """
 import sys, time
 import numpy as np
 from sentiment_rnn.nn.model import RNNModel
-from sentiment_rnn.serialization import load_model, save_model
-from sentiment_rnn.vocab import Vocab
+from sentiment_rnn.io.serialization import load_model, save_model
+from sentiment_rnn.text.vocab import Vocab
 
 model = load_model(sys.argv[1])
 V, E = 100_000, model.model_.config.embedding_dim  # a save takes about 0.5 s

@@ -8,9 +8,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.errors import ModelFileError
-from sentiment_rnn.serialization import FORMAT_VERSION, load_model, read_metadata, save_model
+from sentiment_rnn.io.serialization import FORMAT_VERSION, load_model, read_metadata, save_model
 
 TEXTS = ["a good film", "a bad film", "great fun", "dull and boring", "i loved it", "i hated it"]
 LABELS = np.array([1, 0, 1, 0, 1, 0])
@@ -149,7 +149,7 @@ def test_missing_file_and_garbage(tmp_path):
 
 
 def test_checkpoint_round_trip_and_refusals(tmp_path):
-    from sentiment_rnn.checkpoint import CHECKPOINT_VERSION, load_checkpoint, save_checkpoint
+    from sentiment_rnn.training.checkpoint import CHECKPOINT_VERSION, load_checkpoint, save_checkpoint
 
     arrays = {"param/w": np.arange(6, dtype=np.float32).reshape(2, 3), "optim/step": np.array(4, dtype=np.int64)}
     path = save_checkpoint(tmp_path / "run.ckpt.npz", {"epoch": 2, "rng_state": {"state": 2**100}}, arrays)
@@ -193,7 +193,7 @@ def test_saved_file_gets_ordinary_permissions(fitted, tmp_path):
 
 
 def test_ensemble_round_trip_averages_its_members(fitted, tmp_path):
-    from sentiment_rnn.ensemble import EnsembleClassifier
+    from sentiment_rnn.estimators.ensemble import EnsembleClassifier
 
     other = RNNClassifier(cell="elman", embedding_dim=4, hidden_size=3, epochs=2, patience=None,
                           random_state=1).fit(TEXTS, LABELS)
@@ -225,8 +225,8 @@ def test_round_trip_of_a_model_trained_on_finer_labels(tmp_path):
 
 
 def test_ensemble_stores_arrays_its_members_share_once(tmp_path):
-    from sentiment_rnn.ensemble import EnsembleClassifier
-    from sentiment_rnn.embeddings import save_vectors
+    from sentiment_rnn.estimators.ensemble import EnsembleClassifier
+    from sentiment_rnn.text.embeddings import save_vectors
 
     words = ["<pad>", "<unk>", *sorted({w for text in TEXTS for w in text.split()})]
     save_vectors(tmp_path / "vectors.npz", words, np.random.default_rng(0).standard_normal((len(words), 6)))

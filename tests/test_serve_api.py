@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sentiment_rnn.cli import main
-from sentiment_rnn.serialization import load_model, read_metadata
-from sentiment_rnn.text import tokenize
+from sentiment_rnn.io.serialization import load_model, read_metadata
+from sentiment_rnn.text.tokenizer import tokenize
 
 from serve_helpers import HOST, running_server
 

@@ -14,9 +14,9 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from sentiment_rnn.checkpoint import load_checkpoint
+from sentiment_rnn.training.checkpoint import load_checkpoint
 from sentiment_rnn.cli import main
-from sentiment_rnn.serialization import load_model
+from sentiment_rnn.io.serialization import load_model
 from test_robustness import _env, _same_weights, _train_args, _wait_for
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

@@ -17,9 +17,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import cross_val_score
 from sklearn.utils import estimator_checks
 
-from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.errors import SentimentRNNError
-from sentiment_rnn.serialization import load_model
+from sentiment_rnn.io.serialization import load_model
 from test_robustness import NEGATIVE, POSITIVE
 
 # scikit-learn's checks that apply to a classifier whose input is a list of texts: they run as they are.

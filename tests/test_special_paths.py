@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import OutputError
 from sentiment_rnn.files import atomic_write
-from sentiment_rnn.serialization import load_model, save_model
+from sentiment_rnn.io.serialization import load_model, save_model
 from test_robustness import _assert_one_line_failure, _tsv
 
 

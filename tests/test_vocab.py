@@ -1,4 +1,4 @@
-"""Vocabulary building, encoding and the plain-list round trip (sentiment_rnn.vocab)."""
+"""Vocabulary building, encoding and the plain-list round trip (sentiment_rnn.text.vocab)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import io
 import numpy as np
 import pytest
 
-import sentiment_rnn.vocab
-from sentiment_rnn.vocab import PAD, PAD_ID, UNK, UNK_ID, Vocab
+import sentiment_rnn.text.vocab
+from sentiment_rnn.text.vocab import PAD, PAD_ID, UNK, UNK_ID, Vocab
 
 DOCS = [["the", "film", "is", "good"], ["the", "film", "is", "bad"], ["the", "end"]]
 
 
 def test_module_doctests_pass():
-    result = doctest.testmod(sentiment_rnn.vocab)
+    result = doctest.testmod(sentiment_rnn.text.vocab)
     assert result.attempted > 0
     assert result.failed == 0
 

@@ -37,8 +37,8 @@ def evaluate(corpus, split, data_file, text_column, label_column, as_json, model
     """
     from sentiment_rnn.corpora import load_corpus, load_file
     from sentiment_rnn.evaluation.metrics import classification_report_dict
-    from sentiment_rnn.predict import MAX_REVIEW_CHARS, TRUNCATED, predict_labels
-    from sentiment_rnn.text import review_end
+    from sentiment_rnn.io.predict import MAX_REVIEW_CHARS, TRUNCATED, predict_labels
+    from sentiment_rnn.text.tokenizer import review_end
 
     model = load(model_path)
     if data_file is not None:
@@ -144,7 +144,7 @@ def _compare_reviews(models, model_paths, baselines, data_file, text_column, lab
     """`compare --corpus imdb` / `compare --file`: the review-level rows."""
     from sentiment_rnn.evaluation.review_comparison import compare_reviews, format_review_table, review_data
     from sentiment_rnn.files import file_digest
-    from sentiment_rnn.serialization import default_model_path
+    from sentiment_rnn.io.serialization import default_model_path
 
     data = review_data("imdb", data_file=data_file, text_column=text_column, label_column=label_column, mix=mix,
                        train_size=train_size, test_size=test_size, data_dir=data_dir)
@@ -183,8 +183,8 @@ def explain(text, as_json, no_baseline, model_path, data_dir):
       sentiment-rnn explain --json --no-baseline "not bad at all"
     """
     from sentiment_rnn.evaluation.explain import explanation_dict, load_bow_weights, render_chart, trajectory
-    from sentiment_rnn.predict import MAX_REVIEW_CHARS, TRUNCATED
-    from sentiment_rnn.text import review_end
+    from sentiment_rnn.io.predict import MAX_REVIEW_CHARS, TRUNCATED
+    from sentiment_rnn.text.tokenizer import review_end
 
     if not text.strip():
         raise click.UsageError("TEXT is empty")

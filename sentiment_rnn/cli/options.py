@@ -69,7 +69,7 @@ def check_paths(outputs: list[tuple[str, Path | None]], inputs: list[tuple[str, 
 
 
 def load(model_path):
-    from sentiment_rnn.serialization import load_model
+    from sentiment_rnn.io.serialization import load_model
 
     return load_model(model_path)
 

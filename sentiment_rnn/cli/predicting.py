@@ -44,7 +44,7 @@ def predict(texts, input_path, text_column, id_column, output_format, output_dir
       cat reviews.txt | sentiment-rnn predict --input - --format jsonl
       sentiment-rnn predict --input 'reviews/*.csv' --text-column review --output scored/
     """
-    from sentiment_rnn.records import input_format
+    from sentiment_rnn.io.records import input_format
 
     if texts and input_path is not None:
         raise click.UsageError("give TEXT arguments or --input FILE, not both")
@@ -61,12 +61,12 @@ def predict(texts, input_path, text_column, id_column, output_format, output_dir
         raise click.UsageError("--text-column and --id-column need a .csv, .tsv or .jsonl --input")
     model = load(model_path)
     if input_path is None:
-        from sentiment_rnn.records import Row
+        from sentiment_rnn.io.records import Row
 
         _print_records(model, [[Row(number, text) for number, text in enumerate(texts, start=1)]], output_format, None)
         return
     with _open_input(input_path) as stream:
-        from sentiment_rnn.records import iter_rows
+        from sentiment_rnn.io.records import iter_rows
 
         chunks = iter_rows(stream, file_format, text_column=text_column or "text", id_column=id_column,
                            chunk_size=PREDICT_CHUNK, source="<stdin>" if input_path == "-" else input_path)
@@ -82,8 +82,8 @@ def _open_input(path: str):
 
 def _print_records(model, chunks, output_format, id_column):
     """Predict each chunk of rows and print its records; errors also go to stderr, and exit 1 at the end."""
-    from sentiment_rnn.predict import TRUNCATED, format_record, tsv_header
-    from sentiment_rnn.records import score_rows
+    from sentiment_rnn.io.predict import TRUNCATED, format_record, tsv_header
+    from sentiment_rnn.io.records import score_rows
 
     if output_format == "tsv":
         click.echo(tsv_header(model.label_names_, id_column))

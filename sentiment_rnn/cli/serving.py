@@ -37,7 +37,7 @@ def serve(model_path, host, port, workers, max_texts, max_text_chars, max_body_b
         from sentiment_rnn import serve as server
     except ImportError as error:
         raise click.ClickException(f'serve needs the serve extra: pip install "sentiment-rnn[serve]" ({error})')
-    from sentiment_rnn.serialization import read_metadata
+    from sentiment_rnn.io.serialization import read_metadata
 
     read_metadata(model_path)  # a bad model file fails here, in one line, before any worker starts
     settings = server.Settings(model_path=None if model_path is None else str(model_path.resolve()),

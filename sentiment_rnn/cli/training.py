@@ -95,7 +95,7 @@ def train(corpus, level, fine_grained, mix, train_file, dev_file, text_column, l
       sentiment-rnn train --cell lstm --seeds 0-7 --output-dir teachers/ --ensemble [--scheduler tcp://HOST:8786]
     """
     from sentiment_rnn.errors import TrainingInterrupted
-    from sentiment_rnn.training_run import TrainingRun, run_training
+    from sentiment_rnn.recipes.training_run import TrainingRun, run_training
 
     if fine_grained and (corpus != "sst" or train_file is not None):
         raise click.UsageError("--fine-grained needs the treebank's five labels: use it with --corpus sst")
@@ -193,7 +193,7 @@ def pretrain(corpora, dim, max_words, min_count, window, seed, output, data_dir)
       sentiment-rnn pretrain --dim 100 -o vectors.npz
     """
     from sentiment_rnn.corpora import unlabeled_texts
-    from sentiment_rnn.embeddings import pretrain_from_texts, save_vectors
+    from sentiment_rnn.text.embeddings import pretrain_from_texts, save_vectors
 
     check_paths([("--output", output)])
     documents = unlabeled_texts(corpora or ("imdb", "movie-reviews"), data_dir, progress=DownloadBar())
@@ -219,7 +219,7 @@ def ensemble(models, output, compact):
     Example:
       sentiment-rnn ensemble seed0.npz seed1.npz seed2.npz -o ensemble.npz
     """
-    from sentiment_rnn.serialization import save_ensemble
+    from sentiment_rnn.io.serialization import save_ensemble
 
     check_paths([("--output", output)], [("MODEL", path) for path in models])
     count = save_ensemble(models, output, compact=compact)
@@ -275,8 +275,8 @@ def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_
     Example:
       sentiment-rnn train-review -o review.npz
     """
-    from sentiment_rnn.review_training import train_review_recipe
-    from sentiment_rnn.serialization import save_model
+    from sentiment_rnn.review.training import train_review_recipe
+    from sentiment_rnn.io.serialization import save_model
 
     check_paths([("--output", output)], [("--sentence-model", sentence_model)])
     sentence = load(sentence_model)

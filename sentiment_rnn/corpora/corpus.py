@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from sentiment_rnn.errors import DataError
-from sentiment_rnn.text import tokenize
+from sentiment_rnn.text.tokenizer import tokenize
 
 __all__ = ["BINARY_LABELS", "SST5_LABELS", "SPLITS", "SPLIT_FRACTIONS", "Corpus", "pretokenized_corpus",
            "check_choice", "where", "read_utf8", "column_index", "stratified_split"]

@@ -14,7 +14,7 @@ from sentiment_rnn.corpora.registry import load_corpus
 from sentiment_rnn.corpora.sources import Progress
 from sentiment_rnn.corpora.user_files import load_file
 from sentiment_rnn.errors import DataError
-from sentiment_rnn.text import tokenize_many
+from sentiment_rnn.text.tokenizer import tokenize_many
 
 __all__ = ["TrainingData", "load_training_data", "with_cad_pairs", "unlabeled_sentences", "unlabeled_texts"]
 

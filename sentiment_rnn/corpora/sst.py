@@ -12,7 +12,7 @@ from sentiment_rnn.corpora.corpus import (BINARY_LABELS, SPLITS, SST5_LABELS, Co
                                           pretokenized_corpus, read_utf8)
 from sentiment_rnn.corpora.sources import Progress, locate
 from sentiment_rnn.errors import DataError
-from sentiment_rnn.text import unescape_ptb
+from sentiment_rnn.text.tokenizer import unescape_ptb
 
 if TYPE_CHECKING:
     from nltk import Tree

@@ -28,7 +28,7 @@ class ModelCache(WorkerPlugin):
         self.models, self.loads = {}, 0
 
     def get(self, path: str | None):
-        from sentiment_rnn.serialization import load_model
+        from sentiment_rnn.io.serialization import load_model
 
         if path not in self.models:
             self.models[path] = load_model(path)

@@ -66,8 +66,8 @@ def plan_outputs(pattern: str, output_dir: str | Path, output_format: str = "jso
 
 def score_file(job: ScoringJob, model, source: Path, output: Path) -> FileResult:
     """Score ``source`` into ``output`` (atomically) with ``model``; a malformed file gives a failure."""
-    from sentiment_rnn.predict import format_record, tsv_header
-    from sentiment_rnn.records import input_format, iter_rows, score_rows
+    from sentiment_rnn.io.predict import format_record, tsv_header
+    from sentiment_rnn.io.records import input_format, iter_rows, score_rows
     from sentiment_rnn.files import atomic_write
 
     start = time.perf_counter()
@@ -106,7 +106,7 @@ def score_files(job: ScoringJob, pairs: list[tuple[Path, Path]], *, scheduler: s
     """Score each (input, output) pair whose output does not exist yet, here or on the Dask cluster at
     ``scheduler``; log a progress line per file. Returns the results in the order the files ended."""
     from sentiment_rnn.distributed.progress import Progress
-    from sentiment_rnn.serialization import load_model
+    from sentiment_rnn.io.serialization import load_model
 
     todo = [(source, output) for source, output in pairs if not output.exists()]
     if len(todo) < len(pairs):

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sentiment_rnn.text import mark_negation
+from sentiment_rnn.text.tokenizer import mark_negation
 
 if TYPE_CHECKING:
     from sklearn.linear_model import LogisticRegression

@@ -48,7 +48,7 @@ import numpy as np
 from sentiment_rnn.nn.batching import pad_batch, sequential_batches, truncate
 from sentiment_rnn.nn.functional import cross_entropy
 from sentiment_rnn.nn.model import ModelConfig, RNNModel
-from sentiment_rnn.train import EpochRecord, TrainConfig, fit
+from sentiment_rnn.training.loop import EpochRecord, TrainConfig, fit
 
 __all__ = [
     "GradientFlow",

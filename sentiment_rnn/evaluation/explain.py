@@ -37,7 +37,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from sentiment_rnn.classifier import as_tokens
+from sentiment_rnn.estimators.rnn import as_tokens
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
 from sentiment_rnn.nn.batching import UNK_ID, truncate
 from sentiment_rnn.nn.functional import softmax
@@ -249,7 +249,7 @@ def fit_bow_weights(data_dir=None) -> BowWeights:
 
 def shipped_bow_path() -> Path:
     """Where the shipped weights live: beside the default model (package data, or models/)."""
-    from sentiment_rnn.serialization import default_model_path
+    from sentiment_rnn.io.serialization import default_model_path
 
     return default_model_path().parent / BOW_FILE
 

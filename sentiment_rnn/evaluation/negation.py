@@ -28,7 +28,7 @@ import numpy as np
 
 from sentiment_rnn.errors import DataError
 from sentiment_rnn.evaluation.metrics import accuracy, classification_report_dict, pair_consistency
-from sentiment_rnn.text import NEGATORS, tokenize, unescape_ptb
+from sentiment_rnn.text.tokenizer import NEGATORS, tokenize, unescape_ptb
 
 __all__ = [
     "NEGATION_AUXILIARIES",

@@ -212,7 +212,7 @@ def _sentence_key(tokens: Sequence[str]) -> str:
     >>> _sentence_key(["It", "is", "n't", "-LRB-", "bad", "-RRB-", "."]) == _sentence_key("it isn't ( bad ) .".split())
     True
     """
-    from sentiment_rnn.text import unescape_ptb
+    from sentiment_rnn.text.tokenizer import unescape_ptb
 
     return match_key("".join(unescape_ptb(token) for token in tokens)).replace(" ", "")
 

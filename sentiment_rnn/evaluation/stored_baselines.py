@@ -21,7 +21,7 @@ import numpy as np
 from sentiment_rnn.corpora import Corpus, cache_dir
 from sentiment_rnn.errors import ModelFileError
 from sentiment_rnn.files import write_npz_atomic
-from sentiment_rnn.text import mark_negation, tokenize_many
+from sentiment_rnn.text.tokenizer import mark_negation, tokenize_many
 
 __all__ = ["BASELINE_FORMAT", "LinearBaseline", "baseline_cache_key", "load_or_fit_baseline", "cached_tokens",
            "cached_array", "digest"]
@@ -168,11 +168,11 @@ def digest(*parts) -> str:
     return sha.hexdigest()
 
 
-def _tokenizerdigest() -> str:
+def _tokenizer_digest() -> str:
     """The tokenizer's source: cached tokens and baselines are stale when it changes."""
-    from sentiment_rnn import text
+    from sentiment_rnn.text import tokenizer
 
-    return hashlib.sha256(Path(text.__file__).read_bytes()).hexdigest()
+    return hashlib.sha256(Path(tokenizer.__file__).read_bytes()).hexdigest()
 
 
 def baseline_cache_key(name: str, train: Corpus, dev: Corpus) -> str:
@@ -183,7 +183,7 @@ def baseline_cache_key(name: str, train: Corpus, dev: Corpus) -> str:
     from sentiment_rnn.evaluation.baselines import PARAM_GRIDS
 
     return digest(BASELINE_FORMAT, FORMAT_VERSION, name, PARAM_GRIDS[name][0], PARAM_GRIDS[name][1],
-                   sklearn.__version__, _tokenizerdigest(), train.texts, train.labels, dev.texts, dev.labels)
+                   sklearn.__version__, _tokenizer_digest(), train.texts, train.labels, dev.texts, dev.labels)
 
 
 def load_or_fit_baseline(
@@ -218,7 +218,7 @@ def cached_tokens(texts: Sequence[str], n_jobs: int = 1) -> list[list[str]]:
     this tokenizer (tokens hold no white space, so a document is stored as one string)."""
     if not len(texts):
         return []
-    key = digest("tokens", FORMAT_VERSION, _tokenizerdigest(), list(texts))
+    key = digest("tokens", FORMAT_VERSION, _tokenizer_digest(), list(texts))
     compute = lambda: _lines_array([" ".join(doc) for doc in tokenize_many(list(texts), n_jobs)])  # noqa: E731
     documents = _array_lines(cached_array(cache_dir() / "tokens" / f"{key[:20]}.npz", compute,
                                      lambda lines: lines.tobytes().count(b"\n") == len(texts) - 1))

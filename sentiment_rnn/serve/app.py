@@ -50,7 +50,7 @@ class Service:
     """What one worker holds: the settings, the model, its description and the batcher."""
 
     def __init__(self, settings: Settings):
-        from sentiment_rnn.serialization import load_model
+        from sentiment_rnn.io.serialization import load_model
 
         self.settings = settings
         self.model = load_model(settings.model_path)

@@ -12,8 +12,8 @@ from typing import Sequence
 import numpy as np
 
 from sentiment_rnn.evaluation import explain
-from sentiment_rnn.predict import MAX_REVIEW_CHARS
-from sentiment_rnn.text import review_end, tokenize
+from sentiment_rnn.io.predict import MAX_REVIEW_CHARS
+from sentiment_rnn.text.tokenizer import review_end, tokenize
 
 __all__ = ["tokenize_texts", "predict_tokens", "score_texts", "TextRejected", "explain_text", "load_bow_weights",
            "model_description"]

@@ -11,7 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 
-from sentiment_rnn.predict import MAX_REVIEW_CHARS
+from sentiment_rnn.io.predict import MAX_REVIEW_CHARS
 
 __all__ = ["Settings", "SETTINGS_VARIABLE"]
 

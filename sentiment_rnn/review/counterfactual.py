@@ -56,7 +56,7 @@ def finetune_sentence_network(sentence_model, phrases: Sequence[Sequence[str]], 
     before this training plus the rest on the labels (so it keeps what distillation taught it); the
     edited sentences are trained on their labels. The word vectors are fixed (a review model shares
     them). Early stopping on ``dev`` (SST dev sentences) keeps the best epoch. Returns the record."""
-    from sentiment_rnn.train import TrainConfig, fit
+    from sentiment_rnn.training.loop import TrainConfig, fit
 
     vocab = sentence_model.vocab_
     phrase_labels, edited_labels = np.asarray(phrase_labels), np.asarray(edited_labels)

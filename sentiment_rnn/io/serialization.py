@@ -12,7 +12,7 @@ An ensemble stores member k's entries under ``member<k>/``; an array that severa
 identically (the vocabulary, or word vectors they share) is stored once, under its first member's name,
 and ``metadata["shared"]`` maps every other name to it (version 2; version 1 files have no sharing).
 
-A training checkpoint (see :mod:`sentiment_rnn.checkpoint`) has the same shape: a ``metadata`` JSON
+A training checkpoint (see :mod:`sentiment_rnn.training.checkpoint`) has the same shape: a ``metadata`` JSON
 string whose ``format`` is ``sentiment-rnn-checkpoint``, and named arrays.
 
 Files are read with ``allow_pickle=False``: loading a model never executes code. Writes are atomic
@@ -32,14 +32,14 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment_rnn.classifier import BaseClassifier, RNNClassifier
-from sentiment_rnn.ensemble import EnsembleClassifier
+from sentiment_rnn.estimators.rnn import BaseClassifier, RNNClassifier
+from sentiment_rnn.estimators.ensemble import EnsembleClassifier
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
 from sentiment_rnn.files import check_npz_members, json_default, open_npz, read_json_metadata, write_npz_atomic
 from sentiment_rnn.hyperparameters import check_hyperparameters
 from sentiment_rnn.nn.model import ModelConfig, RNNModel, param_shapes
 from sentiment_rnn.version import __version__
-from sentiment_rnn.vocab import Vocab
+from sentiment_rnn.text.vocab import Vocab
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "DEFAULT_MODEL", "default_model_path", "save_model", "save_ensemble",
            "load_model", "read_metadata", "round_for_compact_storage"]
@@ -58,12 +58,12 @@ def default_model_path() -> Path:
         installed = None
     if installed is not None and installed.is_file():
         return installed
-    return Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL
+    return Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL
 
 
 def save_model(model: BaseClassifier, path: str | os.PathLike, *, provenance: dict | None = None, compact: bool = False) -> Path:
-    """Write a fitted :class:`~sentiment_rnn.classifier.RNNClassifier`, or an
-    :class:`~sentiment_rnn.ensemble.EnsembleClassifier` of them, to one ``.npz`` file.
+    """Write a fitted :class:`~sentiment_rnn.estimators.rnn.RNNClassifier`, or an
+    :class:`~sentiment_rnn.estimators.ensemble.EnsembleClassifier` of them, to one ``.npz`` file.
 
     ``compact`` stores the word vectors (most of the file) as float16, halving the file; they are read
     back as float32.
@@ -310,9 +310,9 @@ def round_for_compact_storage(model: BaseClassifier) -> None:
 
 def _load_review(path: Path, data, metadata: dict, sentence_model):
     """A ReviewClassifier from a review file's "review/" arrays around its sentence network."""
-    from sentiment_rnn.ngrams import NgramWeights
-    from sentiment_rnn.nn.review_model import ReviewHead
-    from sentiment_rnn.review_classifier import ReviewClassifier
+    from sentiment_rnn.review.ngrams import NgramWeights
+    from sentiment_rnn.review.model import ReviewHead
+    from sentiment_rnn.review.classifier import ReviewClassifier
 
     prefix = "review/param/"
     try:

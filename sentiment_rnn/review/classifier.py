@@ -4,11 +4,11 @@ A text of one sentence is answered by the sentence network (the shipped sentence
 a text of several sentences by the review model, which reads every sentence with that same network
 and combines:
 
-    z_rnn   = log-odds of the review head: attention over the sentence states   (review_model.py)
+    z_rnn   = log-odds of the review head: attention over the sentence states   (model.py)
     z_ngram = NB-weighted n-gram indicators of the review                       (ngrams.py)
     z       = a * z_rnn + b * z_ngram + c          P(positive) = sigmoid(z)
 
-How it is trained is in :mod:`sentiment_rnn.review_training`. Sentences are the tokens between sentence ends
+How it is trained is in :mod:`sentiment_rnn.review.training`. Sentences are the tokens between sentence ends
 (:func:`split_token_sentences`), so raw strings and token lists are split the same way.
 """
 
@@ -19,11 +19,11 @@ from typing import Sequence
 
 import numpy as np
 
-from sentiment_rnn.classifier import BaseClassifier, RNNClassifier, as_tokens
+from sentiment_rnn.estimators.rnn import BaseClassifier, RNNClassifier, as_tokens
 from sentiment_rnn.errors import SentimentRNNError
-from sentiment_rnn.ngrams import NgramWeights
+from sentiment_rnn.review.ngrams import NgramWeights
 from sentiment_rnn.nn.functional import sigmoid
-from sentiment_rnn.nn.review_model import ReviewHead, scatter_states, sentence_states, state_network
+from sentiment_rnn.review.model import ReviewHead, scatter_states, sentence_states, state_network
 
 __all__ = ["ReviewClassifier", "split_token_sentences", "head_log_odds"]
 

@@ -24,7 +24,7 @@ from typing import BinaryIO, Iterator, Sequence
 
 import numpy as np
 
-from sentiment_rnn.text import review_end, tokenize
+from sentiment_rnn.text.tokenizer import review_end, tokenize
 
 __all__ = ["MAX_REVIEW_CHARS", "iter_lines", "predict_labels", "predict_records", "format_record", "tsv_header"]
 

@@ -8,7 +8,7 @@ with ``sklearn.base.clone``, ``Pipeline``, ``cross_val_score``, ``roc_auc`` scor
 imports scikit-learn only when it must (``fit`` checks the labels as scikit-learn does; an unfitted model
 raises its ``NotFittedError``), so loading a model for ``predict`` stays fast.
 
-Texts may be raw strings (tokenized with :func:`sentiment_rnn.text.tokenize`) or lists of tokens
+Texts may be raw strings (tokenized with :func:`sentiment_rnn.text.tokenizer.tokenize`) or lists of tokens
 (used as they are, e.g. a treebank's own tokens).
 """
 
@@ -27,11 +27,11 @@ from sentiment_rnn.nn.batching import pad_batch
 from sentiment_rnn.nn.functional import softmax
 from sentiment_rnn.nn.inference import predict_logits
 from sentiment_rnn.nn.model import ModelConfig, RNNModel
-from sentiment_rnn.text import tokenize
-from sentiment_rnn.vocab import Vocab
+from sentiment_rnn.text.tokenizer import tokenize
+from sentiment_rnn.text.vocab import Vocab
 
 if TYPE_CHECKING:
-    from sentiment_rnn.train import TrainConfig, TrainResult
+    from sentiment_rnn.training.loop import TrainConfig, TrainResult
 
 __all__ = ["BaseClassifier", "RNNClassifier", "as_tokens"]
 
@@ -92,7 +92,7 @@ def _classification_targets(y) -> np.ndarray:
 
 class BaseClassifier:
     """What every fitted classifier offers, a single network (:class:`RNNClassifier`) or an average of
-    several (:class:`~sentiment_rnn.ensemble.EnsembleClassifier`):
+    several (:class:`~sentiment_rnn.estimators.ensemble.EnsembleClassifier`):
 
     * ``kind``: "network" or "ensemble" (the model file's ``kind``);
     * ``networks``: the fitted single-network classifiers it is made of (itself, for a network);
@@ -130,7 +130,7 @@ class RNNClassifier(BaseClassifier):
     'tanh', 'relu', 'sigmoid'), sizes, dropout, the optimizer and its schedule, early stopping
     (``patience`` epochs on the dev split, or on a ``validation_fraction`` held out of the training
     data when no dev split is given), vocabulary limits, optional pretrained word vectors
-    (``pretrained_vectors``: a path written by :func:`sentiment_rnn.embeddings.save_vectors`) and
+    (``pretrained_vectors``: a path written by :func:`sentiment_rnn.text.embeddings.save_vectors`) and
     ``random_state``.
 
     ``train_label_map`` trains on finer labels than it predicts: training label k (an int) is a class
@@ -236,7 +236,7 @@ class RNNClassifier(BaseClassifier):
         return ModelConfig(vocab_size=vocab_size, num_classes=num_classes, **network)
 
     def train_config(self) -> TrainConfig:
-        from sentiment_rnn.train import TrainConfig  # the fit loop loads only when training (predict starts faster)
+        from sentiment_rnn.training.loop import TrainConfig  # the fit loop loads only when training (predict starts faster)
 
         return TrainConfig(
             epochs=self.epochs,
@@ -269,7 +269,7 @@ class RNNClassifier(BaseClassifier):
 
         With ``checkpoint`` the training state is saved there after every epoch and on Ctrl-C;
         ``resume=True`` continues from it (same data and hyperparameters, ``epochs`` may be raised) and
-        gives the weights an uninterrupted run would have. See :func:`sentiment_rnn.train.fit`.
+        gives the weights an uninterrupted run would have. See :func:`sentiment_rnn.training.loop.fit`.
 
         ``target_probabilities`` (n, C), columns in the order of ``np.unique(y)``, are trained on
         instead of the labels (knowledge distillation: a teacher's ``predict_proba``, which can also
@@ -316,7 +316,7 @@ class RNNClassifier(BaseClassifier):
             self.model_.params["embedding.weight"][...] = embedding
         train_ids = [self.vocab_.encode(t) for t in tokens]
         dev_ids = None if dev_tokens is None else [self.vocab_.encode(t) for t in dev_tokens]
-        from sentiment_rnn.train import fit
+        from sentiment_rnn.training.loop import fit
 
         self.training_: TrainResult = fit(
             self.model_, train_ids, targets if soft is None else soft, self.train_config(), dev_ids, dev_targets,
@@ -384,7 +384,7 @@ class RNNClassifier(BaseClassifier):
         vocab = Vocab.build(tokens, min_count=self.min_count, max_size=self.max_vocab)
         if self.pretrained_vectors is None:
             return vocab, None
-        from sentiment_rnn.embeddings import embedding_matrix, load_vectors
+        from sentiment_rnn.text.embeddings import embedding_matrix, load_vectors
 
         words, vectors = load_vectors(self.pretrained_vectors)
         if vectors.shape[1] != self.embedding_dim:

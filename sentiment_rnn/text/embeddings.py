@@ -43,7 +43,7 @@ from sklearn.utils.extmath import randomized_svd
 
 from sentiment_rnn.errors import ModelFileError
 from sentiment_rnn.files import loads_bounded, open_npz, write_npz_atomic
-from sentiment_rnn.text import tokenize_many
+from sentiment_rnn.text.tokenizer import tokenize_many
 
 __all__ = [
     "FORMAT_VERSION",
@@ -212,7 +212,7 @@ def ppmi_svd_vectors(
 
 
 def _tokenize_all(documents: Sequence[str | Sequence[str]], n_jobs: int) -> list[Sequence[str]]:
-    """Tokenize the documents that are strings (with :func:`sentiment_rnn.text.tokenize`); lists of
+    """Tokenize the documents that are strings (with :func:`sentiment_rnn.text.tokenizer.tokenize`); lists of
     tokens pass through unchanged."""
     texts = [i for i, doc in enumerate(documents) if isinstance(doc, str)]
     token_lists: list[Sequence[str]] = list(documents)
@@ -244,7 +244,7 @@ def pretrain_from_texts(
     co-occurrences, PPMI, SVD.
 
     Args:
-        documents: raw texts (tokenized with :func:`sentiment_rnn.text.tokenize`) or token lists.
+        documents: raw texts (tokenized with :func:`sentiment_rnn.text.tokenizer.tokenize`) or token lists.
         min_count, max_words: the vocabulary, see :func:`build_vocabulary`.
         window, distance_weighting: see :func:`cooccurrence_counts`.
         dim, context_smoothing, eigenvalue_weight, shift, add_context_vectors, normalize, n_iter: see
@@ -298,7 +298,7 @@ def _open_vectors(path: str | os.PathLike):
 
 def load_vectors(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
     """Read a file written by :func:`save_vectors`, or the word vectors a trained model (one network,
-    from :func:`~sentiment_rnn.serialization.save_model`) has tuned: its vocabulary and its
+    from :func:`~sentiment_rnn.io.serialization.save_model`) has tuned: its vocabulary and its
     ``embedding.weight``. Never unpickles anything. Returns words (V,) and vectors (V, E) float32."""
     with _open_vectors(path) as data:
         if {"vocab", "param/embedding.weight"} <= set(data.files):  # a trained model's tuned vectors

@@ -13,12 +13,12 @@ from typing import Callable
 
 import numpy as np
 
-from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.corpora import FINE_GRAINED_LABEL_MAP, load_training_data, with_cad_pairs
-from sentiment_rnn.distillation import distillation_targets
+from sentiment_rnn.recipes.distillation import distillation_targets
 from sentiment_rnn.errors import SentimentRNNError, TrainingError
-from sentiment_rnn.predict import predict_labels
-from sentiment_rnn.serialization import load_model, round_for_compact_storage, save_model
+from sentiment_rnn.io.predict import predict_labels
+from sentiment_rnn.io.serialization import load_model, round_for_compact_storage, save_model
 
 __all__ = ["TrainingRun", "run_training"]
 

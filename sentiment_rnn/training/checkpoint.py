@@ -6,7 +6,7 @@ moments or velocities) and ``batches/*`` (this epoch's batch order) — read bac
 ``allow_pickle=False``. The JSON holds the settings a resumed run must share, a sha256 of the training
 data, the generator's state, the position in the epoch and the learning curve.
 
-``save_training_state`` / ``resume_training_state`` are what :func:`sentiment_rnn.train.fit` calls;
+``save_training_state`` / ``resume_training_state`` are what :func:`sentiment_rnn.training.loop.fit` calls;
 ``save_checkpoint`` / ``load_checkpoint`` are the file itself.
 """
 

@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from sentiment_rnn.classifier import BaseClassifier
+from sentiment_rnn.estimators.rnn import BaseClassifier
 from sentiment_rnn.corpora import Corpus, unlabeled_sentences
 from sentiment_rnn.errors import SentimentRNNError
 

@@ -17,18 +17,14 @@ checkpoint as it was.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
-from sentiment_rnn.checkpoint import (EpochRecord, Position, TrainResult, data_fingerprint, restore_params,
-                                      resume_training_state, save_training_state)
 from sentiment_rnn.errors import TrainingError, TrainingInterrupted
 from sentiment_rnn.hyperparameters import DEFAULTS
 from sentiment_rnn.nn.batching import bucketed_batches, pad_batch, truncate
@@ -36,6 +32,9 @@ from sentiment_rnn.nn.functional import cross_entropy, softmax
 from sentiment_rnn.nn.inference import predict_logits
 from sentiment_rnn.nn.model import RNNModel
 from sentiment_rnn.nn.optim import clip_grad_norm, make_optimizer
+from sentiment_rnn.training.checkpoint import (EpochRecord, Position, TrainResult, data_fingerprint, restore_params,
+                                               resume_training_state, save_training_state)
+from sentiment_rnn.training.signals import interrupts_held, termination_as_interrupt
 
 __all__ = ["TrainConfig", "EpochRecord", "TrainResult", "fit"]
 
@@ -110,7 +109,7 @@ def fit(
     if resume:
         run.resume()
     try:
-        with _termination_as_interrupt(), np.errstate(over="ignore", invalid="ignore"):  # non-finite: checked below
+        with termination_as_interrupt(), np.errstate(over="ignore", invalid="ignore"):  # non-finite: checked below
             while run.position.epoch < config.epochs and not run.result.stopped_early:
                 run.train_epoch(progress)
                 record = run.end_epoch()
@@ -162,7 +161,7 @@ class _Run:
         position, config, model = self.position, self.config, self.model
         if position.batches is None:
             batches = bucketed_batches(self.lengths, config.batch_size, self.rng)
-            with _interrupts_held():
+            with interrupts_held():
                 position.batches, position.rng_state = batches, self.rng.bit_generator.state
         while position.batch < len(position.batches):
             start = time.perf_counter()
@@ -176,7 +175,7 @@ class _Run:
             if not (np.isfinite(loss) and np.isfinite(norm)):
                 what = "loss" if not np.isfinite(loss) else "gradient"
                 raise self.non_finite(what, f"epoch {position.epoch + 1}, batch {position.batch + 1}")
-            with _interrupts_held():  # an update is applied whole, with the position that records it
+            with interrupts_held():  # an update is applied whole, with the position that records it
                 self.optimizer.step(model.params, grads)
                 position.total_loss += float(loss) * len(index)
                 position.tokens += int(batch_lengths.sum())
@@ -201,7 +200,7 @@ class _Run:
         seconds = max(position.seconds, 1e-9)
         record = EpochRecord(epoch, position.total_loss / len(self.sequences), dev_loss, dev_accuracy, seconds,
                              position.tokens / seconds)
-        with _interrupts_held():
+        with interrupts_held():
             result.history.append(record)
             without_gain = position.epochs_without_gain
             if not self.has_dev or result.best_dev_accuracy is None or dev_accuracy > result.best_dev_accuracy:
@@ -255,63 +254,3 @@ class _Run:
         by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
         return TrainingInterrupted(f"training interrupted{by} {where}{note}",
                                    None if saved is None else str(self.checkpoint), signum)
-
-
-# What ``timeout``, ``docker stop``, Slurm and a closed terminal send: treated as Ctrl-C while training.
-TERMINATING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, raised in the main thread as Ctrl-C is, so training saves its checkpoint."""
-
-    def __init__(self, signum: int):
-        super().__init__(signal.Signals(signum).name)
-        self.signal = signum
-
-
-def _raise_terminated(signum, frame):
-    raise _Terminated(signum)
-
-
-@contextlib.contextmanager
-def _signals_handled(signals, handler):
-    """Run the block with ``handler`` for each of ``signals`` that is not ignored (``nohup``), then put the
-    previous handlers back; yield the previous handlers. Signals reach only the main thread: elsewhere
-    the block simply runs (and gets an empty dict)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield {}
-        return
-    previous = {signum: signal.getsignal(signum) for signum in signals}
-    for signum, before in previous.items():
-        if before is not None and before != signal.SIG_IGN:
-            signal.signal(signum, handler)
-    try:
-        yield previous
-    finally:
-        for signum, before in previous.items():
-            if before is not None:
-                signal.signal(signum, before)
-
-
-def _termination_as_interrupt():
-    """While the block runs, SIGTERM and SIGHUP raise like Ctrl-C (a KeyboardInterrupt carrying the
-    signal's number)."""
-    return _signals_handled(TERMINATING_SIGNALS, _raise_terminated)
-
-
-@contextlib.contextmanager
-def _interrupts_held():
-    """Hold Ctrl-C (SIGINT), SIGTERM and SIGHUP until the block ends, so the block runs whole or not at
-    all; a signal that came meanwhile is then delivered to the handler it was meant for."""
-    held = []
-    with _signals_handled((signal.SIGINT, *TERMINATING_SIGNALS), lambda number, frame: held.append((number, frame))) \
-            as previous:
-        yield
-    if held:
-        signum, frame = held[-1]
-        if callable(previous[signum]):
-            previous[signum](signum, frame)
-        elif signum == signal.SIGINT and previous[signum] == signal.SIG_DFL:
-            raise KeyboardInterrupt
-        elif previous[signum] == signal.SIG_DFL:
-            signal.raise_signal(signum)

@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from sentiment_rnn.classifier import RNNClassifier, BaseClassifier, as_tokens, binary_scores
+from sentiment_rnn.estimators.rnn import RNNClassifier, BaseClassifier, as_tokens, binary_scores
 from sentiment_rnn.errors import SentimentRNNError
 
 __all__ = ["EnsembleClassifier"]

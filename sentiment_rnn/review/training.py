@@ -1,4 +1,4 @@
-"""Training the review model (see :mod:`sentiment_rnn.review_classifier` for what it is):
+"""Training the review model (see :mod:`sentiment_rnn.review.classifier` for what it is):
 
     train_head            the attention head on frozen sentence states
     train_network         a copy of the sentence LSTM and the head end to end on review labels
@@ -21,10 +21,10 @@ import numpy as np
 
 from sentiment_rnn.nn.batching import bucketed_batches
 from sentiment_rnn.nn.functional import sigmoid
-from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.nn.optim import clip_grad_norm, make_optimizer
-from sentiment_rnn.review_classifier import ReviewClassifier, head_log_odds, split_token_sentences
-from sentiment_rnn.nn.review_model import ReviewHead, ReviewNetwork, scatter_states, sentence_states
+from sentiment_rnn.review.classifier import ReviewClassifier, head_log_odds, split_token_sentences
+from sentiment_rnn.review.model import ReviewHead, ReviewNetwork, scatter_states, sentence_states
 
 __all__ = ["train_head", "train_network", "network_log_odds", "fit_mix", "fit_review_classifier", "held_out_groups",
            "near_copies", "train_review_recipe"]
@@ -240,7 +240,7 @@ def fit_review_classifier(sentence_model: RNNClassifier, train_texts: Sequence, 
     out of training, see :func:`held_out_groups`) join the dev reviews in step 4, so the mix also sees
     texts that differ by a minimal edit.
     """
-    from sentiment_rnn.ngrams import fit_ngram_weights
+    from sentiment_rnn.review.ngrams import fit_ngram_weights
 
     log = log or (lambda message: None)
     began = time.perf_counter()
@@ -322,10 +322,10 @@ def train_review_recipe(sentence: RNNClassifier, data_dir=None, *, use_cad: bool
     Returns the model (SST-2 test accuracy recorded, as ``train`` records it) and the provenance."""
     import resource
 
-    from sentiment_rnn.counterfactual import edited_sentence_pairs, finetune_sentence_network
+    from sentiment_rnn.review.counterfactual import edited_sentence_pairs, finetune_sentence_network
     from sentiment_rnn.corpora import load_corpus
     from sentiment_rnn.errors import SentimentRNNError
-    from sentiment_rnn.text import tokenize
+    from sentiment_rnn.text.tokenizer import tokenize
 
     log = log or (lambda message: None)
     train, dev = load_corpus("imdb", "train", data_dir), load_corpus("imdb", "dev", data_dir)

@@ -8,7 +8,7 @@ to its input by the line number (where the row starts) or by an id column of the
 - **TSV** has no quoting: every line is one row, a quote is an ordinary character and a field can
   never hold a tab or a line break;
 - **JSONL** is one object a line;
-- anything else (``.txt``, stdin) is one review a line (see :func:`sentiment_rnn.predict.iter_lines`).
+- anything else (``.txt``, stdin) is one review a line (see :func:`sentiment_rnn.io.predict.iter_lines`).
 
 LF, CRLF and a lone CR all end a line. A row that cannot be predicted (wrong number of fields, not
 JSON, no text field, no words, not UTF-8) gets a record with an ``error`` and the others go on; a
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from sentiment_rnn.errors import DataError
-from sentiment_rnn.predict import NO_WORDS, iter_lines, predict_records
+from sentiment_rnn.io.predict import NO_WORDS, iter_lines, predict_records
 
 __all__ = ["INPUT_FORMATS", "Row", "input_format", "iter_rows", "score_rows"]
 
