@@ -12,11 +12,10 @@ The names are imported on first use, so that the command line can answer Ctrl-C 
 
 from sentiment_rnn.version import __version__
 
-__all__ = ["RNNClassifier", "EnsembleClassifier", "ReviewClassifier", "SentimentClassifier", "load_model",
-           "save_model", "__version__"]
+__all__ = ["RNNClassifier", "EnsembleClassifier", "ReviewClassifier", "load_model", "save_model", "__version__"]
 
 def __getattr__(name: str):
-    if name in ("RNNClassifier", "SentimentClassifier"):
+    if name == "RNNClassifier":
         from sentiment_rnn.estimators.rnn import RNNClassifier
 
         return RNNClassifier

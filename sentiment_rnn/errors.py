@@ -1,4 +1,5 @@
-"""Exceptions the library raises; ``cli.py`` alone turns them into one-line messages."""
+"""Exceptions the library raises; the command line (:mod:`sentiment_rnn.cli`) alone turns them into
+one-line messages."""
 
 from __future__ import annotations
 

@@ -6,18 +6,9 @@ import pytest
 from sentiment_rnn.nn.batching import pad_batch
 from sentiment_rnn.nn.cells import CELLS, LayerWeights, _input_projection, make_cell
 from sentiment_rnn.nn.inference import Inference
-from sentiment_rnn.nn.model import ModelConfig, RNNModel, _embedding_grad, _project_words
+from sentiment_rnn.nn.model import ModelConfig, RNNModel, _embedding_grad
 from sentiment_rnn.nn.optim import Adam
 from sentiment_rnn.nn.inference import predict_logits
-
-
-def test_projecting_each_distinct_word_once_equals_projecting_every_position():
-    rng = np.random.default_rng(0)
-    table = rng.standard_normal((30, 5))  # (V, E)
-    ids = rng.integers(0, 30, size=(7, 4))  # (T, B), with repeats
-    W_ih, bias = rng.standard_normal((12, 5)), rng.standard_normal(12)
-    np.testing.assert_allclose(_project_words(ids, table, W_ih, bias), _input_projection(table[ids], W_ih, bias),
-                               rtol=1e-13, atol=1e-13)
 
 
 def test_embedding_gradient_by_sorting_equals_add_at():

@@ -54,7 +54,7 @@ class LinearBaseline:
 
     @classmethod
     def from_fitted(cls, fitted, **metadata) -> "LinearBaseline":
-        """From a :class:`~sentiment_rnn.baselines.FittedBaseline`; its predictions are these."""
+        """From a :class:`~sentiment_rnn.evaluation.baselines.FittedBaseline`; its predictions are these."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         from sentiment_rnn.evaluation.baselines import _linear_coef

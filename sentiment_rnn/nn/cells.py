@@ -57,7 +57,6 @@ from sentiment_rnn.nn.layout import (GateMajorWeights, InferenceWeights, LayerWe
 
 __all__ = ["LayerWeights", "InferenceWeights", "ElmanCell", "GRUCell", "LSTMCell", "CELLS", "make_cell"]
 
-_steps_past_an_end = steps_past_an_end
 
 
 def _input_projection(X: np.ndarray, W_ih: np.ndarray, bias: np.ndarray) -> np.ndarray:

@@ -148,19 +148,6 @@ def _dropout_mask(rng: np.random.Generator, shape, rate: float, dtype) -> np.nda
     return keep / np.asarray(1.0 - rate, dtype=dtype)
 
 
-def _project_words(ids: np.ndarray, table: np.ndarray, W_ih: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """The first layer's input projection, table[ids] @ W_ih.T + bias, computed once per distinct word
-    and gathered: ids (T, B), table (V, E), W_ih (G, E), bias (G,) -> (T, B, G).
-
-    A batch has far fewer distinct words than positions (a third to a half in the treebank's batches),
-    so this saves that share of the projection's matmul.
-    """
-    words, positions = np.unique(ids, return_inverse=True)  # (U,), (T·B,)
-    projected = table[words] @ W_ih.T  # (U, G)
-    projected += bias
-    return np.take(projected, positions.reshape(ids.shape), axis=0)  # (T, B, G)
-
-
 def _distinct_words(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """ids (T, B) -> the distinct words (U,), sorted, and each position's index into them (T, B)."""
     words, positions = np.unique(ids, return_inverse=True)  # (U,), (T·B,)
