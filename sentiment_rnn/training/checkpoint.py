@@ -6,8 +6,10 @@ moments or velocities) and ``batches/*`` (this epoch's batch order) — read bac
 ``allow_pickle=False``. The JSON holds the settings a resumed run must share, a sha256 of the training
 data, the generator's state, the position in the epoch and the learning curve.
 
-``save_training_state`` / ``resume_training_state`` are what :func:`sentiment_rnn.training.loop.fit` calls;
-``save_checkpoint`` / ``load_checkpoint`` are the file itself.
+``save_training_state`` / ``resume_training_state`` write and read a whole
+:class:`~sentiment_rnn.training.state.TrainingState`, beside the identity of the run it belongs to (the
+settings, the network's shape and the data's sha256); ``save_checkpoint`` / ``load_checkpoint`` are the
+file itself.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import hashlib
 import json
 import os
 import zipfile
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -25,55 +26,13 @@ import numpy as np
 from sentiment_rnn.version import __version__
 from sentiment_rnn.errors import ModelFileError, TrainingError
 from sentiment_rnn.files import json_default, open_npz, read_json_metadata, write_npz_atomic
+from sentiment_rnn.training.state import EpochRecord, Position, TrainingState
 
-__all__ = ["CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "EpochRecord", "TrainResult", "Position", "save_checkpoint",
-           "load_checkpoint", "data_fingerprint", "save_training_state", "resume_training_state", "restore_params"]
+__all__ = ["CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "save_checkpoint", "load_checkpoint", "data_fingerprint",
+           "run_identity", "save_training_state", "resume_training_state"]
 
 CHECKPOINT_FORMAT = "sentiment-rnn-checkpoint"
 CHECKPOINT_VERSION = 1
-
-
-@dataclass(frozen=True)
-class EpochRecord:
-    epoch: int
-    train_loss: float
-    dev_loss: float | None
-    dev_accuracy: float | None
-    seconds: float
-    tokens_per_second: float
-
-
-@dataclass
-class TrainResult:
-    history: list[EpochRecord] = field(default_factory=list)
-    best_epoch: int = 0
-    best_dev_accuracy: float | None = None
-    stopped_early: bool = False
-
-    def to_dict(self) -> dict:
-        return {
-            "history": [asdict(r) for r in self.history],
-            "best_epoch": self.best_epoch,
-            "best_dev_accuracy": self.best_dev_accuracy,
-            "stopped_early": self.stopped_early,
-        }
-
-
-@dataclass
-class Position:
-    """Where training stands, beyond the weights and the optimizer: what a resumed run needs."""
-
-    epoch: int = 0  # epochs finished
-    batch: int = 0  # batches of the current epoch finished
-    batches: list[np.ndarray] | None = None  # the current epoch's batch order, once drawn
-    rng_state: dict | None = None  # the generator's state after the last finished step
-    total_loss: float = 0.0  # sum of loss × batch size over the finished batches of this epoch
-    tokens: int = 0
-    seconds: float = 0.0
-    epochs_without_gain: int = 0
-
-    def describe(self) -> str:
-        return f"end of epoch {self.epoch}" if self.batch == 0 else f"epoch {self.epoch + 1}, batch {self.batch}"
 
 
 def save_checkpoint(path: str | os.PathLike, metadata: dict, arrays: dict[str, np.ndarray]) -> Path:
@@ -127,33 +86,34 @@ def data_fingerprint(train_sequences, train_targets, dev_sequences, dev_targets)
     return digest.hexdigest()
 
 
-def _settings(config: TrainConfig) -> dict:
-    """The settings a resumed run must share with the checkpoint (all but the number of epochs)."""
-    settings = json.loads(json.dumps(asdict(config)))
-    settings.pop("epochs")
-    return settings
+def run_identity(settings: dict, model_config: dict, fingerprint: str | None) -> dict:
+    """What a resumed run must share with its checkpoint: the fit loop's ``settings`` but the number of
+    epochs (which may be raised), the network's ``model_config`` and the data's ``fingerprint``."""
+    settings = json.loads(json.dumps(settings))
+    settings.pop("epochs", None)
+    return {"settings": settings, "model_config": json.loads(json.dumps(model_config)), "data_sha256": fingerprint}
 
 
-def save_training_state(path, model, optimizer, config, fingerprint, position, result, best_params) -> None:
+def save_training_state(path, state: TrainingState, identity: dict) -> None:
+    """Write ``state`` whole to the checkpoint ``path``, with the ``identity`` of its run (:func:`run_identity`)."""
+    position, stopping = state.position, state.stopping
     metadata = {
-        "settings": _settings(config),
-        "model_config": model.config.to_dict(),
-        "data_sha256": fingerprint,
+        **identity,
         "epoch": position.epoch,
         "batch": position.batch,
         "rng_state": position.rng_state,
         "total_loss": position.total_loss,
         "tokens": position.tokens,
         "seconds": position.seconds,
-        "epochs_without_gain": position.epochs_without_gain,
-        "lr": optimizer.lr,
-        "result": result.to_dict(),
-        "has_best": best_params is not None,
+        "epochs_without_gain": stopping.without_gain,
+        "lr": state.optimizer.lr,
+        "result": state.result.to_dict(),
+        "has_best": stopping.best_params is not None,
     }
-    arrays = {f"param/{name}": value for name, value in model.params.items()}
-    arrays.update({f"optim/{key}": value for key, value in optimizer.state.items()})
-    if best_params is not None:
-        arrays.update({f"best/{name}": value for name, value in best_params.items()})
+    arrays = {f"param/{name}": value for name, value in state.params.items()}
+    arrays.update({f"optim/{key}": value for key, value in state.optimizer.state.items()})
+    if stopping.best_params is not None:
+        arrays.update({f"best/{name}": value for name, value in stopping.best_params.items()})
     if position.batches is not None:
         arrays["batches/index"] = np.concatenate(position.batches).astype(np.int64)  # (N,)
         arrays["batches/sizes"] = np.array([len(b) for b in position.batches], dtype=np.int64)
@@ -163,50 +123,50 @@ def save_training_state(path, model, optimizer, config, fingerprint, position, r
         raise TrainingError(f"cannot write the checkpoint {path} ({error.strerror or error})") from None
 
 
-def resume_training_state(path, model, optimizer, config, fingerprint, result: TrainResult,
-                          examples: int) -> tuple[Position, dict | None]:
-    """Load the checkpoint at ``path`` into ``model``, ``optimizer`` and ``result``; return the position
-    and the best weights. Raises ModelFileError for a damaged file (a batch order that is not one of the
+def resume_training_state(path, state: TrainingState, identity: dict, examples: int) -> None:
+    """Load the checkpoint at ``path`` into ``state``, whole: weights, optimizer, position, early stopper and
+    learning curve. Raises ModelFileError for a damaged file (a batch order that is not one of the
     ``examples`` training examples each, a learning rate that is not positive), TrainingError for one
-    that belongs to other data or settings."""
+    that belongs to another run (``identity``: other data or settings)."""
     metadata, arrays = load_checkpoint(path)
     cannot = f"cannot resume from {path}"
     try:
-        differences = _differences(metadata["settings"], _settings(config))
-        if not differences and metadata["data_sha256"] != fingerprint:
+        differences = _differences(metadata["settings"], identity["settings"])
+        if not differences and metadata["data_sha256"] != identity["data_sha256"]:
             raise TrainingError(f"{cannot}: it was made from other training or dev data, or another vocabulary")
-        differences += _differences(metadata["model_config"], model.config.to_dict())
+        differences += _differences(metadata["model_config"], identity["model_config"])
         if differences:
             raise TrainingError(f"{cannot}: it was made with other settings ({'; '.join(differences)})")
-        _load_arrays(arrays, "param/", model.params, path)
-        _load_arrays(arrays, "optim/", optimizer.state, path)
-        best_params = None
+        _load_arrays(arrays, "param/", state.params, path)
+        _load_arrays(arrays, "optim/", state.optimizer.state, path)
+        stopping = state.stopping
+        stopping.best_params = None
         if metadata["has_best"]:
-            best_params = {name: np.empty_like(value) for name, value in model.params.items()}
-            _load_arrays(arrays, "best/", best_params, path)
+            stopping.best_params = {name: np.empty_like(value) for name, value in state.params.items()}
+            _load_arrays(arrays, "best/", stopping.best_params, path)
         batches = None
         if "batches/index" in arrays:
             batches = _batch_order(arrays["batches/index"], arrays["batches/sizes"], examples, path)
-        optimizer.lr = float(metadata["lr"])
-        if not (np.isfinite(optimizer.lr) and optimizer.lr > 0):
-            raise ModelFileError(f"{path}: damaged checkpoint (learning rate {optimizer.lr!r} is not a positive "
-                                 "number)")
+        lr = float(metadata["lr"])
+        if not (np.isfinite(lr) and lr > 0):
+            raise ModelFileError(f"{path}: damaged checkpoint (learning rate {lr!r} is not a positive number)")
+        state.optimizer.lr = lr
         saved = metadata["result"]
-        result.history[:] = [EpochRecord(**record) for record in saved["history"]]
-        result.best_epoch, result.best_dev_accuracy = saved["best_epoch"], saved["best_dev_accuracy"]
-        result.stopped_early = saved["stopped_early"]
+        state.history[:] = [EpochRecord(**record) for record in saved["history"]]
+        stopping.best_epoch, stopping.best_score = saved["best_epoch"], saved["best_dev_accuracy"]
+        stopping.stopped = saved["stopped_early"]
+        stopping.without_gain = int(metadata["epochs_without_gain"])
         position = Position(
             epoch=int(metadata["epoch"]), batch=int(metadata["batch"]), batches=batches,
             rng_state=metadata["rng_state"], total_loss=float(metadata["total_loss"]),
             tokens=int(metadata["tokens"]), seconds=float(metadata["seconds"]),
-            epochs_without_gain=int(metadata["epochs_without_gain"]),
         )
         np.random.default_rng().bit_generator.state = position.rng_state  # raises if the state is malformed
     except (KeyError, TypeError, ValueError) as error:
         raise ModelFileError(f"{path}: damaged checkpoint ({type(error).__name__}: {error})") from None
     if position.batch and (batches is None or position.batch > len(batches)):
         raise ModelFileError(f"{path}: damaged checkpoint (batch {position.batch} of an epoch it does not hold)")
-    return position, best_params
+    state.position = position
 
 
 def _batch_order(index: np.ndarray, sizes: np.ndarray, examples: int, path) -> list[np.ndarray]:
@@ -237,8 +197,3 @@ def _load_arrays(arrays: dict, prefix: str, into: dict, path) -> None:
         if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
             raise ModelFileError(f"{path}: {prefix}{name} holds non-finite numbers")
         target[...] = value
-
-
-def restore_params(params: dict, saved: dict) -> None:
-    for name, value in saved.items():
-        params[name][...] = value

@@ -1,6 +1,10 @@
 """The fit loop: length-bucketed shuffled mini-batches, clipping, early stopping on the dev split with
 the best weights kept, a learning-curve log and a progress callback.
 
+One loop, :func:`train_loop`, trains any parameters through a ``loss_and_grads(batch, rng)`` callable
+and scores the dev split through an ``evaluate()`` callable; :func:`fit` is the network's use of it
+(padding its id sequences, the network's loss, its dev accuracy and the checkpoint's identity).
+
 Everything random (batch order, dropout) is drawn from one ``np.random.Generator`` made from the
 seed, so the same seed and data give bit-identical weights.
 
@@ -20,7 +24,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Callable, Sequence
 
 import numpy as np
@@ -32,11 +36,14 @@ from sentiment_rnn.nn.functional import cross_entropy, softmax
 from sentiment_rnn.nn.inference import predict_logits
 from sentiment_rnn.nn.model import RNNModel
 from sentiment_rnn.nn.optim import clip_grad_norm, make_optimizer
-from sentiment_rnn.training.checkpoint import (EpochRecord, Position, TrainResult, data_fingerprint, restore_params,
-                                               resume_training_state, save_training_state)
+from sentiment_rnn.training.checkpoint import data_fingerprint, resume_training_state, run_identity, save_training_state
 from sentiment_rnn.training.signals import interrupts_held, termination_as_interrupt
+from sentiment_rnn.training.state import EarlyStopping, EpochRecord, Position, TrainingState, TrainResult
 
-__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "fit"]
+__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "LossAndGrads", "fit", "train_loop"]
+
+# (batch index (B,), generator) -> (the sum of the batch's example losses, gradients of their mean)
+LossAndGrads = Callable[[np.ndarray, np.random.Generator], tuple[float, dict[str, np.ndarray]]]
 
 
 @dataclass(frozen=True)
@@ -103,14 +110,62 @@ def fit(
     Raises TrainingError on a non-finite loss or gradient, leaving the last good weights in place and
     the checkpoint untouched.
     """
+    sequences = [truncate(s, config.max_len, config.keep) for s in train_sequences]
+    targets = np.asarray(train_targets)
+    if targets.ndim == 2:
+        targets = targets.astype(model.dtype)  # (N, C) soft targets, in the network's precision
+
+    def loss_and_grads(index: np.ndarray, rng: np.random.Generator):
+        ids, lengths = pad_batch([sequences[i] for i in index])  # (B, T), (B,)
+        loss, grads = model.loss_and_grads(ids, lengths, targets[index], train=True, rng=rng, sparse_embedding=True)
+        return float(loss) * len(index), grads
+
+    evaluate = None
+    if dev_sequences is not None and len(dev_sequences) > 0:
+        def evaluate() -> tuple[float, float]:
+            return _evaluate(model, dev_sequences, np.asarray(dev_targets), config, output_map)
+
+    identity = None
+    if checkpoint is not None:
+        identity = run_identity(asdict(config), model.config.to_dict(),
+                                data_fingerprint(train_sequences, targets, dev_sequences, dev_targets))
+    return train_loop(model.params, loss_and_grads, np.array([len(s) for s in sequences]), config, evaluate,
+                      progress, on_epoch, checkpoint=checkpoint, identity=identity, resume=resume)
+
+
+def train_loop(
+    params: dict[str, np.ndarray],
+    loss_and_grads: LossAndGrads,
+    lengths: np.ndarray,
+    config: TrainConfig,
+    evaluate: Callable[[], tuple[float, float]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    on_epoch: Callable[[EpochRecord], None] | None = None,
+    *,
+    examples_weight: float | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    identity: dict | None = None,
+    resume: bool = False,
+) -> TrainResult:
+    """Train ``params`` in place over examples of ``lengths`` (N,) (tokens, for the batches and the speed):
+    each epoch draws length-bucketed batches of ``config.batch_size``, and each batch's gradients
+    (``loss_and_grads(index, rng)``) are clipped, checked and applied by ``config.optimizer``. After each
+    epoch ``evaluate()`` gives the dev loss and accuracy (None: no dev split), the best weights are kept
+    and training stops after ``config.patience`` epochs without a better accuracy; it ends with the best
+    weights. The epoch's train loss is the sum of the batches' losses over ``examples_weight`` (N if
+    None). With ``checkpoint`` (and the run's ``identity``, see
+    :func:`~sentiment_rnn.training.checkpoint.run_identity`), the whole state is saved after every
+    epoch and on Ctrl-C, and ``resume=True`` continues from it.
+    """
     if resume and checkpoint is None:
         raise ValueError("resume=True needs a checkpoint to resume from")
-    run = _Run(model, train_sequences, train_targets, config, dev_sequences, dev_targets, checkpoint, output_map)
+    run = _Run(params, loss_and_grads, np.asarray(lengths), config, evaluate, checkpoint, identity,
+               len(lengths) if examples_weight is None else examples_weight)
     if resume:
         run.resume()
     try:
         with termination_as_interrupt(), np.errstate(over="ignore", invalid="ignore"):  # non-finite: checked below
-            while run.position.epoch < config.epochs and not run.result.stopped_early:
+            while run.state.position.epoch < config.epochs and not run.state.stopping.stopped:
                 run.train_epoch(progress)
                 record = run.end_epoch()
                 if on_epoch is not None:
@@ -118,47 +173,32 @@ def fit(
     except KeyboardInterrupt as stop:
         raise run.interrupted(getattr(stop, "signal", signal.SIGINT)) from None
     run.finish()
-    return run.result
+    return run.state.result
 
 
 class _Run:
-    """One training run's state — the model, its optimizer, the generator, the position in the
-    epoch, the best weights and the learning curve — and the steps of :func:`fit` that change it."""
+    """One training run: its :class:`TrainingState`, the generator, and the steps of :func:`train_loop`
+    that change them."""
 
-    def __init__(self, model, train_sequences, train_targets, config, dev_sequences, dev_targets, checkpoint,
-                 output_map):
-        self.model, self.config, self.checkpoint, self.output_map = model, config, checkpoint, output_map
+    def __init__(self, params, loss_and_grads, lengths, config, evaluate, checkpoint, identity, examples_weight):
+        self.loss_and_grads, self.lengths, self.config, self.evaluate = loss_and_grads, lengths, config, evaluate
+        self.checkpoint, self.identity, self.examples_weight = checkpoint, identity, examples_weight
         self.rng = np.random.default_rng(config.seed)
-        self.sequences = [truncate(s, config.max_len, config.keep) for s in train_sequences]
-        targets = np.asarray(train_targets)
-        if targets.ndim == 2:
-            targets = targets.astype(model.dtype)  # (N, C) soft targets, in the network's precision
-        self.targets = targets
-        self.lengths = np.array([len(s) for s in self.sequences])  # (N,)
-        self.optimizer = make_optimizer(config.optimizer, model.params, config.learning_rate, config.momentum)
-        self.has_dev = dev_sequences is not None and len(dev_sequences) > 0
-        self.dev_sequences, self.dev_targets = dev_sequences, dev_targets
-        self.result = TrainResult()
-        self.best_params: dict | None = None
-        self.position = Position(rng_state=self.rng.bit_generator.state)
-        self.fingerprint = (
-            None if checkpoint is None else data_fingerprint(train_sequences, targets, dev_sequences, dev_targets)
-        )
+        optimizer = make_optimizer(config.optimizer, params, config.learning_rate, config.momentum)
+        self.state = TrainingState(params, optimizer, EarlyStopping(config.patience),
+                                   Position(rng_state=self.rng.bit_generator.state))
         self.saved: str | None = None  # which position the checkpoint file holds
 
     def resume(self) -> None:
         """Continue from the checkpoint: weights, optimizer, generator, position, best weights, curve."""
-        self.position, self.best_params = resume_training_state(
-            self.checkpoint, self.model, self.optimizer, self.config, self.fingerprint, self.result,
-            len(self.sequences),
-        )
-        self.rng.bit_generator.state = self.position.rng_state
-        self.saved = self.position.describe()
+        resume_training_state(self.checkpoint, self.state, self.identity, len(self.lengths))
+        self.rng.bit_generator.state = self.state.position.rng_state
+        self.saved = self.state.position.describe()
 
     # --- one epoch ---------------------------------------------------------------------------------
     def train_epoch(self, progress) -> None:
         """The rest of the current epoch's batches: forward, backward, clip, update (each update whole)."""
-        position, config, model = self.position, self.config, self.model
+        position, config, state = self.state.position, self.config, self.state
         if position.batches is None:
             batches = bucketed_batches(self.lengths, config.batch_size, self.rng)
             with interrupts_held():
@@ -166,19 +206,16 @@ class _Run:
         while position.batch < len(position.batches):
             start = time.perf_counter()
             index = position.batches[position.batch]
-            ids, batch_lengths = pad_batch([self.sequences[i] for i in index])
-            loss, grads = model.loss_and_grads(
-                ids, batch_lengths, self.targets[index], train=True, rng=self.rng, sparse_embedding=True
-            )
+            loss, grads = self.loss_and_grads(index, self.rng)
             grads = {name: g for name, g in grads.items() if name not in config.frozen}
             grads, norm = clip_grad_norm(grads, config.clip_norm)
             if not (np.isfinite(loss) and np.isfinite(norm)):
                 what = "loss" if not np.isfinite(loss) else "gradient"
                 raise self.non_finite(what, f"epoch {position.epoch + 1}, batch {position.batch + 1}")
             with interrupts_held():  # an update is applied whole, with the position that records it
-                self.optimizer.step(model.params, grads)
-                position.total_loss += float(loss) * len(index)
-                position.tokens += int(batch_lengths.sum())
+                state.optimizer.step(state.params, grads)
+                position.total_loss += loss
+                position.tokens += int(self.lengths[index].sum())
                 position.batch += 1
                 position.rng_state = self.rng.bit_generator.state
             position.seconds += time.perf_counter() - start
@@ -189,63 +226,51 @@ class _Run:
     def end_epoch(self) -> EpochRecord:
         """Check the weights, score the dev split, keep the best weights, decide on early stopping,
         decay the learning rate, start the next epoch's position and save the checkpoint."""
-        position, result = self.position, self.result
+        state = self.state
+        position = state.position
         epoch = position.epoch + 1
-        if not all(np.all(np.isfinite(value)) for value in self.model.params.values()):
+        if not all(np.all(np.isfinite(value)) for value in state.params.values()):
             raise self.non_finite("weights", f"epoch {epoch}")  # checked once an epoch: it reads every weight
-        dev_loss = dev_accuracy = None
-        if self.has_dev:
-            dev_loss, dev_accuracy = _evaluate(self.model, self.dev_sequences, np.asarray(self.dev_targets),
-                                               self.config, self.output_map)
+        dev_loss, dev_accuracy = (None, None) if self.evaluate is None else self.evaluate()
         seconds = max(position.seconds, 1e-9)
-        record = EpochRecord(epoch, position.total_loss / len(self.sequences), dev_loss, dev_accuracy, seconds,
+        record = EpochRecord(epoch, position.total_loss / self.examples_weight, dev_loss, dev_accuracy, seconds,
                              position.tokens / seconds)
         with interrupts_held():
-            result.history.append(record)
-            without_gain = position.epochs_without_gain
-            if not self.has_dev or result.best_dev_accuracy is None or dev_accuracy > result.best_dev_accuracy:
-                result.best_epoch, result.best_dev_accuracy = epoch, dev_accuracy
-                self.best_params = {k: v.copy() for k, v in self.model.params.items()}
-                without_gain = 0
-            else:
-                without_gain += 1
-                result.stopped_early = self.config.patience is not None and without_gain >= self.config.patience
-            if not result.stopped_early:
-                self.optimizer.lr *= self.config.lr_decay
-            self.position = Position(epoch=epoch, rng_state=position.rng_state, epochs_without_gain=without_gain)
+            state.history.append(record)
+            if not state.stopping.end_epoch(epoch, dev_accuracy, state.params):
+                state.optimizer.lr *= self.config.lr_decay
+            state.position = Position(epoch=epoch, rng_state=position.rng_state)
         self.saved = self.save() or self.saved
         return record
 
     def finish(self) -> None:
         """End with the best dev epoch's weights."""
-        if self.has_dev and self.best_params is not None:
-            restore_params(self.model.params, self.best_params)
+        if self.evaluate is not None:
+            self.state.stopping.restore(self.state.params)
 
     # --- checkpoints and failures ------------------------------------------------------------------
     def save(self) -> str | None:
         """Write the checkpoint (if there is one) and say which position it holds."""
         if self.checkpoint is None:
             return None
-        save_training_state(self.checkpoint, self.model, self.optimizer, self.config, self.fingerprint,
-                            self.position, self.result, self.best_params)
-        return self.position.describe()
+        save_training_state(self.checkpoint, self.state, self.identity)
+        return self.state.position.describe()
 
     def non_finite(self, what: str, where: str) -> TrainingError:
         """The error for a non-finite number, after putting the best weights so far back."""
-        if self.best_params is not None:
-            restore_params(self.model.params, self.best_params)
+        self.state.stopping.restore(self.state.params)
         kept = (
             "" if self.checkpoint is None
             else f"; the last good checkpoint ({self.saved}) is kept in {self.checkpoint}" if self.saved
             else "; no epoch had finished, so there is no checkpoint"
         )
         return TrainingError(f"non-finite {what} in {where}; try a smaller learning rate "
-                             f"(now {self.optimizer.lr:g}) or clip_norm{kept}")
+                             f"(now {self.state.optimizer.lr:g}) or clip_norm{kept}")
 
     def interrupted(self, signum: int = signal.SIGINT) -> TrainingInterrupted:
         """Save the exact position on Ctrl-C (or SIGTERM, SIGHUP: ``signum``) and say where training stopped."""
         saved = self.save()
-        position = self.position
+        position = self.state.position
         where = (
             f"in epoch {position.epoch + 1} after batch {position.batch} of {len(position.batches)}" if position.batch
             else f"after epoch {position.epoch}" if position.epoch else "before the first batch"
