@@ -192,7 +192,7 @@ def explain(text, as_json, no_baseline, model_path, data_dir):
     if truncated:
         click.echo(f"TEXT is {TRUNCATED}", err=True)
     model = load(model_path)
-    if model.kind == "review" and len(model.sentences([text])[0]) > 1:  # a review: by sentence
+    if model.reads_by_sentence(text):  # a review: by sentence
         from sentiment_rnn.evaluation.explain import render_review_chart
 
         review = model.explain_review(text)

@@ -24,7 +24,7 @@ import numpy as np
 from sentiment_rnn.errors import SentimentRNNError
 from sentiment_rnn.hyperparameters import DEFAULTS, HYPERPARAMETERS
 from sentiment_rnn.nn.batching import pad_batch
-from sentiment_rnn.nn.functional import softmax
+from sentiment_rnn.nn.functional import collapse_classes, softmax
 from sentiment_rnn.nn.inference import predict_logits
 from sentiment_rnn.nn.model import ModelConfig, RNNModel
 from sentiment_rnn.text.tokenizer import tokenize
@@ -96,6 +96,8 @@ class BaseClassifier:
 
     * ``kind``: "network" or "ensemble" (the model file's ``kind``);
     * ``networks``: the fitted single-network classifiers it is made of (itself, for a network);
+    * ``reads_by_sentence(text)``: whether it reads ``text`` sentence by sentence (a review model, on a text
+      of several sentences), and can then ``explain_review(text)``;
     * ``classes_`` and ``label_names_``; ``predict_proba(X)`` (n, C); ``decision_function(X)`` (n,) for two
       classes, (n, C) for more;
       ``predict`` and ``score``, defined here from ``predict_proba``.
@@ -112,6 +114,10 @@ class BaseClassifier:
 
     def _check_fitted(self) -> None:
         raise NotImplementedError
+
+    def reads_by_sentence(self, text) -> bool:
+        """Whether ``text`` is read sentence by sentence; a network reads every text as one sequence."""
+        return False
 
     def predict(self, X: Sequence) -> np.ndarray:
         """The most probable class of each text (n,), from ``classes_``."""
@@ -361,10 +367,7 @@ class RNNClassifier(BaseClassifier):
         """(n, K) probabilities of the network's classes -> (n, C) of the predicted classes (the same
         array when the network's classes are the predicted ones)."""
         output_map = self._output_map()
-        if output_map is None:
-            return probabilities
-        collapsed = probabilities @ output_map  # (n, C)
-        return collapsed / collapsed.sum(axis=1, keepdims=True)
+        return probabilities if output_map is None else collapse_classes(probabilities, output_map)
 
     def _default_label_names(self) -> tuple[str, ...]:
         if len(self.classes_) == 2 and set(self.classes_.tolist()) == {0, 1}:

@@ -127,11 +127,11 @@ def trajectory(classifier, text) -> Trajectory:
     tokens = as_tokens(text)
     if not tokens:
         raise SentimentRNNError("nothing to explain: the text has no tokens")
-    if classifier.kind == "review":  # a sentence is read by the review model's sentence network
-        classifier = classifier.sentence_
-    if classifier.kind == "ensemble":  # the mean of its members' running sentiments
-        members = [trajectory(member, tokens) for member in classifier.networks]
+    networks = classifier.networks  # a review model reads a sentence with its sentence network
+    if len(networks) > 1:  # an ensemble: the mean of its members' running sentiments
+        members = [trajectory(member, tokens) for member in networks]
         return dataclasses.replace(members[0], probabilities=np.mean([m.probabilities for m in members], axis=0))
+    (classifier,) = networks
     ids = classifier.encode([tokens])[0]  # (T,)
     read = truncate(ids, classifier.max_len)  # what predict() reads
     model = classifier.model_

@@ -77,38 +77,53 @@ def save_model(model: BaseClassifier, path: str | os.PathLike, *, provenance: di
         "label_names": list(model.label_names_),
         "tokenizer": TOKENIZER,
     }
-    if model.kind == "ensemble":  # member k's arrays are stored under "member<k>/"
-        arrays, members, shared = {}, [], {}
-        stored = {}  # (dtype, shape, sha256) -> the name an array is stored under
-        for k, member in enumerate(model.networks):
-            member_metadata, member_arrays = _network_entries(member, compact)
-            members.append(member_metadata)
-            for key, value in member_arrays.items():
-                name, fingerprint = f"member{k}/{key}", _fingerprint(value)
-                first = stored.get(fingerprint)
-                if first is not None and np.array_equal(arrays[first], value):
-                    shared[name] = first  # stored once for every member that holds it
-                else:
-                    stored[fingerprint], arrays[name] = name, value
-        metadata.update(kind="ensemble", members=members, shared=shared, training=dict(provenance or {}))
-    elif model.kind == "review":  # the sentence network, plus "review/" arrays
-        network_metadata, arrays = _network_entries(model.sentence_, compact)
-        lineage = dict(getattr(model.sentence_, "metadata_", {}).get("training", {}))  # as loaded
-        network_metadata["training"] = {**lineage, **network_metadata["training"]}
-        if "sst2_test_accuracy" in model.training_:  # the one-sentence path's score, as `train` records it
-            network_metadata["training"]["test_accuracy"] = model.training_["sst2_test_accuracy"]
-        metadata.update(kind="review", **network_metadata)
-        metadata["review"] = {"mix": model.mix_.tolist(), "ngram_order": model.ngrams_.order,
-                              "training": {**model.training_, **(provenance or {})}}
-        arrays.update({f"review/param/{name}": value for name, value in model.review_params().items()})
-        arrays["review/ngram_hashes"] = model.ngrams_.hashes
-        arrays["review/ngram_weights"] = model.ngrams_.weights
-    else:
-        network_metadata, arrays = _network_entries(model, compact)
-        metadata.update(kind="network", **network_metadata)
-        metadata["training"].update(provenance or {})
+    entries, arrays = _ENTRIES[model.kind](model, compact, provenance or {})
+    metadata.update(kind=model.kind, **entries)
     arrays["metadata"] = np.array(json.dumps(metadata, default=json_default))
     return write_npz_atomic(path, arrays)
+
+
+def _single_network_entries(model, compact: bool, provenance: dict) -> tuple[dict, dict[str, np.ndarray]]:
+    """A network's metadata and arrays, with ``provenance`` added to its training record."""
+    metadata, arrays = _network_entries(model, compact)
+    metadata["training"].update(provenance)
+    return metadata, arrays
+
+
+def _ensemble_entries(model, compact: bool, provenance: dict) -> tuple[dict, dict[str, np.ndarray]]:
+    """Member k's arrays under "member<k>/"; an array several members hold identically is stored once."""
+    arrays, members, shared = {}, [], {}
+    stored = {}  # (dtype, shape, sha256) -> the name an array is stored under
+    for k, member in enumerate(model.networks):
+        member_metadata, member_arrays = _network_entries(member, compact)
+        members.append(member_metadata)
+        for key, value in member_arrays.items():
+            name, fingerprint = f"member{k}/{key}", _fingerprint(value)
+            first = stored.get(fingerprint)
+            if first is not None and np.array_equal(arrays[first], value):
+                shared[name] = first  # stored once for every member that holds it
+            else:
+                stored[fingerprint], arrays[name] = name, value
+    return {"members": members, "shared": shared, "training": dict(provenance)}, arrays
+
+
+def _review_entries(model, compact: bool, provenance: dict) -> tuple[dict, dict[str, np.ndarray]]:
+    """The sentence network's entries, plus the review model's under "review/"."""
+    metadata, arrays = _network_entries(model.sentence_, compact)
+    lineage = dict(getattr(model.sentence_, "metadata_", {}).get("training", {}))  # as loaded
+    metadata["training"] = {**lineage, **metadata["training"]}
+    if "sst2_test_accuracy" in model.training_:  # the one-sentence path's score, as `train` records it
+        metadata["training"]["test_accuracy"] = model.training_["sst2_test_accuracy"]
+    metadata["review"] = {"mix": model.mix_.tolist(), "ngram_order": model.ngrams_.order,
+                          "training": {**model.training_, **provenance}}
+    arrays.update({f"review/param/{name}": value for name, value in model.review_params().items()})
+    arrays["review/ngram_hashes"] = model.ngrams_.hashes
+    arrays["review/ngram_weights"] = model.ngrams_.weights
+    return metadata, arrays
+
+
+# a classifier's ``kind`` (its model file's kind) -> its metadata and arrays
+_ENTRIES = {"network": _single_network_entries, "ensemble": _ensemble_entries, "review": _review_entries}
 
 
 def save_ensemble(model_paths, path: str | os.PathLike, *, compact: bool = False) -> int:

@@ -119,6 +119,10 @@ class ReviewClassifier(BaseClassifier):
     def _check_fitted(self) -> None:
         """A review model is made of fitted parts."""
 
+    def reads_by_sentence(self, text) -> bool:
+        """A text of several sentences is read by the review model (one sentence: by the sentence network)."""
+        return len(self.sentences([text])[0]) > 1
+
     def review_params(self) -> dict[str, np.ndarray]:
         """The review model's own arrays: its recurrent weights (if any) and the head's."""
         return {**(self.recurrent_ or {}), **self.head_.params}

@@ -75,7 +75,7 @@ def explain_text(model, bow, text: str, max_tokens: int) -> dict:
         raise TextRejected(f"'text' has {len(tokens):,} tokens; explanations are limited to {max_tokens:,}",
                            413, "too_many_tokens", limit=max_tokens)
     result = explain.explanation_dict(explain.trajectory(model, tokens), bow, text=text)
-    if getattr(model, "kind", None) == "review" and len(model.sentences([tokens])[0]) > 1:
+    if model.reads_by_sentence(tokens):
         result["review"] = model.explain_review(tokens)
     return result
 

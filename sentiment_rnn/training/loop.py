@@ -32,7 +32,7 @@ import numpy as np
 from sentiment_rnn.errors import TrainingError, TrainingInterrupted
 from sentiment_rnn.hyperparameters import DEFAULTS
 from sentiment_rnn.nn.batching import bucketed_batches, pad_batch, truncate
-from sentiment_rnn.nn.functional import cross_entropy, softmax
+from sentiment_rnn.nn.functional import collapse_classes, cross_entropy, softmax
 from sentiment_rnn.nn.inference import predict_logits
 from sentiment_rnn.nn.model import RNNModel
 from sentiment_rnn.nn.optim import clip_grad_norm, make_optimizer
@@ -77,8 +77,7 @@ def _evaluate(model, sequences, targets, config: TrainConfig, output_map=None) -
     if output_map is None:
         loss, _ = cross_entropy(logits, targets)
         return loss, float((logits.argmax(axis=1) == targets).mean())
-    probabilities = softmax(logits) @ output_map  # (N, C)
-    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    probabilities = collapse_classes(softmax(logits), output_map)  # (N, C)
     loss = -float(np.log(np.maximum(probabilities[np.arange(len(targets)), targets], 1e-300)).mean())
     return loss, float((probabilities.argmax(axis=1) == targets).mean())
 
