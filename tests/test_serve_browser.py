@@ -1,14 +1,12 @@
 """The page in a real headless Chromium (Debian's chromium and chromium-driver, driven by selenium):
 type a review, submit, read the verdict and count the chart's points; the keyboard alone; a phone's
-width. With SENTIMENT_RNN_SCREENSHOTS=<folder> it also saves the README's screenshot there.
+width. (The docs' screenshots of the page are taken by ``python docs/screenshots.py``.)
 Skipped only when chromium or chromedriver is not installed (CI installs both)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
-from pathlib import Path
 
 import httpx
 import pytest
@@ -142,20 +140,9 @@ def test_a_phone_screen(browser, server):
     scroll = browser.find_element(By.CSS_SELECTOR, ".chart-scroll")
     assert browser.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", scroll)
     assert scroll.get_attribute("tabindex") == "0"  # reachable, and scrollable, from the keyboard
-    folder = os.environ.get("SENTIMENT_RNN_SCREENSHOTS")
-    if folder:
-        browser.find_element(By.CSS_SELECTOR, "[data-example='1']").click()
-        _wait_for_points(browser, 8)
-        browser.set_window_size(390, browser.execute_script("return document.documentElement.scrollHeight") + 100)
-        browser.save_screenshot(str(Path(folder) / "serve-narrow.png"))
 
 
-def test_readme_screenshot(browser, server):
+def test_the_whole_page_at_the_screenshots_width(browser, server):
     _open(browser, server, width=1000, height=1000)
     height = browser.execute_script("return document.documentElement.scrollHeight")
     assert height > 600  # the verdicts, the chart and the table are on the page
-    folder = os.environ.get("SENTIMENT_RNN_SCREENSHOTS")
-    if folder:  # the whole page, as the README shows it
-        browser.set_window_size(1000, height + 100)
-        _wait_for_points(browser, 5)
-        browser.save_screenshot(str(Path(folder) / "serve.png"))
