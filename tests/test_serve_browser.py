@@ -5,24 +5,15 @@ Skipped only when chromium or chromedriver is not installed (CI installs both)."
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-
 import httpx
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from serve_helpers import running_server
+from serve_helpers import chromium_installed, headless_chromium, running_server
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="chromium and chromium-driver not installed")
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
+pytestmark = pytest.mark.skipif(not chromium_installed(), reason="chromium and chromium-driver not installed")
 WAIT = 20  # seconds for the page to answer on a loaded machine
 
 
@@ -34,16 +25,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    with tempfile.TemporaryDirectory() as profile:
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1100,1000"):
-            options.add_argument(flag)
-        driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    with headless_chromium() as driver:
+        yield driver
 
 
 def _points(browser) -> int:
