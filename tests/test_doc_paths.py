@@ -54,3 +54,11 @@ def test_a_mentioned_python_name_imports(page, name):
             found = getattr(found, attribute)
         return
     pytest.fail(f"{page} mentions {name}, which does not import")
+
+
+def test_the_readme_links_to_files_that_exist():
+    # the docs pages' links are checked by `mkdocs build --strict`; the README is not one of its pages
+    links = re.findall(r"\]\(([^)#\s]+)", (ROOT / "README.md").read_text(encoding="utf-8"))
+    local = [link for link in links if "://" not in link]
+    assert len(local) >= 10
+    assert [link for link in local if not (ROOT / link).is_file()] == []
