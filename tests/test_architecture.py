@@ -1,5 +1,5 @@
 """The layout holds: every module has a layer, imports only run downward or sideways, no import cycle,
-no module over 500 lines. The layers are the README's "Layout" section, bottom first."""
+no module over 500 lines. The layers are the table of docs/design.md, bottom first."""
 
 import ast
 from pathlib import Path
@@ -105,7 +105,7 @@ def test_the_walk_sees_the_imports_it_must():
 
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_every_module_has_a_layer(module):
-    assert layer_of(module) is not None, f"sentiment_rnn.{module} has no layer: add it to LAYERS and the README"
+    assert layer_of(module) is not None, f"sentiment_rnn.{module} has no layer: add it to LAYERS and docs/design.md"
 
 
 def test_no_import_runs_upward():

@@ -1,6 +1,6 @@
 """Hostile model files and checkpoints: files crafted to exhaust memory, to crash the loader, or to give
 wrong answers without a word. Each is a row of HOSTILE_MODELS, CRAFTED_METADATA or CRAFTED_CHECKPOINTS
-(the README's Reliability table counts them; ``test_second_round_counts_in_readme.py`` keeps the numbers
+(the Reliability page's table counts them; ``test_second_round_counts_in_readme.py`` keeps the numbers
 true). Every one is refused with one line, exit 1, no traceback, and the file is left as it was; the
 files built to exhaust memory are loaded in a real process whose peak memory is measured.
 """

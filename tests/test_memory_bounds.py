@@ -1,7 +1,7 @@
 """Memory and time bounds on long inputs, measured in real processes: ``predict --input`` of long lines,
 ``evaluate --file`` of long rows, ``explain`` of a long text with a bidirectional model. Memory must stay
 bounded by batch × length cap, whatever the input. Each case is a row of LONG_INPUTS (counted in the
-README's Reliability table).
+Reliability page's table (docs/reliability.md)).
 """
 
 from __future__ import annotations

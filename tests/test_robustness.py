@@ -1,8 +1,8 @@
 """Robustness: bad text, bad streams, bad corpora, bad model files and faults during training.
 
 Every bad input is a row of one of the tables below (BAD_TEXTS, BAD_STREAMS, BAD_CORPORA, BAD_MODELS,
-FAULTS); the README's Reliability section states how many there are, and
-``test_readme_states_the_number_of_bad_inputs`` keeps that number true. For each one the tests check a
+FAULTS); the docs' Reliability page (docs/reliability.md) states how many there are, and
+``test_the_reliability_page_states_the_number_of_bad_inputs`` keeps that number true. For each one the tests check a
 defined answer (a prediction, or a one-line error naming the file and line) and that nothing is lost:
 the other lines are still predicted, an existing model or checkpoint is left as it was, and an
 interrupted or killed run resumes to the very weights of a run that never stopped.
@@ -789,7 +789,7 @@ def test_two_training_runs_with_the_same_seed_give_bit_identical_files(tmp_path)
 
 
 # ----------------------------------------------------------------------------------------------------
-# The README's count
+# The count on the docs' Reliability page (docs/reliability.md)
 
 FAULTS = (
     [f"Ctrl-C at {where} {count} ({optimizer})" for optimizer, where, count in INTERRUPTS]
@@ -802,9 +802,8 @@ COUNTS = {"texts": len(BAD_TEXTS), "streams": len(BAD_STREAMS), "corpora": len(B
           "models": len(BAD_MODELS), "faults": len(FAULTS)}
 
 
-def test_readme_states_the_number_of_bad_inputs():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Reliability", 1)[1]
+def test_the_reliability_page_states_the_number_of_bad_inputs():
+    section = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
     total = re.search(r"\*\*(\d+) bad inputs and faults\*\*", section)
     assert total and int(total.group(1)) == sum(COUNTS.values()), COUNTS
     for kind, count in COUNTS.items():

@@ -1,7 +1,7 @@
 """Signals and exits, with real processes: SIGTERM and SIGHUP to a training run save its checkpoint as
 Ctrl-C does (and the run resumes to the weights of a run never stopped); Ctrl-C while the program starts;
 standard output full, closed or unable to show a character; standard input closed. Each case is a row
-of SIGNALS_AND_EXITS (counted in the README's Reliability table).
+of SIGNALS_AND_EXITS (counted in the Reliability page's table).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """RNNClassifier as a scikit-learn citizen: scikit-learn's own estimator checks that apply to a classifier
 of texts, the same checks' ideas on texts for those written for numeric matrices, and the places where
 scikit-learn meets it: roc_auc scoring, CalibratedClassifierCV, is_classifier, NotFittedError, label
-checks, clone of a loaded model. Each case of SKLEARN_CASES is counted in the README's Reliability table.
+checks, clone of a loaded model. Each case of SKLEARN_CASES is counted in the Reliability page's table.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Outputs on special paths: an output that is an input or another output, FIFOs, devices, symlinks,
-permissions, unwritable folders. Each case is a row of SPECIAL_PATHS (counted in the README's Reliability
+permissions, unwritable folders. Each case is a row of SPECIAL_PATHS (counted in the Reliability page's
 table); none may lose a byte of an existing file or replace something that is not a regular file.
 """
 
