@@ -6,7 +6,8 @@ import pytest
 from sentiment_rnn.nn.batching import pad_batch
 from sentiment_rnn.nn.cells import CELLS, LayerWeights, _input_projection, make_cell
 from sentiment_rnn.nn.inference import Inference
-from sentiment_rnn.nn.model import ModelConfig, RNNModel, _embedding_grad, _project_words
+from sentiment_rnn.nn.embedding import embedding_grad
+from sentiment_rnn.nn.model import ModelConfig, RNNModel, _project_words
 from sentiment_rnn.nn.optim import Adam
 from sentiment_rnn.nn.inference import predict_logits
 
@@ -24,7 +25,7 @@ def test_embedding_gradient_by_sorting_equals_add_at():
     rng = np.random.default_rng(1)
     ids = rng.integers(0, 9, size=40)  # (N,) many repeats
     dX = rng.standard_normal((40, 3))  # (N, E)
-    grad = _embedding_grad(ids, dX, 9)
+    grad = embedding_grad(ids, dX, 9)
     expected = np.zeros((9, 3))
     np.add.at(expected, ids, dX)
     np.testing.assert_array_equal(grad.rows, np.unique(ids))

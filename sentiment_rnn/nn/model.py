@@ -20,12 +20,13 @@ import numpy as np
 
 from sentiment_rnn.nn.batching import PAD_ID, UNK_ID, reversed_time_index
 from sentiment_rnn.nn.cells import LayerWeights, make_cell
+from sentiment_rnn.nn.embedding import EmbeddingGrad, distinct_words, embedding_grad
 from sentiment_rnn.nn.layout import finish_grads, group_rows
 from sentiment_rnn.nn.functional import cross_entropy
 from sentiment_rnn.nn.inference import Inference
 from sentiment_rnn.nn.init import orthogonal, xavier_uniform
 
-__all__ = ["ModelConfig", "EmbeddingGrad", "RNNModel", "init_params", "param_shapes"]
+__all__ = ["ModelConfig", "RNNModel", "init_params", "param_shapes"]
 
 
 @dataclass(frozen=True)
@@ -67,20 +68,6 @@ class ModelConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class EmbeddingGrad:
-    """Row-sparse gradient of the embedding matrix: only the rows of words seen in the batch."""
-
-    rows: np.ndarray  # (U,) distinct word ids, sorted
-    values: np.ndarray  # (U, E)
-    num_rows: int  # V
-
-    def to_dense(self) -> np.ndarray:
-        dense = np.zeros((self.num_rows, self.values.shape[1]), dtype=self.values.dtype)  # (V, E)
-        dense[self.rows] = self.values
-        return dense
 
 
 def param_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
@@ -161,29 +148,6 @@ def _project_words(ids: np.ndarray, table: np.ndarray, W_ih: np.ndarray, bias: n
     return np.take(projected, positions.reshape(ids.shape), axis=0)  # (T, B, G)
 
 
-def _distinct_words(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """ids (T, B) -> the distinct words (U,), sorted, and each position's index into them (T, B)."""
-    words, positions = np.unique(ids, return_inverse=True)  # (U,), (T·B,)
-    return words, positions.reshape(ids.shape)
-
-
-def _embedding_grad(ids: np.ndarray, dX: np.ndarray, vocab_size: int) -> EmbeddingGrad:
-    """Sum the gradient rows of repeated words: ids (N,), dX (N, E) -> rows (U,), values (U, E).
-
-    Sorting groups each word's positions together, so one ``np.add.reduceat`` sums every group
-    (an order of magnitude faster than ``np.add.at``, which adds one row at a time).
-
-    >>> grad = _embedding_grad(np.array([7, 3, 7]), np.array([[1.0], [2.0], [4.0]]), 10)
-    >>> grad.rows.tolist(), grad.values.tolist()
-    ([3, 7], [[2.0], [5.0]])
-    """
-    order = np.argsort(ids, kind="stable")  # (N,) positions grouped by word, in text order within a word
-    sorted_ids = ids[order]  # (N,)
-    starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))  # (U,) group starts
-    values = np.add.reduceat(dX[order], starts, axis=0)  # (U, E)
-    return EmbeddingGrad(sorted_ids[starts], values, vocab_size)
-
-
 class RNNModel:
     """The network: a config, a dict of parameters, and forward / backward passes over a batch."""
 
@@ -249,7 +213,7 @@ class RNNModel:
         # Plain embedding rows (no embedding dropout): the first layer projects each distinct word once
         # and the backward pass sums each word's gradients before its matmuls (_word_grads).
         by_word = embedding_mask is None
-        words, positions = _distinct_words(ids) if by_word else (None, None)  # (U,), (T, B)
+        words, positions = distinct_words(ids) if by_word else (None, None)  # (U,), (T, B)
         inputs = None if by_word else table[ids] * embedding_mask  # (T, B, E)
 
         layers = []
@@ -339,12 +303,12 @@ class RNNModel:
 
         # into the embedding rows: X = embedding.weight[ids]
         if cache.words is not None:  # already summed per word
-            embedding_grad = EmbeddingGrad(cache.words, doutputs, cfg.vocab_size)
+            dembedding = EmbeddingGrad(cache.words, doutputs, cfg.vocab_size)
         else:
             doutputs = doutputs * cache.embedding_dropout_mask  # through dropout
             E = cfg.embedding_dim
-            embedding_grad = _embedding_grad(cache.ids.reshape(-1), doutputs.reshape(T * B, E), cfg.vocab_size)
-        grads["embedding.weight"] = embedding_grad if sparse_embedding else embedding_grad.to_dense()
+            dembedding = embedding_grad(cache.ids.reshape(-1), doutputs.reshape(T * B, E), cfg.vocab_size)
+        grads["embedding.weight"] = dembedding if sparse_embedding else dembedding.to_dense()
         return {name: grads[name] for name in param_shapes(cfg)}
 
     def _word_grads(self, dHs, cell_cache, state_grads, words, positions):
