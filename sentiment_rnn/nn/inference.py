@@ -58,8 +58,8 @@ class _ModelCache:
     def __init__(self, model: "RNNModel"):
         cfg = model.config
         self.recurrent = {k: v.copy() for k, v in model.params.items() if k.startswith("rnn.")}
-        self.weights = [  # [layer][direction] -> InferenceWeights
-            [model.cell.inference_weights(model.layer_weights(layer, suffix)) for suffix in cfg.suffixes]
+        self.weights = [  # [layer][direction] -> GateMajorWeights
+            [model.cell.gate_major_weights(model.layer_weights(layer, suffix)) for suffix in cfg.suffixes]
             for layer in range(cfg.num_layers)
         ]
         k, V, H = model.cell.gates, cfg.vocab_size, cfg.hidden_size

@@ -21,7 +21,6 @@ import numpy as np
 from sentiment_rnn.nn.batching import PAD_ID, UNK_ID, reversed_time_index
 from sentiment_rnn.nn.cells import LayerWeights, make_cell
 from sentiment_rnn.nn.embedding import EmbeddingGrad, distinct_words, embedding_grad
-from sentiment_rnn.nn.layout import finish_grads, group_rows
 from sentiment_rnn.nn.functional import cross_entropy
 from sentiment_rnn.nn.inference import Inference
 from sentiment_rnn.nn.init import orthogonal, xavier_uniform
@@ -135,19 +134,6 @@ def _dropout_mask(rng: np.random.Generator, shape, rate: float, dtype) -> np.nda
     return keep / np.asarray(1.0 - rate, dtype=dtype)
 
 
-def _project_words(ids: np.ndarray, table: np.ndarray, W_ih: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """The first layer's input projection, table[ids] @ W_ih.T + bias, computed once per distinct word
-    and gathered: ids (T, B), table (V, E), W_ih (G, E), bias (G,) -> (T, B, G).
-
-    A batch has far fewer distinct words than positions (a third to a half in the treebank's batches),
-    so this saves that share of the projection's matmul.
-    """
-    words, positions = np.unique(ids, return_inverse=True)  # (U,), (T·B,)
-    projected = table[words] @ W_ih.T  # (U, G)
-    projected += bias
-    return np.take(projected, positions.reshape(ids.shape), axis=0)  # (T, B, G)
-
-
 class RNNModel:
     """The network: a config, a dict of parameters, and forward / backward passes over a batch."""
 
@@ -211,7 +197,7 @@ class RNNModel:
         E = table.shape[1]
         embedding_mask = _dropout_mask(rng, (T, B, E), cfg.embedding_dropout, dtype) if train else None
         # Plain embedding rows (no embedding dropout): the first layer projects each distinct word once
-        # and the backward pass sums each word's gradients before its matmuls (_word_grads).
+        # and the backward pass sums each word's gradients before its matmuls (the cell's backward_words).
         by_word = embedding_mask is None
         words, positions = distinct_words(ids) if by_word else (None, None)  # (U,), (T, B)
         inputs = None if by_word else table[ids] * embedding_mask  # (T, B, E)
@@ -223,10 +209,8 @@ class RNNModel:
                 reverse = suffix == "_reverse"
                 weights = self.layer_weights(layer, suffix)
                 if layer == 0 and by_word:  # x = embedding rows: each word projected once, gathered
-                    layout = self.cell.inference_weights(weights)
                     cell_positions = positions[reverse_index, batch] if reverse else positions  # (T, B)
-                    XW = np.take(layout.project(table[words]), cell_positions, axis=1)  # (k, T, B, H)
-                    Hs, cache = self.cell.forward_gate_major(XW, None, mask, weights, layout, h0)  # (T+1, B, H)
+                    Hs, cache = self.cell.forward_words(table[words], cell_positions, mask, weights, h0)  # (T+1, B, H)
                 else:
                     x = inputs[reverse_index, batch] if reverse else inputs  # (T, B, D) in cell time order
                     Hs, cache = self.cell.forward(x, mask, weights, h0)  # (T+1, B, H)
@@ -289,7 +273,8 @@ class RNNModel:
                 record = state_grads if (layer == cfg.num_layers - 1 and not reverse) else None
                 if layer == 0 and cache.words is not None:  # dx (U, E): each word's gradient
                     positions = cache.positions[cache.reverse_index, batch] if reverse else cache.positions
-                    dx, layer_grads = self._word_grads(dHs, layer_cache.caches[d], record, cache.words, positions)
+                    rows = self.params["embedding.weight"][cache.words]  # (U, E)
+                    dx, layer_grads = self.cell.backward_words(dHs, layer_cache.caches[d], rows, positions, record)
                 else:  # dx (T, B, D)
                     dx, layer_grads, _ = self.cell.backward(dHs, layer_cache.caches[d], record)
                     if reverse:
@@ -310,18 +295,6 @@ class RNNModel:
             dembedding = embedding_grad(cache.ids.reshape(-1), doutputs.reshape(T * B, E), cfg.vocab_size)
         grads["embedding.weight"] = dembedding if sparse_embedding else dembedding.to_dense()
         return {name: grads[name] for name in param_shapes(cfg)}
-
-    def _word_grads(self, dHs, cell_cache, state_grads, words, positions):
-        """The first layer's backward pass when its inputs are plain embedding rows: each word's
-        gradient into the input projection is summed over its positions first, so the input-side
-        matmuls run over the U distinct words instead of the T·B positions (the gradients are sums over
-        positions either way). dHs (T, B, H), positions (T, B) -> (dwords (U, E), LayerWeights)."""
-        dXW, dHW, _ = self.cell.backward_gates(dHs, cell_cache, state_grads)  # (k, T, B, H) each
-        k, T, B, H = dXW.shape
-        dXW_words = group_rows(dXW.reshape(k, T * B, H), positions.reshape(-1), len(words))  # (k, U, H)
-        rows = self.params["embedding.weight"][words]  # (U, E)
-        return finish_grads(dXW_words, dHW.reshape(k, T * B, H), rows, cell_cache.Hs[:-1].reshape(T * B, H),
-                            cell_cache.weights.weight_ih, self.cell.order, self.cell.shared_bias)
 
     # ------------------------------------------------------------------------------------------------
     def loss_and_grads(self, ids, lengths, targets, *, train=False, rng=None, sparse_embedding=False):
