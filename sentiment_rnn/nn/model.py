@@ -24,6 +24,7 @@ from sentiment_rnn.nn.embedding import EmbeddingGrad, distinct_words, embedding_
 from sentiment_rnn.nn.functional import cross_entropy
 from sentiment_rnn.nn.inference import Inference
 from sentiment_rnn.nn.init import orthogonal, xavier_uniform
+from sentiment_rnn.nn.stacked import backward_stacked, run_stacked
 
 __all__ = ["ModelConfig", "RNNModel", "init_params", "param_shapes"]
 
@@ -202,29 +203,30 @@ class RNNModel:
         words, positions = distinct_words(ids) if by_word else (None, None)  # (U,), (T, B)
         inputs = None if by_word else table[ids] * embedding_mask  # (T, B, E)
 
-        layers = []
-        for layer in range(cfg.num_layers):
-            caches, outputs, top_states = [], [], []
-            for suffix in cfg.suffixes:
-                reverse = suffix == "_reverse"
-                weights = self.layer_weights(layer, suffix)
-                if layer == 0 and by_word:  # x = embedding rows: each word projected once, gathered
-                    cell_positions = positions[reverse_index, batch] if reverse else positions  # (T, B)
-                    Hs, cache = self.cell.forward_words(table[words], cell_positions, mask, weights, h0)  # (T+1, B, H)
-                else:
-                    x = inputs[reverse_index, batch] if reverse else inputs  # (T, B, D) in cell time order
-                    Hs, cache = self.cell.forward(x, mask, weights, h0)  # (T+1, B, H)
-                caches.append(cache)
-                top_states.append(Hs)
-                outputs.append(Hs[1:][reverse_index, batch] if reverse else Hs[1:])  # (T, B, H) text order
-            inputs = np.concatenate(outputs, axis=-1) if len(outputs) > 1 else outputs[0]  # (T, B, H·dirs)
-            is_last = layer == cfg.num_layers - 1
-            layer_mask = _dropout_mask(rng, inputs.shape, cfg.dropout, dtype) if train and not is_last else None
-            if layer_mask is not None:
-                inputs = inputs * layer_mask
-            layers.append(LayerCache(tuple(caches), layer_mask))
+        caches = [[] for _ in range(cfg.num_layers)]  # [layer][direction] the cell caches
+        states = [[] for _ in range(cfg.num_layers)]  # [layer][direction] Hs (T + 1, B, H), cell time order
+        dropout_masks = []  # per layer below the top: (T, B, H·dirs) on its outputs, or None
 
-        features = np.concatenate([Hs[T] for Hs in top_states], axis=-1)  # (B, H·dirs) last real token
+        def run_direction(layer, d, x):  # x (T, B, D) in the direction's time order, or None: the words
+            weights = self.layer_weights(layer, cfg.suffixes[d])
+            if x is None:  # x = embedding rows: each word projected once, gathered
+                cell_positions = positions[reverse_index, batch] if d == 1 else positions  # (T, B)
+                Hs, cell_cache = self.cell.forward_words(table[words], cell_positions, mask, weights, h0)
+            else:
+                Hs, cell_cache = self.cell.forward(x, mask, weights, h0)  # (T + 1, B, H)
+            caches[layer].append(cell_cache)
+            states[layer].append(Hs)
+            return Hs[1:], Hs[T]  # (T, B, H) outputs, (B, H) state at the last real token
+
+        def dropout_between(layer, outputs):  # (T, B, H·dirs)
+            layer_mask = _dropout_mask(rng, outputs.shape, cfg.dropout, dtype) if train else None
+            dropout_masks.append(layer_mask)
+            return outputs if layer_mask is None else outputs * layer_mask
+
+        finals = run_stacked(cfg.num_layers, cfg.directions, reverse_index, run_direction, dropout_between, inputs)
+        layers = [LayerCache(tuple(c), m) for c, m in zip(caches, dropout_masks + [None])]
+        top_states = states[-1]  # per direction (T + 1, B, H)
+        features = np.concatenate(finals, axis=-1)  # (B, H·dirs) each direction's state at the last real token
         feature_mask = _dropout_mask(rng, features.shape, cfg.dropout, dtype) if train else None
         if feature_mask is not None:
             features = features * feature_mask
@@ -257,34 +259,30 @@ class RNNModel:
         if cache.feature_dropout_mask is not None:
             dfeatures = dfeatures * cache.feature_dropout_mask  # through dropout
 
-        # into the recurrent layers, top to bottom; the final state is step T of each direction
-        doutputs = np.zeros((T, B, H * cfg.directions), dtype=dlogits.dtype)  # (T, B, H·dirs) text order
-        for layer in reversed(range(cfg.num_layers)):
-            layer_cache = cache.layers[layer]
-            if layer_cache.dropout_mask is not None:
-                doutputs = doutputs * layer_cache.dropout_mask  # through dropout between layers
-            dinputs = None
-            for d, suffix in enumerate(cfg.suffixes):
-                reverse = suffix == "_reverse"
-                dHs = doutputs[:, :, d * H : (d + 1) * H]  # (T, B, H) text order
-                dHs = dHs[cache.reverse_index, batch] if reverse else dHs.copy()  # cell time order
-                if layer == cfg.num_layers - 1:
-                    dHs[T - 1] += dfeatures[:, d * H : (d + 1) * H]  # into the final state
-                record = state_grads if (layer == cfg.num_layers - 1 and not reverse) else None
-                if layer == 0 and cache.words is not None:  # dx (U, E): each word's gradient
-                    positions = cache.positions[cache.reverse_index, batch] if reverse else cache.positions
-                    rows = self.params["embedding.weight"][cache.words]  # (U, E)
-                    dx, layer_grads = self.cell.backward_words(dHs, layer_cache.caches[d], rows, positions, record)
-                else:  # dx (T, B, D)
-                    dx, layer_grads, _ = self.cell.backward(dHs, layer_cache.caches[d], record)
-                    if reverse:
-                        dx = dx[cache.reverse_index, batch]  # back to text order
-                dinputs = dx if dinputs is None else dinputs + dx
-                grads[f"rnn.weight_ih_l{layer}{suffix}"] = layer_grads.weight_ih
-                grads[f"rnn.weight_hh_l{layer}{suffix}"] = layer_grads.weight_hh
-                grads[f"rnn.bias_ih_l{layer}{suffix}"] = layer_grads.bias_ih
-                grads[f"rnn.bias_hh_l{layer}{suffix}"] = layer_grads.bias_hh
-            doutputs = dinputs  # (T, B, D) into this layer's inputs = the layer below's outputs
+        # into the recurrent layers, top to bottom; the features are each direction's final state
+        def backward_direction(layer, d, dHs):  # dHs (T, B, H) in the direction's time order
+            suffix = cfg.suffixes[d]
+            cell_cache = cache.layers[layer].caches[d]
+            record = state_grads if (layer == cfg.num_layers - 1 and d == 0) else None
+            if layer == 0 and cache.words is not None:  # dx (U, E): each word's gradient
+                positions = cache.positions[cache.reverse_index, batch] if d == 1 else cache.positions
+                rows = self.params["embedding.weight"][cache.words]  # (U, E)
+                dx, layer_grads = self.cell.backward_words(dHs, cell_cache, rows, positions, record)
+            else:  # dx (T, B, D)
+                dx, layer_grads, _ = self.cell.backward(dHs, cell_cache, record)
+            grads[f"rnn.weight_ih_l{layer}{suffix}"] = layer_grads.weight_ih
+            grads[f"rnn.weight_hh_l{layer}{suffix}"] = layer_grads.weight_hh
+            grads[f"rnn.bias_ih_l{layer}{suffix}"] = layer_grads.bias_ih
+            grads[f"rnn.bias_hh_l{layer}{suffix}"] = layer_grads.bias_hh
+            return dx
+
+        def dropout_between(layer, doutputs):  # (T, B, H·dirs)
+            layer_mask = cache.layers[layer].dropout_mask
+            return doutputs if layer_mask is None else doutputs * layer_mask  # through dropout between layers
+
+        dfinals = [dfeatures[:, d * H : (d + 1) * H] for d in range(cfg.directions)]  # (B, H) each
+        doutputs = backward_stacked(cfg.num_layers, cfg.directions, cache.reverse_index, dfinals,
+                                    backward_direction, dropout_between, inputs_given=cache.words is None)
 
         # into the embedding rows: X = embedding.weight[ids]
         if cache.words is not None:  # already summed per word
