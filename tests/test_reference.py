@@ -7,8 +7,13 @@ it to 1e-12 in float64, for the outputs and every gradient — every cell and ac
 bidirectional, variable lengths down to one token, dropout off.
 """
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
+
+import sentiment_rnn.nn.reference as reference_module
 
 from sentiment_rnn.nn.cells import make_cell
 from sentiment_rnn.nn.functional import cross_entropy
@@ -167,3 +172,18 @@ def test_fast_network_with_embedding_rows_summed_sparsely_equals_reference(cell)
     assert _max_difference(sparse.to_dense(), grads["embedding.weight"]) < EXACT
     untouched = np.setdiff1d(np.arange(model.config.vocab_size), sparse.rows)
     assert not grads["embedding.weight"][untouched].any()  # the rows left out have no gradient
+
+
+def test_the_oracle_shares_no_code_with_what_it_checks():
+    # the reference may use the weight container, the activations, the padding index and the loss,
+    # never the fast cells, their layouts or the drivers it is compared with
+    allowed = {"sentiment_rnn.nn.batching", "sentiment_rnn.nn.functional", "sentiment_rnn.nn.layout",
+               "sentiment_rnn.nn.reference"}
+    for name in ("reference.py", "reference_network.py"):
+        tree = ast.parse((Path(reference_module.__file__).parent / name).read_text(encoding="utf-8"))
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        package = {module for module in imported if module.startswith("sentiment_rnn")}
+        assert package <= allowed, f"{name} imports {sorted(package - allowed)}"
+        layout_names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                        and node.module == "sentiment_rnn.nn.layout" for alias in node.names}
+        assert layout_names <= {"LayerWeights"}, f"{name} uses the fast layouts: {sorted(layout_names)}"
