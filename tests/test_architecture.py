@@ -19,6 +19,7 @@ LAYERS = [
     ["classifier", "ensemble", "review_classifier"],
     ["serialization", "distillation", "predict", "records"],
     ["evaluation.*", "training_run", "review_training", "counterfactual"],
+    ["behaviour.*"],
     ["cli.*", "serve.*", "distributed.*"],
     ["__init__", "__main__"],
 ]
