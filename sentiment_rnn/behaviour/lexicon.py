@@ -51,7 +51,7 @@ NEGATIVE_ADJECTIVES = _items("""
 NEUTRAL_ADJECTIVES = _items("""
     new, old, recent, large, small, red, blue, black, green, grey, modern, digital, local,
     international, domestic, public, private, electric, wooden, metal, weekly, daily, annual, current,
-    official, second, third, round, square, tall, yellow, plastic, early, evening, morning, regional,
+    official, oval, hourly, round, square, tall, yellow, plastic, early, rectangular, cotton, regional,
     seasonal, standard, usual, northern, southern, eastern, western""")
 POSITIVE_VERBS = _items("""
     love, enjoy, like, adore, appreciate, admire, recommend, cherish, value, treasure, praise, welcome,

@@ -13,8 +13,8 @@ Each family lists its training templates and its held-out templates by hand: the
 other sentence shapes ("This is not a bad flight." against "The flight is not bad."), not the training
 shapes with other words. A family has a kind (``mft`` an expected verdict, ``inv`` a perturbation that
 must not change the verdict, ``dir`` a perturbation that must move P(pos) one way) and, for ``inv`` and
-``dir``, either ``vary`` (the slot whose values make the variants; a ``dir`` family's base text has the
-slot empty) or ``perturbation`` (a named change of the whole text, made by the suite).
+``dir``, either ``vary`` (the slot whose values make the variants; a ``dir`` family's base text, and
+an ``inv`` family's first text when the slot is ``url`` or ``handle``, has the slot empty) or ``perturbation`` (a named change of the whole text, made by the suite).
 
 >>> import numpy as np
 >>> fill("The {noun} {is_neg} {a_pos_adj} one.", "train", np.random.default_rng(0)).count("{")
@@ -228,15 +228,20 @@ _INVARIANCE = [
             ["See {url} - {a_neg_adj} {noun}.", "{url} {Pos_adj} {noun}, honestly."],
             "adding a URL (or none) keeps the verdict", vary="url"),
     _family("handles", "invariance", "inv", "same",
-            ["{handle} the {noun} was {pos_adj}.", "{handle} the {noun} was {neg_adj}."],
+            ["{handle} The {noun} was {pos_adj}.", "{handle} The {noun} was {neg_adj}."],
             ["Thanks {handle}, {a_pos_adj} {noun}.", "{Neg_adj} {noun} again {handle}"],
             "adding an @handle (or none) keeps the verdict", vary="handle"),
     *[_family(name, "invariance", "inv", "same", _PLAIN_TRAIN, _PLAIN_HELDOUT, description,
               perturbation=name)
       for name, description in [("punctuation", "adding or removing punctuation keeps the verdict"),
                                 ("typos", "a typo keeps the verdict"),
-                                ("contractions", "contracting or expanding keeps the verdict"),
                                 ("casing", "lower, upper or title case keeps the verdict")]],
+    _family("contractions", "invariance", "inv", "same",
+            ["It is {a_pos_adj} {noun}, and I do not {neg_verb} it.", "I am sure the {noun} is not {pos_adj}.",
+             "The {noun} was not {neg_adj}; it is {a_pos_adj} one."],
+            ["I would say it is {a_neg_adj} {noun}.", "We did not {pos_verb} the {noun}; it is {neg_adj}.",
+             "You are right: the {noun} is {neg_adj} and I cannot {pos_verb} it."],
+            "contracting or expanding (\"is not\" / \"isn't\") keeps the verdict", perturbation="contractions"),
 ]
 
 FAMILIES: tuple[Family, ...] = (*_NEGATION, *_COMPOSITION, *_INTENSITY, *_NEUTRAL, *_FAIRNESS, *_INVARIANCE)
@@ -257,7 +262,8 @@ def slots_of(template: str) -> list[str]:
 
 
 def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeiou" and not word.lower().startswith(("uni", "eu", "one")) else "a"
+    lower = word.lower()
+    return "an" if lower[:1] in "aeiou" and not lower.startswith(("uni", "uk", "usu", "ur", "eu", "one")) else "a"
 
 
 def _negated_copula(copula: str, negator: str) -> str:
