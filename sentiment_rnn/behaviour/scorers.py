@@ -15,6 +15,7 @@ baselines and NLTK's rule-based VADER.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -58,10 +59,16 @@ def _sigmoid(scores: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(scores, -50.0, 50.0)))
 
 
-def _tokenized(texts: Sequence[str]) -> list[list[str]]:
+@functools.lru_cache(maxsize=1 << 16)
+def _tokens(text: str) -> tuple[str, ...]:
     from sentiment_rnn.text import tokenize
 
-    return [tokenize(text) for text in texts]
+    return tuple(tokenize(text))
+
+
+def _tokenized(texts: Sequence[str]) -> list[list[str]]:
+    """Treebank tokens of each text, remembered, so the baselines tokenize a suite's texts once."""
+    return [list(_tokens(text)) for text in texts]
 
 
 def bow_scorer(data_dir=None, on_training: Callable[[str], None] | None = None) -> Scorer:
