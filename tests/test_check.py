@@ -252,3 +252,28 @@ def test_vader_without_its_lexicon_is_a_one_line_error(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["check", "--baseline", "vader", "--data-dir", str(tmp_path / "no-data"),
                                        "--capability", "names"])
     assert result.exit_code == 1 and result.output.count("\n") == 1 and "vader_lexicon" in result.output
+
+
+# ---------------------------------------------------------------------------------------------------
+# compare --check
+
+
+def test_compare_check_prints_the_behaviour_table_after_its_own(tmp_path, monkeypatch, toy):
+    from fixtures_data import write_cad, write_imdb_csv
+    from test_review_compare import _imdb_rows
+
+    folder = tmp_path / "data"
+    write_imdb_csv(folder, rows=_imdb_rows())
+    write_cad(folder)
+    monkeypatch.setenv("SENTIMENT_RNN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("SENTIMENT_RNN_DATA", raising=False)
+    result = CliRunner().invoke(main, ["compare", "--corpus", "imdb", "--data-dir", str(folder), "--baseline", "nb",
+                                       "--model", str(toy[1]), "--check", "--markdown"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("| model | IMDB test | CAD dev |")  # compare's own table first, as before
+    behaviour = lines.index(next(line for line in lines if line.startswith("Behaviour (sentiment-rnn check")))
+    header = next(line for line in lines[behaviour:] if line.startswith("| capability"))
+    assert "| sentiment-rnn toy held-out | bow-logreg held-out |" in header
+    rows = [line for line in lines[behaviour:] if line.startswith("| ") and not line.startswith("| capability")]
+    assert len(rows) == 1 + sum(len(names) for names in capabilities().values())  # the rule row and every test
