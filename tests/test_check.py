@@ -98,7 +98,7 @@ def test_the_suite_is_the_same_every_time_and_per_test():
 
 def test_every_test_gets_its_cases_and_variants():
     for test in build_suite():
-        assert len(test.cases) == {"mft": 100, "inv": 30, "dir": 30}[test.kind], (test.name, test.part)
+        assert len(test.cases) == {"mft": 100, "inv": 50, "dir": 50}[test.kind], (test.name, test.part)
         sizes = {len(case.texts) for case in test.cases}
         assert sizes == {1} if test.kind == "mft" else min(sizes) >= 2, (test.name, test.part, sizes)
 
