@@ -221,6 +221,11 @@ def test_check_bad_options_are_one_line_usage_errors(arguments, message):
     assert message in result.output and "Traceback" not in result.output
 
 
+def test_check_of_a_missing_model_file_is_a_one_line_error(tmp_path):
+    result = CliRunner().invoke(main, ["check", "--model", str(tmp_path / "missing.npz"), "--capability", "names"])
+    assert result.exit_code == 1 and result.output.startswith("Error: ") and result.output.count("\n") == 1
+
+
 def test_check_help_has_an_example():
     result = CliRunner().invoke(main, ["check", "--help"])
     assert result.exit_code == 0 and "sentiment-rnn check" in result.output
