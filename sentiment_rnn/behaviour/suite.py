@@ -79,6 +79,8 @@ class BehaviourTest:
         return self.family.name
 
     def __getattr__(self, name):  # capability, kind, expect, description, group
+        if name.startswith("__"):  # copy and pickle look for these before the fields exist
+            raise AttributeError(name)
         return getattr(self.family, name)
 
 

@@ -84,6 +84,8 @@ class TemplateFamily:
     templates: tuple[str, ...]
 
     def __getattr__(self, name):  # name, capability, kind, expect, vary, perturbation, group, description
+        if name.startswith("__"):  # copy and pickle look for these before the fields exist
+            raise AttributeError(name)
         return getattr(self.family, name)
 
 
