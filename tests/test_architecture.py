@@ -22,6 +22,7 @@ LAYERS = [
     ["review.*"],
     ["io.*"],
     ["evaluation.*"],
+    ["behaviour.*"],
     ["recipes.*"],
     ["cli.*", "serve.*", "distributed.*"],
     ["__init__", "__main__"],

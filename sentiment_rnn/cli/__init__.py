@@ -1,5 +1,5 @@
-"""The command line: ``sentiment-rnn train | train-review | predict | evaluate | compare | explain | pretrain |
-ensemble | serve``.
+"""The command line: ``sentiment-rnn train | train-review | predict | evaluate | compare | explain | check |
+pretrain | ensemble | serve``.
 
 Commands parse options, call the library and print. Results go to stdout, progress and logs to
 stderr. The library's errors become one-line messages: exit 1 for failures, 2 for usage errors.
@@ -7,6 +7,7 @@ stderr. The library's errors become one-line messages: exit 1 for failures, 2 fo
     options.py     what the commands share: options, one-line errors, progress displays
     predicting.py  predict
     measuring.py   evaluate, compare, explain
+    checking.py    check
     training.py    train, train-review, pretrain, ensemble
     serving.py     serve
 
@@ -18,12 +19,13 @@ from __future__ import annotations
 
 import click
 
+from sentiment_rnn.cli.checking import check
 from sentiment_rnn.cli.measuring import compare, evaluate, explain
 from sentiment_rnn.cli.predicting import predict
 from sentiment_rnn.cli.serving import serve
 from sentiment_rnn.cli.training import ensemble, pretrain, train, train_review
 
-__all__ = ["main", "predict", "evaluate", "compare", "explain", "train", "train_review", "pretrain", "ensemble",
+__all__ = ["main", "predict", "evaluate", "compare", "explain", "check", "train", "train_review", "pretrain", "ensemble",
            "serve"]
 
 
@@ -38,5 +40,5 @@ def main():
     """
 
 
-for command in (predict, evaluate, compare, explain, train, train_review, pretrain, ensemble, serve):
+for command in (predict, evaluate, compare, explain, check, train, train_review, pretrain, ensemble, serve):
     main.add_command(command)
