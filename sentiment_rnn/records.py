@@ -27,6 +27,7 @@ import os
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
+from sentiment_rnn.corpora.corpus import check_unique_columns
 from sentiment_rnn.errors import DataError
 from sentiment_rnn.predict import NO_WORDS, iter_lines, predict_records
 
@@ -109,6 +110,7 @@ def _delimited_rows(stream: BinaryIO, file_format: str, text_column: str, id_col
 
 
 def _check_columns(header: list[str], text_column: str, id_column: str | None, source: str, line: int) -> None:
+    check_unique_columns(header, source, line)
     for column in (text_column, id_column):
         if column is not None and column not in header:
             raise DataError(f"no column {column!r}; the columns are: {', '.join(header)}", source, line)

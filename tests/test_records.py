@@ -155,3 +155,17 @@ def test_predict_output_scores_each_file_and_a_bad_file_does_not_stop_the_others
     assert "2 of 3 files are scored already; skipping them" in rerun.stderr and rerun.exit_code == 1
     none = _predict(path, "--input", str(tmp_path / "nothing*.csv"), "--output", str(tmp_path / "out"))
     assert none.exit_code == 1 and "no file matches" in none.stderr
+
+
+@pytest.mark.parametrize("name, content", [
+    ("r.csv", b"id,text,label,text\n1,good film,1,bad film\n"),
+    ("r.tsv", b"id\ttext\tlabel\ttext\n1\tgood film\t1\tbad film\n"),
+])
+def test_a_header_that_names_a_column_twice_is_refused_not_half_read(toy, tmp_path, name, content):
+    _, path = toy
+    (tmp_path / name).write_bytes(content)
+    message = f"{name}:1: column 'text' appears twice in the header (columns 2 and 4); rename one"
+    result = _predict(path, "--input", str(tmp_path / name))
+    assert result.exit_code == 1 and result.stderr.strip() == f"Error: {tmp_path / message}"
+    evaluated = CliRunner().invoke(main, ["evaluate", "--model", str(path), "--file", str(tmp_path / name)])
+    assert evaluated.exit_code == 1 and message in evaluated.stderr and "Traceback" not in evaluated.output
