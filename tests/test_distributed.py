@@ -21,7 +21,7 @@ from sentiment_rnn.classifier import RNNClassifier
 from sentiment_rnn.cli import main
 from sentiment_rnn.distributed import cluster as dask_side
 from sentiment_rnn.distributed import progress, seeds
-from sentiment_rnn.distributed.scoring import ScoringJob, plan_outputs, score_files
+from sentiment_rnn.distributed.scoring import ScoringJob, finished_outputs, plan_outputs, score_files
 from sentiment_rnn.distributed.seeds import parse_seeds, seed_paths, train_seeds
 from sentiment_rnn.serialization import load_model
 from sentiment_rnn.training_run import TrainingRun
@@ -84,7 +84,7 @@ def scored_here(reviews, toy, tmp_path_factory):
     output = tmp_path_factory.mktemp("here")
     results = score_files(job, plan_outputs(str(reviews / "part*"), output))
     assert len(results) == FILES and not any(result.failure for result in results)
-    return job, {path.name: path.read_bytes() for path in output.iterdir()}
+    return job, {path.name: path.read_bytes() for path in output.iterdir() if not path.name.startswith(".")}
 
 
 def _kill_a_busy_worker(client: Client, ready=lambda key: True, wait: float = 5.0) -> int:
@@ -122,7 +122,7 @@ def test_scoring_on_the_cluster_gives_the_bytes_of_one_process(cluster, reviews,
     with get_task_stream(client) as tasks:
         results = score_files(job, plan_outputs(str(reviews / "part*"), tmp_path), scheduler=local_cluster.scheduler_address,
                               log=lines.append)
-    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == expected
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir() if not path.name.startswith(".")} == expected
     assert sorted(result.rows for result in results) == [ROWS] * FILES 
     assert sum(result.errors for result in results) == sum(out.count(b'"error"') for out in expected.values())
     assert len({task["worker"] for task in tasks.data}) == 2  # both workers scored files
@@ -149,11 +149,11 @@ def test_a_rerun_after_a_killed_job_skips_the_finished_files(reviews, scored_her
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(ROOT))
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob("*.jsonl")) and time.monotonic() < deadline:
+    while not finished_outputs(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.005)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
-    finished = {path.name: path.stat() for path in tmp_path.glob("*.jsonl")}
+    finished = {name: (tmp_path / name).stat() for name in finished_outputs(tmp_path)}  # recorded whole
     assert 1 <= len(finished) < FILES  # killed in the middle of the job
     assert all(expected[name] == (tmp_path / name).read_bytes() for name in finished)  # each output is whole
     rerun = CliRunner().invoke(main, command[3:])

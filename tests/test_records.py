@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from sentiment_rnn.cli import main
+from sentiment_rnn.distributed.scoring import SCORED_LOG
 from sentiment_rnn.errors import DataError
 from sentiment_rnn.predict import NO_WORDS
 from sentiment_rnn.records import input_format, iter_rows, score_rows
@@ -143,7 +144,7 @@ def test_predict_output_scores_each_file_and_a_bad_file_does_not_stop_the_others
                       "--format", "tsv", "--output", str(tmp_path / "out"))
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "c.csv:1: no column 'review'" in result.stderr and "1 file(s) could not be scored" in result.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.tsv", "b.tsv"]  # no c.tsv, no temporaries
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [SCORED_LOG, "a.tsv", "b.tsv"]  # no c.tsv, no temporaries
     a = [row.split("\t") for row in (tmp_path / "out" / "a.tsv").read_text().splitlines()]
     assert a[0] == ["line", "id", "label", "p_positive", "text", "error"]
     assert [row[:3] for row in a[1:]] == [["2", "x1", "positive"], ["3", "x2", "negative"]]
@@ -169,3 +170,33 @@ def test_a_header_that_names_a_column_twice_is_refused_not_half_read(toy, tmp_pa
     assert result.exit_code == 1 and result.stderr.strip() == f"Error: {tmp_path / message}"
     evaluated = CliRunner().invoke(main, ["evaluate", "--model", str(path), "--file", str(tmp_path / name)])
     assert evaluated.exit_code == 1 and message in evaluated.stderr and "Traceback" not in evaluated.output
+
+
+def test_an_input_that_would_be_its_own_output_is_refused_and_left_alone(toy, tmp_path):
+    _, path = toy
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text('{"text": "a good film"}\n')
+    (folder / "b.txt").write_text("a bad film\n")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    result = _predict(path, "--input", str(folder / "*"), "--output", str(folder))
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1
+    assert f"{folder / 'a.jsonl'} would be scored into {folder / 'a.jsonl'}, which is an input file too" in result.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_an_empty_or_cut_output_is_scored_again_and_only_a_recorded_whole_one_is_skipped(toy, tmp_path):
+    _, path = toy
+    (tmp_path / "a.txt").write_text("a good film\ni hated it\n" * 50)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.jsonl").write_bytes(b"")  # left by another program, or a copy that failed
+    arguments = ("--input", str(tmp_path / "a.txt"), "--output", str(out))
+    first = _predict(path, *arguments)
+    whole = (out / "a.jsonl").read_bytes()
+    assert first.exit_code == 0 and "scored already" not in first.stderr and len(whole.splitlines()) == 100
+    (out / "a.jsonl").write_bytes(whole[: len(whole) // 2])  # cut short
+    second = _predict(path, *arguments)
+    assert second.exit_code == 0 and "scored already" not in second.stderr and (out / "a.jsonl").read_bytes() == whole
+    third = _predict(path, *arguments)
+    assert third.exit_code == 0 and "1 of 1 files are scored already; skipping them" in third.stderr
