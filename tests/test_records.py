@@ -200,3 +200,28 @@ def test_an_empty_or_cut_output_is_scored_again_and_only_a_recorded_whole_one_is
     assert second.exit_code == 0 and "scored already" not in second.stderr and (out / "a.jsonl").read_bytes() == whole
     third = _predict(path, *arguments)
     assert third.exit_code == 0 and "1 of 1 files are scored already; skipping them" in third.stderr
+
+
+def test_scoring_many_files_lists_the_output_folder_a_fixed_number_of_times(toy, tmp_path, monkeypatch):
+    import os
+
+    from sentiment_rnn.distributed.scoring import ScoringJob, plan_outputs, score_files
+
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    for i in range(40):
+        (inputs / f"r{i}.txt").write_text("a good film\n")
+    scans = []
+    real_scandir = os.scandir
+
+    def counting_scandir(path="."):
+        if os.path.realpath(path) == os.path.realpath(out):
+            scans.append(path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counting_scandir)
+    for run in range(2):  # a first run and a rerun that skips everything
+        results = score_files(ScoringJob(model_path=str(toy[1])), plan_outputs(str(inputs / "*.txt"), out))
+        assert len(results) == (40 if run == 0 else 0) and not any(result.failure for result in results)
+    assert len(list(out.glob("r*.jsonl"))) == 40
+    assert len(scans) <= 4, len(scans)  # was one scan per file written (a 10,000-file glob took quadratic time)

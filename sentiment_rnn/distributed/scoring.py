@@ -84,7 +84,7 @@ def score_file(job: ScoringJob, model, source: Path, output: Path) -> FileResult
     start = time.perf_counter()
     rows = errors = size = 0
     try:
-        with open(source, "rb") as stream, atomic_write(output) as out:
+        with open(source, "rb") as stream, atomic_write(output, remove_stale=False) as out:  # see score_files
             if job.output_format == "tsv":
                 size += out.write((tsv_header(model.label_names_, job.id_column) + "\n").encode())
             chunks = iter_rows(stream, input_format(source), text_column=job.text_column, id_column=job.id_column,
@@ -120,7 +120,12 @@ def score_files(job: ScoringJob, pairs: list[tuple[Path, Path]], *, scheduler: s
     from sentiment_rnn.distributed.progress import Progress
     from sentiment_rnn.serialization import load_model
 
-    done = {folder: finished_outputs(folder) for folder in {output.parent for _, output in pairs}}
+    from sentiment_rnn.files import remove_stale_temporaries
+
+    done = {}
+    for folder in {output.parent for _, output in pairs}:  # one scan of each output folder, not one a file
+        remove_stale_temporaries(folder)
+        done[folder] = finished_outputs(folder)
     todo = [(source, output) for source, output in pairs if output.name not in done[output.parent]]
     if len(todo) < len(pairs):
         log(f"{len(pairs) - len(todo)} of {len(pairs)} files are scored already; skipping them")
