@@ -155,7 +155,7 @@ def predict_records(model, lines: Sequence[Line]) -> list[dict]:
 
 def format_record(record: dict, output_format: str, id_column: str | None = None) -> str:
     """A record as a JSON object ("jsonl"), a TSV row ("tsv", columns of :func:`tsv_header`) or a line
-    of text ("text"; an error record has none: errors go to stderr).
+    of text ("text"; an error record is a line ``error - line N: why``, so every input line has one).
 
     JSON records start with the line number, then the input's kept columns (or the review's
     ``text``), then ``label`` and ``p_positive`` (``probabilities`` when the model has no positive
@@ -178,6 +178,8 @@ def format_record(record: dict, output_format: str, id_column: str | None = None
         else:
             values = [str(record["line"]), *ids, record["label"], f"{_score(record):.4f}", record["text"], ""]
         return "\t".join(_UNPRINTABLE.sub(" ", value) for value in values)
+    if "error" in record:
+        return f"{'error':<9s} {'-':>5s}  line {record['line']}: {record['error']}"
     return f"{record['label']:<9s} {_score(record):.3f}  {_UNPRINTABLE.sub(' ', record['text'])}"
 
 

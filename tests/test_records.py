@@ -143,14 +143,14 @@ def test_predict_output_scores_each_file_and_a_bad_file_does_not_stop_the_others
     result = _predict(path, "--input", str(inputs / "*"), "--text-column", "review", "--id-column", "id",
                       "--format", "tsv", "--output", str(tmp_path / "out"))
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "c.csv:1: no column 'review'" in result.stderr and "1 file(s) could not be scored" in result.stderr
+    assert "c.csv:1: no column 'review'" in result.stderr and "1 of 3 files could not be scored; 1 row could not be predicted" in result.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [SCORED_LOG, "a.tsv", "b.tsv"]  # no c.tsv, no temporaries
     a = [row.split("\t") for row in (tmp_path / "out" / "a.tsv").read_text().splitlines()]
     assert a[0] == ["line", "id", "label", "p_positive", "text", "error"]
     assert [row[:3] for row in a[1:]] == [["2", "x1", "positive"], ["3", "x2", "negative"]]
     b = [row.split("\t") for row in (tmp_path / "out" / "b.tsv").read_text().splitlines()[1:]]
     assert [(row[0], row[2], row[5]) for row in b] == [("1", "negative", ""), ("2", "", NO_WORDS), ("3", "positive", "")]
-    assert "2 file(s) scored" in result.stdout
+    assert "2 files scored" in result.stdout
     rerun = _predict(path, "--input", str(inputs / "*"), "--text-column", "review", "--id-column", "id",
                      "--format", "tsv", "--output", str(tmp_path / "out"))
     assert "2 of 3 files are scored already; skipping them" in rerun.stderr and rerun.exit_code == 1
@@ -225,3 +225,14 @@ def test_scoring_many_files_lists_the_output_folder_a_fixed_number_of_times(toy,
         assert len(results) == (40 if run == 0 else 0) and not any(result.failure for result in results)
     assert len(list(out.glob("r*.jsonl"))) == 40
     assert len(scans) <= 4, len(scans)  # was one scan per file written (a 10,000-file glob took quadratic time)
+
+
+def test_text_output_keeps_one_line_per_input_line_and_says_the_count_plainly(toy, tmp_path):
+    _, path = toy
+    (tmp_path / "r.txt").write_bytes(b"a good film\n\xff\xfe bad bytes\ni hated it\n")
+    result = _predict(path, "--input", str(tmp_path / "r.txt"))
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 1 and len(lines) == 3
+    assert lines[0].startswith("positive") and lines[2].startswith("negative")
+    assert lines[1] == "error         -  line 2: not valid UTF-8; line skipped"
+    assert result.stderr.splitlines()[-1] == ("Error: 1 of 3 lines could not be predicted (said above); 2 lines were")
