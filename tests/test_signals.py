@@ -96,11 +96,14 @@ def test_an_output_encoding_that_cannot_show_a_character_loses_no_line():
     assert lines[2].endswith("caf\u00e9 \\u4e2d")
 
 
-def test_a_closed_stdin_reads_as_empty():
+def test_a_closed_stdin_is_one_line_and_exit_1_and_an_empty_one_is_no_error():
     result = subprocess.run(COMMAND + ["predict", "--input", "-"], stdin=None, capture_output=True, env=_env(),
                             timeout=120, preexec_fn=lambda: __import__("os").close(0))
-    assert "Traceback" not in result.stderr.decode()
-    assert result.returncode in (0, 1) and len(result.stderr.decode().strip().splitlines()) <= 1
+    assert result.returncode == 1 and result.stderr.decode().strip() == (
+        "Error: standard input is closed: there is nothing to predict (pipe reviews in, or give --input FILE)")
+    empty = subprocess.run(COMMAND + ["predict", "--input", "-"], stdin=subprocess.DEVNULL, capture_output=True,
+                           env=_env(), timeout=120)
+    assert empty.returncode == 0 and empty.stdout == b"" and empty.stderr == b""
 
 
 SIGNALS_AND_EXITS = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -79,6 +81,9 @@ def counted(number: int, noun: str) -> str:
 
 
 def _open_input(path: str):
+    if path == "-" and getattr(sys.stdin, "name", None) == os.devnull:  # what __main__ puts for a closed stdin
+        raise click.ClickException("standard input is closed: there is nothing to predict (pipe reviews in, "
+                                   "or give --input FILE)")
     try:
         return click.open_file(path, "rb")
     except OSError as error:
