@@ -10,7 +10,8 @@ to its input by the line number (where the row starts) or by an id column of the
 - **JSONL** is one object a line;
 - anything else (``.txt``, stdin) is one review a line (see :func:`sentiment_rnn.predict.iter_lines`).
 
-LF, CRLF and a lone CR all end a line. A row that cannot be predicted (wrong number of fields, not
+Input is UTF-8; a file in UTF-16 or UTF-32 (with a byte-order mark, or UTF-16 without one, told by
+the NUL bytes of its ASCII characters) is decoded as such. LF, CRLF and a lone CR all end a line. A row that cannot be predicted (wrong number of fields, not
 JSON, no text field, no words, not UTF-8) gets a record with an ``error`` and the others go on; a
 header without the text column, broken CSV quoting or a CSV/TSV field over the csv module's limit
 (131,072 characters) stops the file with a one-line DataError. A JSONL line is read like a line of
@@ -20,6 +21,7 @@ the end are not rows.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -31,7 +33,7 @@ from sentiment_rnn.corpora.corpus import check_unique_columns
 from sentiment_rnn.errors import DataError
 from sentiment_rnn.predict import NO_WORDS, iter_lines, predict_records
 
-__all__ = ["INPUT_FORMATS", "Row", "input_format", "iter_rows", "score_rows"]
+__all__ = ["INPUT_FORMATS", "Row", "as_utf8", "input_format", "iter_rows", "score_rows", "unicode_encoding"]
 
 INPUT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 OUTPUT_FIELDS = ("line", "label", "p_positive", "probabilities", "truncated", "error")  # an input column
@@ -57,6 +59,7 @@ def input_format(name: str | os.PathLike) -> str:
 def iter_rows(stream: BinaryIO, file_format: str, *, text_column: str = "text", id_column: str | None = None,
               chunk_size: int = 1000, source: str = "<stdin>") -> Iterator[list[Row]]:
     """Chunks of at most ``chunk_size`` rows of a binary stream in ``file_format``, in input order."""
+    stream = as_utf8(stream)
     if file_format == "lines":
         for chunk in iter_lines(stream, chunk_size):
             yield [Row(number, text) for number, text in chunk]
@@ -71,6 +74,75 @@ def iter_rows(stream: BinaryIO, file_format: str, *, text_column: str = "text", 
             chunk = []
     if chunk:
         yield chunk
+
+
+def as_utf8(stream: BinaryIO) -> BinaryIO:
+    """``stream`` as UTF-8 bytes: itself, or its text decoded from the UTF-16 or UTF-32 that its
+    first bytes show (see :func:`unicode_encoding`), a block at a time."""
+    head = stream.read(_SNIFF_BYTES)
+    encoding = unicode_encoding(head)
+    raw = _Recoded(head, stream, encoding) if encoding else _Prefixed(head, stream)
+    return io.BufferedReader(raw, 1 << 16)
+
+
+_SNIFF_BYTES = 4096
+_BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16")]  # UTF-32's before UTF-16's: FF FE 00 00 starts with FF FE
+
+
+def unicode_encoding(head: bytes) -> str | None:
+    r"""The UTF-16 or UTF-32 encoding of a text starting with ``head`` (None: read it as UTF-8): from its
+    byte-order mark, or UTF-16 without one when most of its characters have a NUL byte on one side
+    (as Latin letters, digits and punctuation do) and almost none on the other.
+
+    >>> [unicode_encoding(text) for text in (b"\xff\xfeg\x00", "good film".encode("utf-16-be"), b"good film")]
+    ['utf-16', 'utf-16-be', None]
+    """
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    pairs = len(head) // 2
+    if pairs == 0:
+        return None
+    even_nuls, odd_nuls = head[0 : 2 * pairs : 2].count(0), head[1 : 2 * pairs : 2].count(0)
+    if odd_nuls >= 0.4 * pairs and even_nuls <= 0.05 * pairs:
+        return "utf-16-le"
+    if even_nuls >= 0.4 * pairs and odd_nuls <= 0.05 * pairs:
+        return "utf-16-be"
+    return None
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes ``head`` then the rest of ``stream``."""
+
+    def __init__(self, head: bytes, stream: BinaryIO):
+        self.pending, self.stream = head, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if not self.pending:
+            self.pending = self.stream.read(len(buffer))
+        count = min(len(buffer), len(self.pending))
+        buffer[:count], self.pending = self.pending[:count], self.pending[count:]
+        return count
+
+
+class _Recoded(_Prefixed):
+    """The text of ``head`` + ``stream`` decoded from ``encoding`` (bad sequences as U+FFFD), as UTF-8."""
+
+    def __init__(self, head: bytes, stream: BinaryIO, encoding: str):
+        self.decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        super().__init__(self.decoder.decode(head).encode("utf-8", "surrogatepass"), stream)
+
+    def readinto(self, buffer) -> int:
+        while not self.pending:
+            block = self.stream.read(1 << 16)
+            self.pending = self.decoder.decode(block, final=not block).encode("utf-8", "surrogatepass")
+            if not block:
+                break
+        return super().readinto(buffer)
 
 
 def _delimited_rows(stream: BinaryIO, file_format: str, text_column: str, id_column: str | None,

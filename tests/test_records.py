@@ -236,3 +236,22 @@ def test_text_output_keeps_one_line_per_input_line_and_says_the_count_plainly(to
     assert lines[0].startswith("positive") and lines[2].startswith("negative")
     assert lines[1] == "error         -  line 2: not valid UTF-8; line skipped"
     assert result.stderr.splitlines()[-1] == ("Error: 1 of 3 lines could not be predicted (said above); 2 lines were")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-16", "utf-32"])
+@pytest.mark.parametrize("name, content", [
+    ("r.txt", "good movie\nawful , i hated it\n\u00e9t\u00e9 : a great film \U0001F600\n"),
+    ("r.csv", 'id,text\n1,good movie\n2,"awful , i hated it"\n'),
+    ("r.jsonl", '{"text": "good movie"}\n{"text": "awful , i hated it"}\n'),
+])
+def test_utf16_and_utf32_files_are_decoded_with_or_without_a_bom(toy, tmp_path, encoding, name, content):
+    _, path = toy
+    (tmp_path / "utf8").mkdir()
+    (tmp_path / "utf8" / name).write_text(content, encoding="utf-8")
+    (tmp_path / name).write_text(content, encoding=encoding)  # "utf-16" and "utf-32" write a BOM
+    expected = _predict(path, "--input", str(tmp_path / "utf8" / name), "--format", "jsonl")
+    result = _predict(path, "--input", str(tmp_path / name), "--format", "jsonl")
+    assert expected.exit_code == 0 and result.exit_code == 0, result.output
+    assert result.stdout == expected.stdout  # the same records, not NUL-separated letters
+    piped = _predict(path, "--input", "-", "--format", "jsonl", input_bytes=(tmp_path / name).read_bytes())
+    assert name != "r.txt" or piped.stdout == expected.stdout
