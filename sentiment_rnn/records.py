@@ -11,12 +11,18 @@ to its input by the line number (where the row starts) or by an id column of the
 - anything else (``.txt``, stdin) is one review a line (see :func:`sentiment_rnn.predict.iter_lines`).
 
 Input is UTF-8; a file in UTF-16 or UTF-32 (with a byte-order mark, or UTF-16 without one, told by
-the NUL bytes of its ASCII characters) is decoded as such. LF, CRLF and a lone CR all end a line. A row that cannot be predicted (wrong number of fields, not
-JSON, no text field, no words, not UTF-8) gets a record with an ``error`` and the others go on; a
-header without the text column, broken CSV quoting or a CSV/TSV field over the csv module's limit
-(131,072 characters) stops the file with a one-line DataError. A JSONL line is read like a line of
-text, so one over ``MAX_LINE_BYTES`` loses its start and becomes an error record. Blank lines at
-the end are not rows.
+the NUL bytes of its ASCII characters) is decoded as such. LF, CRLF and a lone CR all end a line. A
+row that cannot be predicted (wrong number of fields, not JSON, no text field, no words, not UTF-8)
+gets a record with an ``error`` and the others go on; a header without the text column or with a
+name twice, broken CSV quoting, a CSV/TSV field over the csv module's limit (131,072 characters) or
+a row over ``MAX_ROW_CHARS`` stops the file with a one-line DataError. A JSONL line is read like a
+line of text, so one over ``MAX_LINE_BYTES`` loses its start and becomes an error record. Blank
+lines at the end are not rows.
+
+Memory stays bounded whatever the rows' shape: a CSV/TSV row is read a line at a time and never
+past ``MAX_ROW_CHARS`` (a file without line ends, such as ``/dev/zero``, stops there), and a chunk
+ends after ``chunk_size`` rows or once its rows' estimated size reaches ``CHUNK_BYTES`` (wide rows
+of many columns, JSONL objects packed with ``{}``: each value kept costs far more than its characters).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import csv
 import io
 import json
 import os
+import re
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
@@ -36,6 +43,9 @@ from sentiment_rnn.predict import NO_WORDS, iter_lines, predict_records
 __all__ = ["INPUT_FORMATS", "Row", "as_utf8", "input_format", "iter_rows", "score_rows", "unicode_encoding"]
 
 INPUT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+MAX_ROW_CHARS = 1 << 20  # a CSV/TSV row (all its lines) longer than this stops the file: 1,048,576 characters
+CHUNK_BYTES = 16 << 20  # a chunk of rows ends once their estimated size (see _size) reaches this
+VALUE_BYTES = 100  # about what one kept value costs: a str or dict, its key, its slot in a dict, its JSON
 OUTPUT_FIELDS = ("line", "label", "p_positive", "probabilities", "truncated", "error")  # an input column
 # of one of these names is kept as input_<name>
 
@@ -49,6 +59,7 @@ class Row:
     text: str | bytes = ""
     fields: dict | None = None
     error: str | None = None
+    size: int = 0  # its estimated size in memory (see _size)
 
 
 def input_format(name: str | os.PathLike) -> str:
@@ -66,14 +77,21 @@ def iter_rows(stream: BinaryIO, file_format: str, *, text_column: str = "text", 
         return
     rows = (_jsonl_rows(stream, text_column, id_column) if file_format == "jsonl"
             else _delimited_rows(stream, file_format, text_column, id_column, source))
-    chunk = []
+    chunk, size = [], 0
     for row in rows:
         chunk.append(row)
-        if len(chunk) == chunk_size:
+        size += row.size
+        if len(chunk) == chunk_size or size >= CHUNK_BYTES:
             yield chunk
-            chunk = []
+            chunk, size = [], 0
     if chunk:
         yield chunk
+
+
+def _size(text: str, values: int) -> int:
+    """A row's estimated size in memory once read: its characters, and about ``VALUE_BYTES`` for each
+    value it holds (a string, a dict or list and its slot in its container)."""
+    return len(text) + VALUE_BYTES * values
 
 
 def as_utf8(stream: BinaryIO) -> BinaryIO:
@@ -148,12 +166,23 @@ class _Recoded(_Prefixed):
 def _delimited_rows(stream: BinaryIO, file_format: str, text_column: str, id_column: str | None,
                     source: str) -> Iterator[Row]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    row_chars = [0]  # the characters of the row being read, over all its lines
+
+    def lines() -> Iterator[str]:  # what the csv reader reads: whole lines, never past MAX_ROW_CHARS a row
+        while line := text.readline(MAX_ROW_CHARS - row_chars[0] + 1):
+            row_chars[0] += len(line)
+            if row_chars[0] > MAX_ROW_CHARS:
+                raise DataError(f"a row is longer than {MAX_ROW_CHARS:,} characters, the most a {name} row may "
+                                "hold here (one review a line has no such limit)", source, start)
+            yield line
+
+    name = "TSV" if file_format == "tsv" else "CSV"
     quoting = {"quoting": csv.QUOTE_NONE} if file_format == "tsv" else {"strict": True}
-    reader = csv.reader(text, delimiter="\t" if file_format == "tsv" else ",", **quoting)
+    reader = csv.reader(lines(), delimiter="\t" if file_format == "tsv" else ",", **quoting)
     header, blank_lines, start = None, [], 1
     try:
         for values in reader:
-            line, start = start, reader.line_num + 1
+            line, start, size, row_chars[0] = start, reader.line_num + 1, _size("", len(values)) + row_chars[0], 0
             if not any(value.strip() for value in values):
                 blank_lines.append(line)  # rows only if a row follows
                 continue
@@ -168,9 +197,8 @@ def _delimited_rows(stream: BinaryIO, file_format: str, text_column: str, id_col
                 yield Row(line, error=f"row has {len(values)} fields, the header has {len(header)}; row skipped")
                 continue
             fields = dict(zip(header, values))
-            yield Row(line, fields[text_column], _kept(fields, id_column))
+            yield Row(line, fields[text_column], _kept(fields, id_column), size=size)
     except csv.Error as error:
-        name = "TSV" if file_format == "tsv" else "CSV"
         if str(error).startswith("field larger than field limit"):
             raise DataError(f"a field is longer than {csv.field_size_limit():,} characters, the most a {name} field "
                             "may hold here (one review a line has no such limit)", source, start) from None
@@ -211,14 +239,21 @@ def _jsonl_rows(stream: BinaryIO, text_column: str, id_column: str | None) -> It
             elif not isinstance(record[text_column], str):
                 yield Row(number, fields=_kept(record, id_column), error=f"field {text_column!r} is not a string; line skipped")
             else:
-                yield Row(number, record[text_column], _kept(record, id_column))
+                size = _size(line, line.count("{") + line.count("[") + line.count(","))
+                yield Row(number, record[text_column], _kept(record, id_column), size=size)
 
 
 def _kept(fields: dict, id_column: str | None) -> dict:
     """The input's columns as the output keeps them: the id column first, a column named like an
     output field renamed input_<name>, text that was not UTF-8 with U+FFFD in place of its bad bytes."""
     order = ([id_column] if id_column in fields else []) + [name for name in fields if name != id_column]
-    return {(f"input_{name}" if name in OUTPUT_FIELDS else name): _printable(fields[name]) for name in order}
+    values = [fields[name] for name in order]
+    if _SURROGATE.search("".join(value for value in values if isinstance(value, str))):  # one search a row
+        values = [_printable(value) for value in values]
+    return dict(zip([f"input_{name}" if name in OUTPUT_FIELDS else name for name in order], values))
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # what surrogateescape makes of bytes that are not UTF-8
 
 
 def _printable(value):
