@@ -105,7 +105,7 @@ def _print_records(model, chunks, output_format, id_column):
                 failures += 1
                 click.echo(f"line {record['line']}: {record['error']}", err=True)
             elif record.get("truncated"):
-                click.echo(f"line {record['line']}: {TRUNCATED}", err=True)
+                click.echo(f"line {record['line']}: {record.get('why', TRUNCATED)}", err=True)
             click.echo(format_record(record, output_format, id_column))
     if failures:
         raise click.ClickException(f"{failures:,} of {counted(lines, 'line')} could not be predicted (said above); "
