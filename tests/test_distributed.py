@@ -276,3 +276,52 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_1(toy, tmp_path, monkeypa
                                        "--output", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"])
     assert result.exit_code == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
     assert len(result.stderr.splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_relative_paths_name_the_clients_files_for_a_worker_started_elsewhere(cluster, toy, tmp_path, monkeypatch):
+    local_cluster, client = cluster
+    here, there = tmp_path / "client", tmp_path / "worker"
+    for folder, review in ((here, "a good film"), (there, "an awful film")):
+        (folder / "in").mkdir(parents=True)
+        (folder / "in" / "a.txt").write_text(review + "\n")
+    original = client.run(os.getcwd)
+    client.run(os.chdir, str(there))  # the workers now run in another folder, with same-named files
+    monkeypatch.chdir(here)
+    try:
+        result = CliRunner().invoke(main, ["predict", "--model", str(toy[1]), "--input", "in/*.txt", "--output", "out",
+                                           "--scheduler", local_cluster.scheduler_address])
+    finally:
+        for worker, folder in original.items():
+            client.run(os.chdir, folder, workers=[worker])
+    assert result.exit_code == 0, result.output
+    assert json.loads((here / "out" / "a.jsonl").read_text())["text"] == "a good film"  # the client's file
+    assert not (there / "out").exists()
+
+
+def _write_elsewhere():
+    """On a worker: score every file into <output>.elsewhere, as a worker with a disk of its own would."""
+    from sentiment_rnn.distributed import scoring
+
+    scoring.real_score_file = scoring.score_file
+    scoring.score_file = lambda job, model, source, output: scoring.real_score_file(
+        job, model, source, Path(str(output) + ".elsewhere"))
+
+
+def _write_here():
+    from sentiment_rnn.distributed import scoring
+
+    scoring.score_file = scoring.real_score_file
+
+
+def test_an_output_a_worker_wrote_where_the_client_cannot_see_it_is_a_failure(cluster, toy, tmp_path):
+    local_cluster, client = cluster
+    (tmp_path / "a.txt").write_text("a good film\n")
+    client.run(_write_elsewhere)
+    try:
+        results = score_files(ScoringJob(model_path=str(toy[1])), plan_outputs(str(tmp_path / "a.txt"), tmp_path / "out"),
+                              scheduler=local_cluster.scheduler_address)
+    finally:
+        client.run(_write_here)
+    [result] = results
+    assert result.failure and "a.jsonl was written by a worker but is not here" in result.failure
+    assert finished_outputs(tmp_path / "out") == set()

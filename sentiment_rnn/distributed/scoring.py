@@ -145,14 +145,29 @@ def score_files(job: ScoringJob, pairs: list[tuple[Path, Path]], *, scheduler: s
         return results
     from sentiment_rnn.distributed.cluster import connect, run_tasks
 
-    pairs_by_name = {output.name: (source, output) for source, output in todo}  # output names are unique
+    # absolute paths: a worker started in another folder reads and writes the client's files, not its own
+    pairs_by_name = {output.name: (Path(os.path.abspath(source)), Path(os.path.abspath(output)))
+                     for source, output in todo}  # output names are unique
 
     def ended(name, result, failure):
-        finished(result or FileResult(*map(str, pairs_by_name[name]), failure=failure))
+        source, output = pairs_by_name[name]
+        if result is not None and result.failure is None and not _landed(output, result.bytes):
+            failure = (f"{output} was written by a worker but is not here: the workers must see the client's "
+                       "files at the same paths (a shared folder)")
+            result = None
+        finished(result or FileResult(str(source), str(output), failure=failure))
 
     with connect(scheduler, log) as client:
         run_tasks(client, _score_on_worker, [(name, (job, *pair)) for name, pair in pairs_by_name.items()], ended)
     return results
+
+
+def _landed(output: Path, size: int) -> bool:
+    """Whether ``output`` is here with the size the worker wrote."""
+    try:
+        return output.stat().st_size == size
+    except OSError:
+        return False
 
 
 def finished_outputs(folder: str | Path) -> set[str]:
