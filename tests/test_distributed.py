@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from distributed import Client, LocalCluster, get_task_stream
 
 from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.errors import SentimentRNNError
 from sentiment_rnn.cli import main
 from sentiment_rnn.distributed import cluster as dask_side
 from sentiment_rnn.distributed import progress, seeds
@@ -325,3 +326,90 @@ def test_an_output_a_worker_wrote_where_the_client_cannot_see_it_is_a_failure(cl
     [result] = results
     assert result.failure and "a.jsonl was written by a worker but is not here" in result.failure
     assert finished_outputs(tmp_path / "out") == set()
+
+
+@pytest.fixture
+def not_a_scheduler(request):
+    """A port on 127.0.0.1 that accepts connections and then says nothing ("silent") or speaks HTTP ("http")."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    held, stop = [], threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                continue
+            held.append(connection)
+            if request.param == "http":
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" * 20)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    server.close()
+
+
+@pytest.mark.parametrize("not_a_scheduler, message", [
+    ("silent", "no Dask scheduler answered at {address} within 1 s (is it the port of a Dask scheduler?)"),
+    ("http", "cannot reach the Dask scheduler at {address} (it answered, but not as a Dask scheduler"),
+], indirect=["not_a_scheduler"])
+def test_a_port_that_is_not_a_dask_scheduler_is_one_line_within_the_timeout(toy, tmp_path, monkeypatch, capfd,
+                                                                             not_a_scheduler, message):
+    monkeypatch.setattr(dask_side, "CONNECT_TIMEOUT", "1s")
+    (tmp_path / "in.txt").write_text("a good film\n")
+    start = time.monotonic()
+    result = CliRunner().invoke(main, ["predict", "--model", str(toy[1]), "--input", str(tmp_path / "in.txt"),
+                                       "--output", str(tmp_path / "out"), "--scheduler", not_a_scheduler])
+    assert time.monotonic() - start < 60  # on main a silent port hung for minutes
+    assert result.exit_code == 1 and result.stderr.startswith("Error: " + message.format(address=not_a_scheduler))
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("address", ["garbage", "ws://127.0.0.1:8786", "tls://127.0.0.1:8786", "tcp://host:99999"])
+def test_an_address_that_is_not_tcp_host_port_is_one_line(toy, tmp_path, capfd, address):
+    (tmp_path / "in.txt").write_text("a good film\n")
+    result = CliRunner().invoke(main, ["predict", "--model", str(toy[1]), "--input", str(tmp_path / "in.txt"),
+                                       "--output", str(tmp_path / "out"), "--scheduler", address])
+    assert result.exit_code == 1 and result.stderr.splitlines() == [
+        f"Error: {address!r} is not a scheduler address: give tcp://HOST:PORT (other protocols, such as tls:// or "
+        "ws://, are not supported here)"]
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def _other_version():
+    from sentiment_rnn import version
+
+    version.real_version, version.__version__ = version.__version__, "0.0.0-other"
+
+
+def _this_version():
+    from sentiment_rnn import version
+
+    version.__version__ = version.real_version
+
+
+def test_a_worker_with_another_version_or_another_model_file_is_refused(cluster, toy, tmp_path):
+    local_cluster, client = cluster
+    (tmp_path / "a.txt").write_text("a good film\n")
+    pairs = plan_outputs(str(tmp_path / "a.txt"), tmp_path / "out")
+    client.run(_other_version)
+    try:
+        with pytest.raises(SentimentRNNError, match=r"2 worker\(s\) of tcp://127.0.0.1:\d+ run another sentiment-rnn"):
+            score_files(ScoringJob(model_path=str(toy[1])), pairs, scheduler=local_cluster.scheduler_address)
+    finally:
+        client.run(_this_version)
+    [result] = score_files(ScoringJob(model_path=str(toy[1]), model_digest="0" * 64), pairs,
+                           scheduler=local_cluster.scheduler_address)
+    assert "on this worker is not the client's (another sha256)" in result.failure
+    assert not (tmp_path / "out" / "a.jsonl").exists()

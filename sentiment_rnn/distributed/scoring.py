@@ -36,6 +36,7 @@ class ScoringJob:
     id_column: str | None = None
     output_format: str = "jsonl"  # or "tsv"
     chunk_size: int = 1000
+    model_digest: str | None = None  # the sha256 of the client's model file: a worker with another refuses
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def _score_on_worker(job: ScoringJob, source: Path, output: Path) -> FileResult:
     from sentiment_rnn.distributed.cluster import worker_model
 
     try:
-        model = worker_model(job.model_path)
+        model = worker_model(job.model_path, job.model_digest)
     except SentimentRNNError as error:
         return FileResult(str(source), str(output), failure=str(error))
     return score_file(job, model, source, output)
@@ -143,7 +144,11 @@ def score_files(job: ScoringJob, pairs: list[tuple[Path, Path]], *, scheduler: s
         for source, output in todo:
             finished(score_file(job, model, source, output))
         return results
-    from sentiment_rnn.distributed.cluster import connect, run_tasks
+    from dataclasses import replace
+
+    from sentiment_rnn.distributed.cluster import connect, model_digest, run_tasks
+
+    job = replace(job, model_digest=job.model_digest or model_digest(job.model_path))
 
     # absolute paths: a worker started in another folder reads and writes the client's files, not its own
     pairs_by_name = {output.name: (Path(os.path.abspath(source)), Path(os.path.abspath(output)))
