@@ -6,7 +6,8 @@ around it answered in one line, never a traceback:
   line on stderr, exit 1 (a closed pipe, ``| head``, ends quietly as click does);
 - characters the output's encoding cannot show (``PYTHONIOENCODING=latin-1`` and emoji) are written as
   ``\\U0001f600`` escapes, and every line is still written;
-- a closed standard input reads as an empty one.
+- a closed standard input reads as an empty one (named ``os.devnull``: a command that reads it, as
+  ``predict --input -`` does, says it is closed).
 """
 
 import os

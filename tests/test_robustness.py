@@ -114,7 +114,8 @@ def test_bad_texts_through_the_command_line_keep_the_good_ones(toy):
     assert [record["line"] for record in records] == list(range(1, len(texts) + 1))  # one record per text
     assert sum("error" in record for record in records) == failures  # every other text was predicted
     assert records[0]["label"] == "positive" and records[-1]["label"] == "negative"
-    assert f"{failures} line(s) could not be predicted" in result.stderr
+    assert f"{failures} of {len(texts)} lines could not be predicted (said above); {len(texts) - failures} lines were" in (
+        result.stderr)
 
 
 def test_a_1mb_review_from_the_command_line_is_predicted_from_its_end(toy, tmp_path):

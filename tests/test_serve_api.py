@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from sentiment_rnn.cli import main
 from sentiment_rnn.io.serialization import load_model, read_metadata
+from sentiment_rnn.io.predict import MAX_REVIEW_SENTENCES, MAX_REVIEW_TOKENS, read_review
 from sentiment_rnn.text.tokenizer import tokenize
 
 from serve_helpers import HOST, running_server
@@ -90,9 +91,18 @@ def test_a_review_over_20000_characters_is_read_from_its_end(client, model):
     assert response.status_code == 200
     long, short = response.json()["results"]
     assert long["truncated"] is True and short["truncated"] is False
-    end = review[-20_000:]
-    read = len(tokenize(end[end.index(" ") + 1:]))
+    read = len(read_review(review)[1])  # its last 20,000 characters, and of them its last 200 sentences
     assert long["tokens_read"] == read < len(tokenize(review))
+
+
+def test_a_text_that_grows_under_normalisation_or_holds_thousands_of_sentences_is_read_within_the_bound(client):
+    texts = ["\ufdfa" * 8_000, "ab! " * 2_000, "good"]  # 144,000 characters once normalised; 2,000 sentences
+    response = _post(client, "/v1/predict", {"texts": texts})
+    assert response.status_code == 200
+    grown, sentences, short = response.json()["results"]
+    assert grown["truncated"] is True and grown["tokens_read"] <= MAX_REVIEW_TOKENS
+    assert sentences["truncated"] is True and sentences["tokens_read"] == 2 * MAX_REVIEW_SENTENCES
+    assert short["truncated"] is False and short["tokens_read"] == 1
 
 
 def test_explain_of_a_review_says_what_each_sentence_adds(client, model):

@@ -30,6 +30,7 @@ import dataclasses
 import functools
 import json
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ from sentiment_rnn.nn.inference import predict_logits
 from sentiment_rnn.nn.model import RNNModel
 
 __all__ = [
+    "shown",
     "Trajectory",
     "BowWeights",
     "BOW_BASELINE",
@@ -354,7 +356,21 @@ def _diverging_bar(value: float, half: int, glyphs: _Glyphs, clipped: bool = Fal
 
 
 def _short(token: str, width: int, glyphs: _Glyphs) -> str:
+    token = shown(token)
     return token if len(token) <= width else token[: width - 1] + glyphs.more
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    r"""``text`` safe to print on a terminal: control characters (an ESC that starts a colour or moves
+    the cursor, a bell) and the marks that reorder or break lines become visible escapes.
+
+    >>> shown("good \x1b[2J film\x07 \u202eom")
+    'good \\x1b[2J film\\x07 \\u202eom'
+    """
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def render_chart(traj: Trajectory, bow: BowWeights | None = None, *, text: str | None = None,
@@ -368,7 +384,7 @@ def render_chart(traj: Trajectory, bow: BowWeights | None = None, *, text: str |
     short = "pos" if focus == "positive" else focus[:3]
     lines = []
     if text is not None:
-        quoted = " ".join(text.split())
+        quoted = shown(" ".join(text.split()))
         lines.append(f'"{quoted}"' if len(quoted) <= 76 else f'"{quoted[:75]}{glyphs.more}"')
     final = traj.probabilities[-1]
     lines.append(f"RNN  {names[traj.prediction]:<9s} P({focus}) = {final[traj.focus]:.3f}"
@@ -421,7 +437,7 @@ def render_review_chart(explanation: dict, *, text: str | None = None, ascii_onl
     rows = explanation["sentences"]
     lines = []
     if text is not None:
-        quoted = " ".join(text.split())
+        quoted = shown(" ".join(text.split()))
         lines.append(f'"{quoted}"' if len(quoted) <= 76 else f'"{quoted[:75]}{glyphs.more}"')
     p = explanation["p_positive"]
     lines.append(f"review model  {'positive' if p > 0.5 else 'negative':<9s} P(positive) = {p:.3f}   "

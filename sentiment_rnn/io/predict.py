@@ -9,6 +9,10 @@ Every line gets an answer, and a bad line never stops the others:
   characters (the end, where reviews usually sum up, as ``max_len`` keeps) and its record says
   ``truncated``: this bounds the time one review takes (tokenizing 1 MB takes seconds) and the
   memory one line takes, as the start of a longer line is skipped while it is read;
+- the same bound holds after Unicode normalisation, which can make a text longer (one U+FDFA is 18
+  characters and 4 words): a review is read from the end of its normalised text, at most
+  ``MAX_REVIEW_CHARS`` characters, ``MAX_REVIEW_SENTENCES`` sentences and ``MAX_REVIEW_TOKENS``
+  tokens (see :func:`read_review`), so no line costs more than the longest ordinary review;
 - words the model never saw, emoji, other scripts and control characters inside a review are
   unknown words or spaces, and the review still gets a prediction.
 
@@ -24,15 +28,20 @@ from typing import BinaryIO, Iterator, Sequence
 
 import numpy as np
 
-from sentiment_rnn.text.tokenizer import review_end, tokenize
+from sentiment_rnn.text.tokenizer import normalize, review_end, tokenize
 
-__all__ = ["MAX_REVIEW_CHARS", "iter_lines", "predict_labels", "predict_records", "format_record", "tsv_header"]
+__all__ = ["MAX_REVIEW_CHARS", "MAX_REVIEW_TOKENS", "MAX_REVIEW_SENTENCES", "read_review", "iter_lines", "predict_labels", "predict_records", "format_record", "tsv_header"]
 
 MAX_REVIEW_CHARS = 20_000  # about 4,000 words; the longest IMDB review has 13,704 characters
 MAX_LINE_BYTES = 4 * MAX_REVIEW_CHARS + 4  # a line cut to this many bytes still holds more than MAX_REVIEW_CHARS
 NOT_UTF8 = "not valid UTF-8; line skipped"
 NO_WORDS = "no words to predict from (empty, or only white space or control characters); line skipped"
 TRUNCATED = f"longer than {MAX_REVIEW_CHARS:,} characters; predicted from its last {MAX_REVIEW_CHARS:,}"
+MAX_REVIEW_TOKENS = 5_000  # the longest IMDB review has about 2,900
+MAX_REVIEW_SENTENCES = 200  # and about 130 sentences; Punkt takes about 1 ms a sentence
+TOO_MUCH = (f"over {MAX_REVIEW_CHARS:,} characters, {MAX_REVIEW_SENTENCES:,} sentences or {MAX_REVIEW_TOKENS:,} "
+            "tokens once its Unicode is normalised; predicted from its end")
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")  # where Punkt may end a sentence
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # would break a line of text or TSV output
 _LINE_BREAKS_JSON_KEEPS = re.compile(r"[\x7f-\x9f\u2028\u2029]")  # json.dumps escapes only \x00-\x1f
 _SURROGATE = re.compile(r"[\ud800-\udfff]")  # what Python makes of bytes that are not UTF-8 in argv
@@ -123,6 +132,30 @@ def predict_labels(model, texts: Sequence, progress=None, chunk_size: int = 1000
     return np.concatenate(predictions) if predictions else model.predict([])
 
 
+def read_review(text: str) -> tuple[str, list[str], str | None]:
+    """What is read of a review: its text, its tokens, and why it was cut (TRUNCATED, TOO_MUCH) or None.
+
+    The end of the text is kept: at most ``MAX_REVIEW_CHARS`` characters before and after Unicode
+    normalisation, then at most ``MAX_REVIEW_SENTENCES`` sentences, then ``MAX_REVIEW_TOKENS`` tokens;
+    a review cut after normalisation is given as its normalised end.
+
+    >>> read_review("fine. " * 300)[1:] == (["fine", "."] * 200, TOO_MUCH)
+    True
+    """
+    review, cut = review_end(text, MAX_REVIEW_CHARS)
+    why = TRUNCATED if cut else None
+    normal = normalize(review)
+    if len(normal) > MAX_REVIEW_CHARS:
+        normal, why = review_end(normal, MAX_REVIEW_CHARS)[0], TOO_MUCH
+    ends = [end.end() for end in _SENTENCE_END.finditer(normal)]
+    if len(ends) > MAX_REVIEW_SENTENCES:
+        normal, why = normal[ends[-MAX_REVIEW_SENTENCES - 1] :].lstrip(), TOO_MUCH
+    tokens = tokenize(normal)
+    if len(tokens) > MAX_REVIEW_TOKENS:
+        tokens, why = tokens[-MAX_REVIEW_TOKENS:], TOO_MUCH
+    return (normal if why is TOO_MUCH else review), tokens, why
+
+
 def predict_records(model, lines: Sequence[Line]) -> list[dict]:
     """One record per line, in order: ``{line, text, label, p_positive, probabilities}`` (plus
     ``truncated: True`` when only the review's end was read) or ``{line, error}``."""
@@ -132,8 +165,7 @@ def predict_records(model, lines: Sequence[Line]) -> list[dict]:
         if isinstance(text, bytes) or _SURROGATE.search(text):
             records[number] = {"line": number, "error": NOT_UTF8}
             continue
-        review, truncated = review_end(text, MAX_REVIEW_CHARS)
-        tokens = tokenize(review)
+        review, tokens, truncated = read_review(text)
         if not tokens:
             records[number] = {"line": number, "error": NO_WORDS}
             continue
@@ -149,13 +181,14 @@ def predict_records(model, lines: Sequence[Line]) -> list[dict]:
         record["probabilities"] = {name: round(float(q), 6) for name, q in zip(names, p)}
         if truncated:
             record["truncated"] = True
+            record["why"] = truncated  # TRUNCATED or TOO_MUCH, for the message on stderr
         records[number] = record
     return [records[number] for number, _ in lines]
 
 
 def format_record(record: dict, output_format: str, id_column: str | None = None) -> str:
     """A record as a JSON object ("jsonl"), a TSV row ("tsv", columns of :func:`tsv_header`) or a line
-    of text ("text"; an error record has none: errors go to stderr).
+    of text ("text"; an error record is a line ``error - line N: why``, so every input line has one).
 
     JSON records start with the line number, then the input's kept columns (or the review's
     ``text``), then ``label`` and ``p_positive`` (``probabilities`` when the model has no positive
@@ -178,6 +211,8 @@ def format_record(record: dict, output_format: str, id_column: str | None = None
         else:
             values = [str(record["line"]), *ids, record["label"], f"{_score(record):.4f}", record["text"], ""]
         return "\t".join(_UNPRINTABLE.sub(" ", value) for value in values)
+    if "error" in record:
+        return f"{'error':<9s} {'-':>5s}  line {record['line']}: {record['error']}"
     return f"{record['label']:<9s} {_score(record):.3f}  {_UNPRINTABLE.sub(' ', record['text'])}"
 
 

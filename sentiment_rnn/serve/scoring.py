@@ -12,18 +12,19 @@ from typing import Sequence
 import numpy as np
 
 from sentiment_rnn.evaluation import explain
-from sentiment_rnn.io.predict import MAX_REVIEW_CHARS
-from sentiment_rnn.text.tokenizer import review_end, tokenize
+from sentiment_rnn.io.predict import MAX_REVIEW_CHARS, read_review
+from sentiment_rnn.text.tokenizer import tokenize
 
 __all__ = ["tokenize_texts", "predict_tokens", "score_texts", "TextRejected", "explain_text", "load_bow_weights",
            "model_description"]
 
 
 def tokenize_texts(texts: Sequence[str]) -> list[tuple[list[str], bool]]:
-    """(tokens, truncated) for each text; a text over MAX_REVIEW_CHARS is read from its end, as
-    ``sentiment-rnn predict`` does."""
-    read = [review_end(text, MAX_REVIEW_CHARS) for text in texts]  # what predict reads
-    return [(tokenize(review), truncated) for review, truncated in read]
+    """(tokens, truncated) for each text, read as ``sentiment-rnn predict`` reads it: a text over
+    MAX_REVIEW_CHARS characters, or over the sentences or tokens :func:`read_review` allows once its
+    Unicode is normalised, is read from its end (so no text holds the model thread longer than the
+    longest ordinary review)."""
+    return [(tokens, why is not None) for _, tokens, why in map(read_review, texts)]
 
 
 def predict_tokens(model, tokenized: Sequence[tuple[list[str], bool]]) -> list[dict | None]:
