@@ -15,7 +15,7 @@ and leaves padding in place (``batching.reversed_time_index``); it is its own in
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
