@@ -120,9 +120,9 @@ def test_the_signal_tests_pass_in_a_run_that_ignores_hangups_and_interrupts():
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
-                             "during_training and SIGHUP"], capture_output=True, env=_env(), timeout=300,
-                            preexec_fn=ignore, cwd=str(Path(__file__).parent))
+    test = f"{__file__}::test_sigterm_or_sighup_during_training_saves_the_checkpoint_and_resumes[SIGHUP]"
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test], capture_output=True,
+                            env=_env(), timeout=300, preexec_fn=ignore, cwd=str(Path(__file__).parent))
     assert result.returncode == 0, result.stdout.decode()[-2000:]
     assert b"1 passed" in result.stdout
 
