@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import click
 
-from sentiment_rnn.cli.options import fail_cleanly, model_option
+from sentiment_rnn.cli.options import Number, fail_cleanly, model_option
 
 
 @click.command()
 @model_option
 @click.option("--host", default="127.0.0.1", help="Address to listen on (another one exposes the server).")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, help="Port to listen on.")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, help="Worker processes, each with its own model.")
-@click.option("--max-texts", type=click.IntRange(1), default=256, help="Most texts in one request.")
-@click.option("--max-text-chars", type=click.IntRange(1), default=100_000, help="Longest text, in characters.")
-@click.option("--max-body-bytes", type=click.IntRange(1), default=1_048_576, help="Largest request body, in bytes.")
-@click.option("--batch-wait-ms", type=click.FloatRange(0, 1000, min_open=True), default=2.0,
+@click.option("--port", type=Number(int, 0, 65535), default=8000, help="Port to listen on.")
+@click.option("--workers", type=Number(int, 1, 64), default=1, help="Worker processes, each with its own model.")
+@click.option("--max-texts", type=Number(int, 1), default=256, help="Most texts in one request.")
+@click.option("--max-text-chars", type=Number(int, 1), default=100_000, help="Longest text, in characters.")
+@click.option("--max-body-bytes", type=Number(int, 1), default=1_048_576, help="Largest request body, in bytes.")
+@click.option("--batch-wait-ms", type=Number(float, 0, 1000, open="low"), default=2.0,
               help="How long a request waits for others to be scored with it.")
-@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=10.0,
+@click.option("--timeout", type=Number(float, 0, open="low"), default=10.0,
               help="Seconds a client has to send a request's headers, and again its body.")
 @click.option("--access-log/--no-access-log", default=True, help="Log one line per request on stderr.")
 @fail_cleanly
