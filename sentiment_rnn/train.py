@@ -37,7 +37,9 @@ from sentiment_rnn.nn.inference import predict_logits
 from sentiment_rnn.nn.model import RNNModel
 from sentiment_rnn.nn.optim import clip_grad_norm, make_optimizer
 
-__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "fit"]
+__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "fit", "TRAIN_BATCH_TOKENS"]
+
+TRAIN_BATCH_TOKENS = 32_768  # padded tokens of one training batch (one review at least): bounds BPTT's caches
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ class _Run:
         """The rest of the current epoch's batches: forward, backward, clip, update (each update whole)."""
         position, config, model = self.position, self.config, self.model
         if position.batches is None:
-            batches = bucketed_batches(self.lengths, config.batch_size, self.rng)
+            batches = bucketed_batches(self.lengths, config.batch_size, self.rng, max_tokens=TRAIN_BATCH_TOKENS)
             with _interrupts_held():
                 position.batches, position.rng_state = batches, self.rng.bit_generator.state
         while position.batch < len(position.batches):
