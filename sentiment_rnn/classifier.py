@@ -26,7 +26,8 @@ from sentiment_rnn.hyperparameters import DEFAULTS, HYPERPARAMETERS
 from sentiment_rnn.nn.batching import pad_batch
 from sentiment_rnn.nn.functional import softmax
 from sentiment_rnn.nn.inference import predict_logits
-from sentiment_rnn.nn.model import ModelConfig, RNNModel
+from sentiment_rnn.nn.model import ModelConfig, RNNModel, training_bytes
+from sentiment_rnn.resources import check_fits
 from sentiment_rnn.text import tokenize
 from sentiment_rnn.vocab import Vocab
 
@@ -276,6 +277,7 @@ class RNNClassifier(BaseClassifier):
         label unlabeled texts); ``y`` still names the classes and the held-out split's labels.
         """
         y = _classification_targets(y)
+        self._check_training_fits(vocab_size=3, longest=1)  # the sizes alone, before reading the texts
         tokens = [as_tokens(x) for x in X]
         if len(tokens) != len(y):
             raise ValueError(f"{len(tokens)} texts but {len(y)} labels")
@@ -311,6 +313,7 @@ class RNNClassifier(BaseClassifier):
 
         self.vocab_, embedding = self._build_vocab_and_embedding(tokens, rng)
         num_outputs = len(self.classes_) if self.train_label_map is None else len(self.train_label_map)
+        self._check_training_fits(len(self.vocab_), max(map(len, tokens), default=1), num_outputs)
         self.model_ = RNNModel.initialize(self.model_config(len(self.vocab_), num_outputs), rng)
         if embedding is not None:
             self.model_.params["embedding.weight"][...] = embedding
@@ -379,6 +382,21 @@ class RNNClassifier(BaseClassifier):
             unknown = sorted(set(np.asarray(y).tolist()) - set(self.classes_.tolist()))
             raise ValueError(f"labels {unknown} were not seen in training")
         return index
+
+    def _check_training_fits(self, vocab_size: int, longest: int, num_outputs: int = 2) -> None:
+        """Refuse (MemoryBudgetError) sizes, or a longest training text, that cannot fit in memory: a batch holds
+        at most TRAIN_BATCH_TOKENS padded tokens, or one text alone when it is longer (cut by ``max_len``)."""
+        from sentiment_rnn.train import TRAIN_BATCH_TOKENS
+
+        longest = longest if self.max_len is None else min(longest, self.max_len)
+        config = self.model_config(vocab_size, num_outputs)
+        sizes = (f"embedding_dim {self.embedding_dim}, hidden_size {self.hidden_size}, {self.num_layers} layer(s), "
+                 f"{vocab_size:,} words")
+        batch_tokens = min(TRAIN_BATCH_TOKENS, self.batch_size * longest)
+        check_fits(training_bytes(config, batch_tokens), f"training a network of {sizes}", "choose smaller sizes")
+        if longest > TRAIN_BATCH_TOKENS:  # a batch of its own
+            check_fits(training_bytes(config, longest), f"training on a text of {longest:,} tokens",
+                       "cut the training texts with max_len (--max-len)")
 
     def _build_vocab_and_embedding(self, tokens, rng):
         vocab = Vocab.build(tokens, min_count=self.min_count, max_size=self.max_vocab)

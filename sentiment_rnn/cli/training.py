@@ -193,9 +193,10 @@ def pretrain(corpora, dim, max_words, min_count, window, seed, output, data_dir)
       sentiment-rnn pretrain --dim 100 -o vectors.npz
     """
     from sentiment_rnn.corpora import unlabeled_texts
-    from sentiment_rnn.embeddings import pretrain_from_texts, save_vectors
+    from sentiment_rnn.embeddings import check_pretraining_fits, pretrain_from_texts, save_vectors
 
     check_paths([("--output", output)])
+    check_pretraining_fits(1, max_words, window, dim)  # what no number of documents can fit, before reading them
     documents = unlabeled_texts(corpora or ("imdb", "movie-reviews"), data_dir, progress=DownloadBar())
     click.echo(f"{len(documents):,} documents; counting co-occurrences and factorizing", err=True)
     words, vectors = pretrain_from_texts(documents, min_count=min_count, max_words=max_words, window=window,
