@@ -37,9 +37,9 @@ def serve(model_path, host, port, workers, max_texts, max_text_chars, max_body_b
         from sentiment_rnn import serve as server
     except ImportError as error:
         raise click.ClickException(f'serve needs the serve extra: pip install "sentiment-rnn[serve]" ({error})')
-    from sentiment_rnn.serialization import read_metadata
+    from sentiment_rnn.serialization import load_model
 
-    read_metadata(model_path)  # a bad model file fails here, in one line, before any worker starts
+    load_model(model_path)  # a bad model file (its shapes, its weights) fails here, in one line, before any worker
     settings = server.Settings(model_path=None if model_path is None else str(model_path.resolve()),
                                max_texts=max_texts, max_text_chars=max_text_chars, max_body_bytes=max_body_bytes,
                                batch_wait_ms=batch_wait_ms, head_timeout=timeout, body_timeout=timeout)
