@@ -34,7 +34,7 @@ from sentiment_rnn.vocab import Vocab
 if TYPE_CHECKING:
     from sentiment_rnn.train import TrainConfig, TrainResult
 
-__all__ = ["BaseClassifier", "RNNClassifier", "as_tokens"]
+__all__ = ["BaseClassifier", "RNNClassifier", "as_tokens", "check_texts", "in_chunks"]
 
 BINARY_LABEL_NAMES = ("negative", "positive")
 
@@ -46,6 +46,33 @@ def as_tokens(text) -> list[str]:
     if isinstance(text, (list, tuple)):
         return [str(token).lower() for token in text]
     raise TypeError(f"expected a string or a list of tokens, got {type(text).__name__}")
+
+
+def check_texts(X) -> None:
+    """TypeError unless ``X`` is a collection of texts: a bare string (or bytes) is refused, not read as one
+    text per character."""
+    if isinstance(X, (str, bytes)):
+        raise TypeError(f"expected a list of texts, got a single {type(X).__name__}: pass [text]")
+
+
+PREDICT_CHUNK_TEXTS = 1000  # texts tokenized and scored at a time: memory bounded by the chunk, not by len(X)
+
+
+def in_chunks(method):
+    """``method(self, X)`` -> (n, ...) array, checked by :func:`check_texts` and run PREDICT_CHUNK_TEXTS texts at
+    a time (the rows concatenated), so that scoring 20,000 long reviews holds one chunk's tokens at once."""
+
+    @functools.wraps(method)
+    def chunked(self, X, *args, **kwargs):
+        check_texts(X)
+        if not hasattr(X, "__len__") or not hasattr(X, "__getitem__"):  # a generator, a set
+            X = list(X)
+        if len(X) <= PREDICT_CHUNK_TEXTS:
+            return method(self, X, *args, **kwargs)
+        return np.concatenate([method(self, X[start : start + PREDICT_CHUNK_TEXTS], *args, **kwargs)
+                               for start in range(0, len(X), PREDICT_CHUNK_TEXTS)])
+
+    return chunked
 
 
 def binary_scores(scores: np.ndarray) -> np.ndarray:
@@ -276,6 +303,7 @@ class RNNClassifier(BaseClassifier):
         instead of the labels (knowledge distillation: a teacher's ``predict_proba``, which can also
         label unlabeled texts); ``y`` still names the classes and the held-out split's labels.
         """
+        check_texts(X)
         y = _classification_targets(y)
         self._check_training_fits(vocab_size=3, longest=1)  # the sizes alone, before reading the texts
         tokens = [as_tokens(x) for x in X]
@@ -427,6 +455,7 @@ class RNNClassifier(BaseClassifier):
         self._check_fitted()
         return [self.vocab_.encode(as_tokens(x)) for x in X]
 
+    @in_chunks
     def decision_function(self, X: Sequence) -> np.ndarray:
         """Scores as scikit-learn's classifiers give them: (n,) for two classes, the positive class's
         (``classes_[1]``) log-odds, so that ``roc_auc`` and ``CalibratedClassifierCV`` work; (n, C) logits
@@ -437,6 +466,7 @@ class RNNClassifier(BaseClassifier):
             logits = np.log(np.maximum(self.probabilities_from_logits(logits), 1e-300))
         return binary_scores(logits)
 
+    @in_chunks
     def predict_proba(self, X: Sequence) -> np.ndarray:
         """Class probabilities (n, C), columns in the order of ``classes_``."""
         ids = self.encode(X)  # checks that the model is fitted
