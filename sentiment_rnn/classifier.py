@@ -27,7 +27,7 @@ from sentiment_rnn.nn.batching import pad_batch
 from sentiment_rnn.nn.functional import softmax
 from sentiment_rnn.nn.inference import predict_logits
 from sentiment_rnn.nn.model import ModelConfig, RNNModel, training_bytes
-from sentiment_rnn.resources import check_fits
+from sentiment_rnn.memory import check_fits
 from sentiment_rnn.text import tokenize
 from sentiment_rnn.vocab import Vocab
 

@@ -43,7 +43,7 @@ from sklearn.utils.extmath import randomized_svd
 
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
 from sentiment_rnn.files import loads_bounded, open_npz, write_npz_atomic
-from sentiment_rnn.resources import check_fits
+from sentiment_rnn.memory import check_fits
 from sentiment_rnn.text import tokenize_many
 
 __all__ = [

@@ -26,7 +26,7 @@ from sentiment_rnn.nn.optim import clip_grad_norm, make_optimizer
 from sentiment_rnn.review_classifier import ReviewClassifier, head_log_odds, split_token_sentences
 from sentiment_rnn.nn.review_model import (ReviewHead, ReviewNetwork, head_training_bytes, scatter_states,
                                            sentence_states)
-from sentiment_rnn.resources import check_fits
+from sentiment_rnn.memory import check_fits
 
 HEAD_BATCH_SENTENCES = 32 * 400  # a batch of 32 reviews of up to about 400 sentences
 

@@ -11,7 +11,7 @@ MAX_LINES = 500
 
 # Bottom first; a module may import modules of its own layer or of a lower one, never a higher one.
 LAYERS = [
-    ["errors", "version", "resources"],
+    ["errors", "version", "memory"],
     ["nn.*"],
     ["text", "vocab", "files", "hyperparameters"],
     ["corpora.*", "embeddings", "checkpoint", "ngrams"],

@@ -63,7 +63,7 @@ def test_a_training_text_that_cannot_fit_is_refused_and_max_len_cuts_it():
     command = LIMITED + [sys.executable, "-c", _FIT_ONE_LONG_TEXT]
     code, peak, seconds, stdout, stderr = run_measured(command + ["none"])
     print(f"fit, one text of 480,000 words under a 3 GB limit: peak {peak:.0f} MB, {seconds:.1f} s")
-    assert code == 1 and stderr.strip().splitlines()[-1].startswith("sentiment_rnn.resources.MemoryBudgetError: "
+    assert code == 1 and stderr.strip().splitlines()[-1].startswith("sentiment_rnn.memory.MemoryBudgetError: "
                                                                      "training on a text of 480,000 tokens"), stderr
     assert "--max-len" in stderr and peak < INPUT_PEAK_LIMIT_MB
     code, peak, seconds, stdout, stderr = run_measured(command + ["2000"])
