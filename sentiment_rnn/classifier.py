@@ -26,8 +26,7 @@ from sentiment_rnn.hyperparameters import DEFAULTS, HYPERPARAMETERS
 from sentiment_rnn.nn.batching import pad_batch
 from sentiment_rnn.nn.functional import softmax
 from sentiment_rnn.nn.inference import predict_logits
-from sentiment_rnn.nn.model import ModelConfig, RNNModel, training_bytes
-from sentiment_rnn.memory import check_fits
+from sentiment_rnn.nn.model import ModelConfig, RNNModel
 from sentiment_rnn.text import tokenize
 from sentiment_rnn.vocab import Vocab
 
@@ -412,19 +411,10 @@ class RNNClassifier(BaseClassifier):
         return index
 
     def _check_training_fits(self, vocab_size: int, longest: int, num_outputs: int = 2) -> None:
-        """Refuse (MemoryBudgetError) sizes, or a longest training text, that cannot fit in memory: a batch holds
-        at most TRAIN_BATCH_TOKENS padded tokens, or one text alone when it is longer (cut by ``max_len``)."""
-        from sentiment_rnn.train import TRAIN_BATCH_TOKENS
+        from sentiment_rnn.train import check_training_fits  # MemoryBudgetError for what cannot fit
 
-        longest = longest if self.max_len is None else min(longest, self.max_len)
-        config = self.model_config(vocab_size, num_outputs)
-        sizes = (f"embedding_dim {self.embedding_dim}, hidden_size {self.hidden_size}, {self.num_layers} layer(s), "
-                 f"{vocab_size:,} words")
-        batch_tokens = min(TRAIN_BATCH_TOKENS, self.batch_size * longest)
-        check_fits(training_bytes(config, batch_tokens), f"training a network of {sizes}", "choose smaller sizes")
-        if longest > TRAIN_BATCH_TOKENS:  # a batch of its own
-            check_fits(training_bytes(config, longest), f"training on a text of {longest:,} tokens",
-                       "cut the training texts with max_len (--max-len)")
+        check_training_fits(self.model_config(vocab_size, num_outputs), self.batch_size,
+                            longest if self.max_len is None else min(longest, self.max_len))
 
     def _build_vocab_and_embedding(self, tokens, rng):
         vocab = Vocab.build(tokens, min_count=self.min_count, max_size=self.max_vocab)

@@ -34,10 +34,11 @@ from sentiment_rnn.hyperparameters import DEFAULTS
 from sentiment_rnn.nn.batching import bucketed_batches, pad_batch, truncate
 from sentiment_rnn.nn.functional import cross_entropy, softmax
 from sentiment_rnn.nn.inference import predict_logits
-from sentiment_rnn.nn.model import RNNModel
+from sentiment_rnn.memory import check_fits
+from sentiment_rnn.nn.model import ModelConfig, RNNModel, training_bytes
 from sentiment_rnn.nn.optim import clip_grad_norm, make_optimizer
 
-__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "fit", "TRAIN_BATCH_TOKENS"]
+__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "fit", "TRAIN_BATCH_TOKENS", "check_training_fits"]
 
 TRAIN_BATCH_TOKENS = 32_768  # padded tokens of one training batch (one review at least): bounds BPTT's caches
 
@@ -77,6 +78,19 @@ def _evaluate(model, sequences, targets, config: TrainConfig, output_map=None) -
     probabilities /= probabilities.sum(axis=1, keepdims=True)
     loss = -float(np.log(np.maximum(probabilities[np.arange(len(targets)), targets], 1e-300)).mean())
     return loss, float((probabilities.argmax(axis=1) == targets).mean())
+
+
+def check_training_fits(config: ModelConfig, batch_size: int, longest: int) -> None:
+    """Refuse (MemoryBudgetError) sizes, or a longest training text (``longest`` tokens, after any cut), that
+    cannot fit in memory: a batch holds at most TRAIN_BATCH_TOKENS padded tokens, or one text alone when it
+    is longer."""
+    sizes = (f"embedding_dim {config.embedding_dim}, hidden_size {config.hidden_size}, {config.num_layers} "
+             f"layer(s), {config.vocab_size:,} words")
+    batch_tokens = min(TRAIN_BATCH_TOKENS, batch_size * longest)
+    check_fits(training_bytes(config, batch_tokens), f"training a network of {sizes}", "choose smaller sizes")
+    if longest > TRAIN_BATCH_TOKENS:  # a batch of its own
+        check_fits(training_bytes(config, longest), f"training on a text of {longest:,} tokens",
+                   "cut the training texts with max_len (--max-len)")
 
 
 def fit(
