@@ -302,6 +302,8 @@ class RNNClassifier(BaseClassifier):
         instead of the labels (knowledge distillation: a teacher's ``predict_proba``, which can also
         label unlabeled texts); ``y`` still names the classes and the held-out split's labels.
         """
+        from sentiment_rnn.train import large_enough_dev_split, stratified_holdout
+
         check_texts(X)
         y = _classification_targets(y)
         self._check_training_fits(vocab_size=3, longest=1)  # the sizes alone, before reading the texts
@@ -326,8 +328,8 @@ class RNNClassifier(BaseClassifier):
         if X_dev is not None:
             dev_tokens = [as_tokens(x) for x in X_dev]
             dev_targets = self._encode_labels(y_dev)
-        elif self.patience is not None and self.validation_fraction > 0:
-            held_out = _stratified_holdout(targets, self.validation_fraction, rng)
+        elif self.patience is not None and self.validation_fraction > 0 and large_enough_dev_split(len(tokens), self):
+            held_out = stratified_holdout(targets, self.validation_fraction, rng)
             held_out_rows = np.flatnonzero(held_out)
             dev_targets = self._predicted_index(targets[held_out])  # scored as predicted classes
             dev_tokens = [tokens[i] for i, t in zip(held_out_rows, dev_targets) if t >= 0]
@@ -483,13 +485,3 @@ def _probability_rows(values, n: int, C: int) -> np.ndarray:
             or not np.allclose(rows.sum(axis=1), 1.0, atol=1e-4):
         raise ValueError(f"target_probabilities must be ({n}, {C}) rows of probabilities")
     return rows
-
-
-def _stratified_holdout(targets: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
-    """Boolean mask of a stratified random ``fraction`` of the examples (at least one per class)."""
-    held_out = np.zeros(len(targets), dtype=bool)
-    for label in np.unique(targets):
-        members = np.flatnonzero(targets == label)
-        count = max(1, int(round(fraction * len(members))))
-        held_out[rng.choice(members, size=min(count, len(members) - 1), replace=False)] = True
-    return held_out

@@ -22,6 +22,7 @@ import os
 import signal
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -38,7 +39,8 @@ from sentiment_rnn.memory import check_fits
 from sentiment_rnn.nn.model import ModelConfig, RNNModel, training_bytes
 from sentiment_rnn.nn.optim import clip_grad_norm, make_optimizer
 
-__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "fit", "TRAIN_BATCH_TOKENS", "check_training_fits"]
+__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "fit", "TRAIN_BATCH_TOKENS", "check_training_fits",
+           "stratified_holdout", "large_enough_dev_split"]
 
 TRAIN_BATCH_TOKENS = 32_768  # padded tokens of one training batch (one review at least): bounds BPTT's caches
 
@@ -331,3 +333,27 @@ def _interrupts_held():
             raise KeyboardInterrupt
         elif previous[signum] == signal.SIG_DFL:
             signal.raise_signal(signum)
+
+
+MIN_HELD_OUT = 5  # fewer dev texts than this would stop training on chance (one text: at epoch 1)
+
+
+def large_enough_dev_split(n: int, model) -> bool:
+    """Whether ``validation_fraction`` of ``n`` texts makes a dev split of MIN_HELD_OUT; if not, warn that all
+    of them are trained on for every epoch, without early stopping."""
+    if model.validation_fraction * n >= MIN_HELD_OUT:
+        return True
+    warnings.warn(f"{n} training texts are too few to hold out {model.validation_fraction:g} of them for early "
+                  f"stopping (fewer than {MIN_HELD_OUT}): training on all of them for {model.epochs} epochs",
+                  UserWarning, stacklevel=3)
+    return False
+
+
+def stratified_holdout(targets: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """Boolean mask of a stratified random ``fraction`` of the examples (at least one per class)."""
+    held_out = np.zeros(len(targets), dtype=bool)
+    for label in np.unique(targets):
+        members = np.flatnonzero(targets == label)
+        count = max(1, int(round(fraction * len(members))))
+        held_out[rng.choice(members, size=min(count, len(members) - 1), replace=False)] = True
+    return held_out

@@ -58,3 +58,13 @@ def test_predict_proba_of_20000_long_texts_in_bounded_memory():
     print(f"predict_proba of 20,000 texts of 300 tokens: peak {peak:.0f} MB, {seconds:.1f} s")
     assert code == 0, stderr
     assert peak < 100  # all 6,000,000 tokens at once: 130 MB and growing with the count
+
+
+def test_fit_on_a_tiny_data_set_warns_and_trains_every_epoch_instead_of_stopping_on_one_dev_text():
+    from sentiment_rnn import RNNClassifier
+
+    texts = ["good fun film", "great cast", "fine plot", "dull film", "awful cast", "bad plot"] * 2
+    model = RNNClassifier(cell="elman", embedding_dim=4, hidden_size=4, epochs=4, patience=1)
+    with pytest.warns(UserWarning, match="too few to hold out"):
+        model.fit(texts, [1, 1, 1, 0, 0, 0] * 2)
+    assert len(model.training_.history) == 4 and not model.training_.stopped_early
