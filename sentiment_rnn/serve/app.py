@@ -158,7 +158,26 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/v1/explain", explain, methods=["POST"]),
     ]
     handlers = {ApiError: _api_error, HTTPException: _http_error, ClientDisconnect: _client_gone}
-    return Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
+    app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
+    return app if "*" in settings.allowed_hosts else _AllowedHosts(app, settings.allowed_hosts)
+
+
+class _AllowedHosts:
+    """ASGI middleware: a request whose Host header names none of ``allowed`` (a DNS-rebinding page, a typo) is
+    answered 400 with a JSON error before it reaches a route."""
+
+    def __init__(self, app, allowed: tuple[str, ...]):
+        self.app, self.allowed = app, {name.lower() for name in allowed}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1").lower()
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host  # without its port
+            if name not in self.allowed:
+                body = {"error": {"code": "host_not_allowed", "message": f"the Host header {host!r} is not one of "
+                                  "this server's names (serve --allowed-host)"}}
+                return await JSONResponse(body, status_code=400)(scope, receive, send)
+        return await self.app(scope, receive, send)
 
 
 def create_app_from_environment() -> Starlette:

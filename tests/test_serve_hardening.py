@@ -1,0 +1,47 @@
+"""``serve`` against a hostile network (issue 22, item 15): the Host header is checked against the server's
+names (DNS rebinding), with ``--allowed-host`` for more, and ``GET /v1/model`` shows no path of the machine
+that trained the model."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from sentiment_rnn.serialization import default_model_path
+from serve_helpers import running_server
+from test_robustness import _metadata
+
+
+def _with_teacher_path(metadata):
+    metadata.setdefault("training", {})["data"] = "sst phrases; teacher /home/ann/private/teacher-ensemble.npz"
+    metadata["provenance_note"] = r"C:\Users\ann\models\seed3.npz"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    model = tmp_path_factory.mktemp("model") / "with-paths.npz"
+    _metadata(_with_teacher_path)(default_model_path(), model)
+    with running_server("--model", str(model), "--allowed-host", "sentiment.example") as running:
+        yield running
+
+
+@pytest.mark.parametrize("host, status", [("evil.example", 400), ("evil.example:80", 400),
+                                          ("127.0.0.1.evil.example", 400), ("localhost", 200),
+                                          ("127.0.0.1:8000", 200), ("sentiment.example", 200)])
+def test_the_host_header_must_name_the_server(server, host, status):
+    response = httpx.get(server.url + "/healthz", headers={"Host": host}, timeout=30)
+    assert response.status_code == status, response.text
+    if status == 400:
+        assert response.json()["error"]["code"] == "host_not_allowed"
+        response = httpx.post(server.url + "/v1/predict", json={"text": "good"}, headers={"Host": host}, timeout=30)
+        assert response.status_code == 400
+
+
+def test_the_model_description_holds_no_path(server):
+    response = httpx.get(server.url + "/v1/model", timeout=30)
+    assert response.status_code == 200
+    text = response.text
+    assert "teacher-ensemble.npz" in text and "/home/ann" not in text and "Users" not in text
+    assert not re.search(r'"/|[A-Za-z]:\\\\', text), text
