@@ -45,3 +45,33 @@ def test_the_model_description_holds_no_path(server):
     text = response.text
     assert "teacher-ensemble.npz" in text and "/home/ann" not in text and "Users" not in text
     assert not re.search(r'"/|[A-Za-z]:\\\\', text), text
+
+
+def test_kill_9_of_a_two_worker_supervisor_leaves_no_worker_holding_the_port():
+    import os
+    import signal
+    import socket
+    import time
+    from pathlib import Path
+
+    with running_server("--workers", "2") as server:
+        supervisor = server.process.pid
+        children = [int(pid) for pid in Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split()]
+        host, port = server.url.removeprefix("http://").split(":")
+        os.kill(supervisor, signal.SIGKILL)
+        server.process.wait()
+        deadline = time.monotonic() + 20
+        try:
+            while time.monotonic() < deadline:
+                with socket.socket() as probe:
+                    if probe.connect_ex((host, int(port))) != 0:
+                        break
+                time.sleep(0.2)
+            else:
+                pytest.fail("a worker still accepts connections 20 s after its supervisor was killed")
+        finally:
+            for pid in children:  # whatever is left of what this test started
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass

@@ -182,4 +182,8 @@ class _AllowedHosts:
 
 def create_app_from_environment() -> Starlette:
     """The factory each uvicorn worker calls: settings from the environment (see ``settings.py``)."""
-    return create_app(Settings.from_environment())
+    from sentiment_rnn.serve.server import watch_supervisor
+
+    settings = Settings.from_environment()
+    watch_supervisor(settings.shutdown_timeout + 5)
+    return create_app(settings)
