@@ -75,3 +75,24 @@ def test_kill_9_of_a_two_worker_supervisor_leaves_no_worker_holding_the_port():
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+
+
+def test_a_request_cut_by_the_shutdown_grace_period_is_answered_json_503():
+    import json
+    import signal
+    import time
+
+    from test_serve_api import _connect, _read_response
+
+    with running_server("--shutdown-timeout", "1") as server:
+        body = json.dumps({"texts": ["a good film"]}).encode()
+        with _connect(server) as connection:
+            connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                               b"Content-Length: %d\r\n\r\n" % len(body) + body[:5])  # the rest never comes
+            time.sleep(0.3)
+            server.process.send_signal(signal.SIGTERM)
+            head, payload = _read_response(connection)
+        assert head.startswith(b"HTTP/1.1 503 "), head
+        assert json.loads(payload)["error"]["code"] == "shutting_down"
+        server.process.wait(30)
+        assert "Traceback" not in server.log and "CancelledError" not in server.log, server.log

@@ -19,13 +19,15 @@ from sentiment_rnn.cli.options import Number, fail_cleanly, model_option
               help="How long a request waits for others to be scored with it.")
 @click.option("--timeout", type=Number(float, 0, open="low"), default=10.0,
               help="Seconds a client has to send a request's headers, and again its body.")
+@click.option("--shutdown-timeout", type=Number(float, 0, open="low"), default=30.0,
+              help="Seconds the requests in flight get to finish on SIGTERM; later ones are answered 503.")
 @click.option("--access-log/--no-access-log", default=True, help="Log one line per request on stderr.")
 @click.option("--allowed-host", "allowed_hosts", multiple=True,
               help="A name the Host header of a request may give, besides localhost, 127.0.0.1, [::1] and --host "
                    "(a server reached by another name answers 400: DNS rebinding); repeat for several, * for any.")
 @fail_cleanly
 def serve(model_path, host, port, workers, max_texts, max_text_chars, max_body_bytes, batch_wait_ms, timeout,
-          access_log, allowed_hosts):
+          access_log, allowed_hosts, shutdown_timeout):
     """Serve the model over HTTP: a JSON API (/v1/predict, /v1/explain, /v1/model) and a page at /.
 
     Needs the serve extra (pip install "sentiment-rnn[serve]"). Stops on Ctrl-C or SIGTERM after
@@ -46,6 +48,7 @@ def serve(model_path, host, port, workers, max_texts, max_text_chars, max_body_b
     settings = server.Settings(model_path=None if model_path is None else str(model_path.resolve()),
                                max_texts=max_texts, max_text_chars=max_text_chars, max_body_bytes=max_body_bytes,
                                batch_wait_ms=batch_wait_ms, head_timeout=timeout, body_timeout=timeout,
+                               shutdown_timeout=shutdown_timeout,
                                allowed_hosts=(*server.Settings.allowed_hosts, f"[{host}]" if ":" in host else host,
                                               *allowed_hosts))
     server.run(settings, host=host, port=port, workers=workers, access_log=access_log)

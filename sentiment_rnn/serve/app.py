@@ -16,6 +16,7 @@ with ``{"error": {"code", "message"}}``; nothing a client sends reaches a 500.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib.resources
 import os
@@ -158,8 +159,33 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/v1/explain", explain, methods=["POST"]),
     ]
     handlers = {ApiError: _api_error, HTTPException: _http_error, ClientDisconnect: _client_gone}
-    app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
+    app = _AnswerWhenCancelled(Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan))
     return app if "*" in settings.allowed_hosts else _AllowedHosts(app, settings.allowed_hosts)
+
+
+class _AnswerWhenCancelled:
+    """ASGI middleware: a request still running when the server's shutdown grace period ends is cancelled by
+    uvicorn; it is answered 503 with a JSON error (uvicorn would answer a plain-text 500 and log a traceback)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        started = False
+
+        async def tracking_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except asyncio.CancelledError:
+            if scope["type"] != "http" or started:
+                raise
+            body = {"error": {"code": "shutting_down",
+                              "message": "the server stopped before this request was answered; send it again"}}
+            await JSONResponse(body, status_code=503, headers={"Connection": "close"})(scope, receive, send)
 
 
 class _AllowedHosts:
