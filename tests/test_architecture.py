@@ -12,7 +12,7 @@ MAX_LINES = 500
 # Bottom first; a module may import modules of its own layer or of a lower one, never a higher one. Every layer
 # above the network is a subpackage, or one of the few modules left at the package's top.
 LAYERS = [
-    ["errors", "version"],
+    ["errors", "version", "memory"],
     ["nn.*"],
     ["files", "hyperparameters"],
     ["text.*"],

@@ -76,6 +76,6 @@ def test_choices_come_from_the_registries():
 
 def test_bounds_reach_the_command_line():
     train_options = options(train)
-    assert train_options["dropout"].type.max_open and not train_options["dropout"].type.min_open
-    assert train_options["learning_rate"].type.min_open
-    assert train_options["max_vocab"].type.min == 3
+    assert train_options["dropout"].type.open == "high"
+    assert train_options["learning_rate"].type.open == "low"
+    assert train_options["max_vocab"].type.low == 3

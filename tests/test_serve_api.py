@@ -271,7 +271,7 @@ def _read_response(connection: socket.socket) -> tuple[bytes, bytes]:
 
 def test_a_client_slow_to_send_its_headers_is_disconnected(server):
     with _connect(server) as connection:
-        connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+        connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: localhost\r\n")  # and never the rest
         start = time.monotonic()
         assert connection.recv(1000) == b""  # closed by the server
         assert TIMEOUT * 0.8 < time.monotonic() - start < TIMEOUT + 8
@@ -279,7 +279,7 @@ def test_a_client_slow_to_send_its_headers_is_disconnected(server):
 
 def test_a_client_slow_to_send_its_body_gets_408(server):
     with _connect(server) as connection:
-        connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                            b"Content-Length: 100\r\n\r\n{\"text\": ")
         start = time.monotonic()
         head, body = _read_response(connection)
@@ -292,7 +292,7 @@ def test_a_client_that_leaves_mid_request_does_not_stop_the_others(server, clien
     body = json.dumps({"texts": ["a long and winding review , " * 200] * 8}).encode()
     for cut in (len(body) // 2, len(body)):  # leaves while sending, and while the batch is scored
         with _connect(server) as connection:
-            connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                                b"Content-Length: %d\r\n\r\n" % len(body) + body[:cut])
     response = _post(client, "/v1/predict", {"texts": TEXTS})
     assert response.status_code == 200 and len(response.json()["results"]) == 3
@@ -334,7 +334,7 @@ def test_sigterm_lets_the_request_in_flight_finish_and_refuses_new_ones():
     with running_server() as server:
         body = json.dumps({"texts": TEXTS}).encode()
         with _connect(server) as connection:
-            connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                                b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
             time.sleep(0.3)  # the server has the request's head: it is in flight
             server.process.send_signal(signal.SIGTERM)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from sentiment_rnn.cli.options import DownloadBar, data_dir_option, fail_cleanly, load, model_option, step_progress
+from sentiment_rnn.cli.options import DownloadBar, Number, data_dir_option, fail_cleanly, load, model_option, step_progress
 from sentiment_rnn.corpora.registry import CORPORA
 from sentiment_rnn.evaluation.baselines import BASELINES
 
@@ -88,9 +88,9 @@ def evaluate(corpus, split, data_file, text_column, label_column, as_json, model
 @click.option("--mix", type=click.Choice(["cad"]), default=None,
               help="Reviews: also train the baselines on the CAD training pairs (less those matching a "
                    "dev or test review).")
-@click.option("--train-size", type=click.IntRange(1), default=None,
+@click.option("--train-size", type=Number(int, 1), default=None,
               help="Reviews: fit on the first N training reviews (and N/9 dev reviews) only  [default: all]")
-@click.option("--test-size", type=click.IntRange(1), default=None,
+@click.option("--test-size", type=Number(int, 1), default=None,
               help="Reviews: score the first N test reviews only  [default: all]")
 @click.option("--refit", is_flag=True, help="Reviews: fit the baselines again instead of reading the cache.")
 @click.option("--check", "with_check", is_flag=True,

@@ -12,9 +12,9 @@ import click
 
 from sentiment_rnn.errors import SentimentRNNError
 from sentiment_rnn.files import check_output_folder, check_output_path, same_file
-from sentiment_rnn.hyperparameters import HYPERPARAMETERS, Hyperparameter
+from sentiment_rnn.hyperparameters import HYPERPARAMETERS, Hyperparameter, range_problem
 
-__all__ = ["SEEDS", "SeedList", "data_dir_option", "model_option", "fail_cleanly", "check_paths", "load", "progress_bar",
+__all__ = ["SEEDS", "SeedList", "Number", "data_dir_option", "model_option", "fail_cleanly", "check_paths", "load", "progress_bar",
            "step_progress", "DownloadBar", "hyperparameter_option", "hyperparameter_options", "optional_str"]
 
 DATA_DIR_HELP = "Folder holding the corpora (sst/, imdb/, nltk_data/); missing ones are downloaded to the cache."
@@ -136,16 +136,31 @@ class DownloadBar:
             self.bar = None
 
 
+class Number(click.ParamType):
+    """A number option: an int or a finite float in the range low..high (``open``: "low", "high" or "both"
+    bounds excluded), checked by :func:`~sentiment_rnn.hyperparameters.range_problem` like the estimator's
+    hyperparameters. Every numeric option of every command has this type, so NaN, infinity and values out of
+    range are usage errors (exit 2) before any work (``tests/test_option_ranges.py`` walks them all)."""
+
+    def __init__(self, kind=float, low: float | None = None, high: float | None = None, open: str = ""):
+        self.kind, self.low, self.high, self.open = kind, low, high, open
+        self.name = "integer" if kind is int else "float"
+        self._base = click.INT if kind is int else click.FLOAT
+
+    def convert(self, value, param, ctx):
+        number = self._base.convert(value, param, ctx)
+        problem = range_problem(number, self.low, self.high, self.open)
+        if problem:
+            self.fail(f"{value!r} is not {problem}.", param, ctx)
+        return number
+
+
 def _click_type(h: Hyperparameter):
-    """The click type of a declared hyperparameter: a choice, a bounded number, a path or text."""
+    """The click type of a declared hyperparameter: a choice, a number, a path or text."""
     if h.choices is not None:
         return click.Choice(h.choices)
-    if h.kind in (int, float) and h.low is None and h.high is None:
-        return h.kind
     if h.kind in (int, float):
-        bounded = click.IntRange if h.kind is int else click.FloatRange
-        options = {} if h.kind is int else {"min_open": h.open in ("low", "both"), "max_open": h.open in ("high", "both")}
-        return bounded(h.low, h.high, **options)
+        return Number(h.kind, h.low, h.high, h.open)
     if h.kind == "path":
         return click.Path(dir_okay=False, path_type=Path)
     return None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from sentiment_rnn.cli.options import (SEEDS, DownloadBar, check_paths, data_dir_option, fail_cleanly,
+from sentiment_rnn.cli.options import (SEEDS, DownloadBar, Number, check_paths, data_dir_option, fail_cleanly,
                                        hyperparameter_option, hyperparameter_options, load, optional_str,
                                        progress_bar, step_progress)
 from sentiment_rnn.corpora.registry import CORPORA
@@ -35,13 +35,13 @@ from sentiment_rnn.corpora.registry import CORPORA
 @click.option("--teacher", "teacher_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Knowledge distillation: learn this trained model's probabilities (e.g. an ensemble's) "
                    "instead of the labels alone.")
-@click.option("--teacher-weight", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+@click.option("--teacher-weight", type=Number(float, 0, 1), default=0.5, show_default=True,
               help="With --teacher: the training targets are this share of the teacher's probabilities "
                    "and the rest the one-hot labels.")
 @click.option("--transfer-corpus", type=click.Choice(["imdb", "movie-reviews"]), default=None,
               help="With --teacher: also learn the teacher's probabilities on unlabeled sentences of this "
                    "corpus (imdb: its training reviews only).")
-@click.option("--transfer-size", type=click.IntRange(1), default=150000, show_default=True,
+@click.option("--transfer-size", type=Number(int, 1), default=150000, show_default=True,
               help="How many transfer sentences (3-60 tokens, drawn with --seed).")
 @hyperparameter_option("random_state", dest="seed")
 @click.option("--compact", is_flag=True, help="Store the word vectors as float16 (half the file size).")
@@ -173,11 +173,11 @@ def _train_seeds(run, seeds, output_dir, scheduler, make_ensemble, as_json):
 @click.option("--corpus", "corpora", multiple=True, type=click.Choice(["imdb", "movie-reviews"]),
               help="Unlabeled review text to learn from (labels are never read); repeat for several  "
                    "[default: imdb and movie-reviews]")
-@click.option("--dim", type=click.IntRange(1), default=100, help="Vector size (the model's --embedding-dim).")
-@click.option("--max-words", type=click.IntRange(2), default=30000, help="Keep the most frequent words.")
-@click.option("--min-count", type=click.IntRange(1), default=5, help="Drop words seen fewer times.")
-@click.option("--window", type=click.IntRange(1), default=5, help="Context window on each side.")
-@click.option("--seed", type=int, default=0, help="Seed of the randomized SVD.")
+@click.option("--dim", type=Number(int, 1), default=100, help="Vector size (the model's --embedding-dim).")
+@click.option("--max-words", type=Number(int, 2), default=30000, help="Keep the most frequent words.")
+@click.option("--min-count", type=Number(int, 1), default=5, help="Drop words seen fewer times.")
+@click.option("--window", type=Number(int, 1), default=5, help="Context window on each side.")
+@click.option("--seed", type=Number(int, 0), default=0, help="Seed of the randomized SVD.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("vectors.npz"),
               help="Where to write the vectors (atomically).")
 @data_dir_option
@@ -193,9 +193,10 @@ def pretrain(corpora, dim, max_words, min_count, window, seed, output, data_dir)
       sentiment-rnn pretrain --dim 100 -o vectors.npz
     """
     from sentiment_rnn.corpora import unlabeled_texts
-    from sentiment_rnn.text.embeddings import pretrain_from_texts, save_vectors
+    from sentiment_rnn.text.embeddings import check_pretraining_fits, pretrain_from_texts, save_vectors
 
     check_paths([("--output", output)])
+    check_pretraining_fits(1, max_words, window, dim)  # what no number of documents can fit, before reading them
     documents = unlabeled_texts(corpora or ("imdb", "movie-reviews"), data_dir, progress=DownloadBar())
     click.echo(f"{len(documents):,} documents; counting co-occurrences and factorizing", err=True)
     words, vectors = pretrain_from_texts(documents, min_count=min_count, max_words=max_words, window=window,
@@ -232,30 +233,30 @@ def ensemble(models, output, compact):
 @click.option("--cad/--no-cad", "use_cad", default=True, show_default=True,
               help="Add the counterfactually edited training pairs (cad/train_paired.tsv in --data-dir), "
                    "without the pairs that overlap IMDB test reviews.")
-@click.option("--cad-weight", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True,
+@click.option("--cad-weight", type=Number(float, 0, open="low"), default=1.0, show_default=True,
               help="Weight of a counterfactual review in the losses.")
-@click.option("--sentence-epochs", type=click.IntRange(0), default=0, show_default=True,
+@click.option("--sentence-epochs", type=Number(int, 0), default=0, show_default=True,
               help="First continue training the sentence network this many epochs on the treebank's phrases "
                    "(half its own probabilities, half the labels) and the edited sentences of the CAD pairs.")
-@click.option("--sentence-lr", type=click.FloatRange(0, min_open=True), default=3e-4, show_default=True,
+@click.option("--sentence-lr", type=Number(float, 0, open="low"), default=3e-4, show_default=True,
               help="Learning rate of that sentence training.")
-@click.option("--mix-fraction", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
+@click.option("--mix-fraction", type=Number(float, 0, 1, open="high"), default=0.0, show_default=True,
               help="Share of the CAD training pairs held out of training to fit the mix with the dev reviews.")
-@click.option("--attention-size", type=click.IntRange(1), default=64, show_default=True, help="Attention units.")
-@click.option("--head-epochs", type=click.IntRange(1), default=10, show_default=True,
+@click.option("--attention-size", type=Number(int, 1), default=64, show_default=True, help="Attention units.")
+@click.option("--head-epochs", type=Number(int, 1), default=10, show_default=True,
               help="Epochs of the head on the frozen sentence states.")
-@click.option("--epochs", type=click.IntRange(0), default=2, show_default=True,
+@click.option("--epochs", type=Number(int, 0), default=2, show_default=True,
               help="Epochs end to end (0: the review model reads with the sentence network itself).")
-@click.option("--lr", type=click.FloatRange(0, min_open=True), default=5e-4, show_default=True,
+@click.option("--lr", type=Number(float, 0, open="low"), default=5e-4, show_default=True,
               help="Learning rate end to end.")
-@click.option("--state-dropout", type=click.FloatRange(0, 1, max_open=True), default=0.2, show_default=True,
+@click.option("--state-dropout", type=Number(float, 0, 1, open="high"), default=0.2, show_default=True,
               help="Dropout on the sentence states end to end.")
-@click.option("--ngram-order", type=click.IntRange(1, 4), default=2, show_default=True, help="Longest n-gram.")
-@click.option("--ngram-min-df", type=click.IntRange(1), default=2, show_default=True,
+@click.option("--ngram-order", type=Number(int, 1, 4), default=2, show_default=True, help="Longest n-gram.")
+@click.option("--ngram-min-df", type=Number(int, 1), default=2, show_default=True,
               help="Keep n-grams seen in at least this many training reviews.")
-@click.option("--ngram-c", type=click.FloatRange(0, min_open=True), default=0.1, show_default=True,
+@click.option("--ngram-c", type=Number(float, 0, open="low"), default=0.1, show_default=True,
               help="Inverse L2 strength of the n-gram logistic regression.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of initialisation, order, dropout.")
+@click.option("--seed", type=Number(int, 0), default=0, show_default=True, help="Seed of initialisation, order, dropout.")
 @click.option("--compact", is_flag=True, help="Store the word vectors as float16 (half the file size).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the review model (atomically).")

@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from sentiment_rnn.estimators.rnn import RNNClassifier, BaseClassifier, as_tokens, binary_scores
+from sentiment_rnn.estimators.rnn import RNNClassifier, BaseClassifier, as_tokens, binary_scores, in_chunks
 from sentiment_rnn.errors import SentimentRNNError
 
 __all__ = ["EnsembleClassifier"]
@@ -47,6 +47,7 @@ class EnsembleClassifier(BaseClassifier):
     def _check_fitted(self) -> None:
         """An ensemble is made of fitted members."""
 
+    @in_chunks
     def predict_proba(self, X: Sequence) -> np.ndarray:
         """Mean class probabilities (n, C) of the members, columns in the order of ``classes_``."""
         tokens = [as_tokens(x) for x in X]  # tokenize once for every member

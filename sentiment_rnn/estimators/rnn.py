@@ -33,7 +33,7 @@ from sentiment_rnn.text.vocab import Vocab
 if TYPE_CHECKING:
     from sentiment_rnn.training.loop import TrainConfig, TrainResult
 
-__all__ = ["BaseClassifier", "RNNClassifier", "as_tokens"]
+__all__ = ["BaseClassifier", "RNNClassifier", "as_tokens", "check_texts", "in_chunks"]
 
 BINARY_LABEL_NAMES = ("negative", "positive")
 
@@ -45,6 +45,33 @@ def as_tokens(text) -> list[str]:
     if isinstance(text, (list, tuple)):
         return [str(token).lower() for token in text]
     raise TypeError(f"expected a string or a list of tokens, got {type(text).__name__}")
+
+
+def check_texts(X) -> None:
+    """TypeError unless ``X`` is a collection of texts: a bare string (or bytes) is refused, not read as one
+    text per character."""
+    if isinstance(X, (str, bytes)):
+        raise TypeError(f"expected a list of texts, got a single {type(X).__name__}: pass [text]")
+
+
+PREDICT_CHUNK_TEXTS = 1000  # texts tokenized and scored at a time: memory bounded by the chunk, not by len(X)
+
+
+def in_chunks(method):
+    """``method(self, X)`` -> (n, ...) array, checked by :func:`check_texts` and run PREDICT_CHUNK_TEXTS texts at
+    a time (the rows concatenated), so that scoring 20,000 long reviews holds one chunk's tokens at once."""
+
+    @functools.wraps(method)
+    def chunked(self, X, *args, **kwargs):
+        check_texts(X)
+        if not hasattr(X, "__len__") or not hasattr(X, "__getitem__"):  # a generator, a set
+            X = list(X)
+        if len(X) <= PREDICT_CHUNK_TEXTS:
+            return method(self, X, *args, **kwargs)
+        return np.concatenate([method(self, X[start : start + PREDICT_CHUNK_TEXTS], *args, **kwargs)
+                               for start in range(0, len(X), PREDICT_CHUNK_TEXTS)])
+
+    return chunked
 
 
 def binary_scores(scores: np.ndarray) -> np.ndarray:
@@ -281,7 +308,11 @@ class RNNClassifier(BaseClassifier):
         instead of the labels (knowledge distillation: a teacher's ``predict_proba``, which can also
         label unlabeled texts); ``y`` still names the classes and the held-out split's labels.
         """
+        from sentiment_rnn.training.loop import large_enough_dev_split, stratified_holdout
+
+        check_texts(X)
         y = _classification_targets(y)
+        self._check_training_fits(vocab_size=3, longest=1)  # the sizes alone, before reading the texts
         tokens = [as_tokens(x) for x in X]
         if len(tokens) != len(y):
             raise ValueError(f"{len(tokens)} texts but {len(y)} labels")
@@ -303,8 +334,8 @@ class RNNClassifier(BaseClassifier):
         if X_dev is not None:
             dev_tokens = [as_tokens(x) for x in X_dev]
             dev_targets = self._encode_labels(y_dev)
-        elif self.patience is not None and self.validation_fraction > 0:
-            held_out = _stratified_holdout(targets, self.validation_fraction, rng)
+        elif self.patience is not None and self.validation_fraction > 0 and large_enough_dev_split(len(tokens), self):
+            held_out = stratified_holdout(targets, self.validation_fraction, rng)
             held_out_rows = np.flatnonzero(held_out)
             dev_targets = self._predicted_index(targets[held_out])  # scored as predicted classes
             dev_tokens = [tokens[i] for i, t in zip(held_out_rows, dev_targets) if t >= 0]
@@ -317,6 +348,7 @@ class RNNClassifier(BaseClassifier):
 
         self.vocab_, embedding = self._build_vocab_and_embedding(tokens, rng)
         num_outputs = len(self.classes_) if self.train_label_map is None else len(self.train_label_map)
+        self._check_training_fits(len(self.vocab_), max(map(len, tokens), default=1), num_outputs)
         self.model_ = RNNModel.initialize(self.model_config(len(self.vocab_), num_outputs), rng)
         if embedding is not None:
             self.model_.params["embedding.weight"][...] = embedding
@@ -383,6 +415,12 @@ class RNNClassifier(BaseClassifier):
             raise ValueError(f"labels {unknown} were not seen in training")
         return index
 
+    def _check_training_fits(self, vocab_size: int, longest: int, num_outputs: int = 2) -> None:
+        from sentiment_rnn.training.loop import check_training_fits  # MemoryBudgetError for what cannot fit
+
+        check_training_fits(self.model_config(vocab_size, num_outputs), self.batch_size,
+                            longest if self.max_len is None else min(longest, self.max_len))
+
     def _build_vocab_and_embedding(self, tokens, rng):
         vocab = Vocab.build(tokens, min_count=self.min_count, max_size=self.max_vocab)
         if self.pretrained_vectors is None:
@@ -412,6 +450,7 @@ class RNNClassifier(BaseClassifier):
         self._check_fitted()
         return [self.vocab_.encode(as_tokens(x)) for x in X]
 
+    @in_chunks
     def decision_function(self, X: Sequence) -> np.ndarray:
         """Scores as scikit-learn's classifiers give them: (n,) for two classes, the positive class's
         (``classes_[1]``) log-odds, so that ``roc_auc`` and ``CalibratedClassifierCV`` work; (n, C) logits
@@ -422,6 +461,7 @@ class RNNClassifier(BaseClassifier):
             logits = np.log(np.maximum(self.probabilities_from_logits(logits), 1e-300))
         return binary_scores(logits)
 
+    @in_chunks
     def predict_proba(self, X: Sequence) -> np.ndarray:
         """Class probabilities (n, C), columns in the order of ``classes_``."""
         ids = self.encode(X)  # checks that the model is fitted
@@ -448,13 +488,3 @@ def _probability_rows(values, n: int, C: int) -> np.ndarray:
             or not np.allclose(rows.sum(axis=1), 1.0, atol=1e-4):
         raise ValueError(f"target_probabilities must be ({n}, {C}) rows of probabilities")
     return rows
-
-
-def _stratified_holdout(targets: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
-    """Boolean mask of a stratified random ``fraction`` of the examples (at least one per class)."""
-    held_out = np.zeros(len(targets), dtype=bool)
-    for label in np.unique(targets):
-        members = np.flatnonzero(targets == label)
-        count = max(1, int(round(fraction * len(members))))
-        held_out[rng.choice(members, size=min(count, len(members) - 1), replace=False)] = True
-    return held_out

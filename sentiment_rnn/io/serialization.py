@@ -267,8 +267,7 @@ def _load_network(path: Path, data, metadata: dict, prefix: str):
         raise ModelFileError(f"{path}: vocabulary or classes do not match the network's sizes")
     if label_map is not None and not {c for c in label_map if c is not None} == set(classes.tolist()):
         raise ModelFileError(f"{path}: the label map does not lead to the file's classes")
-    if any(p.dtype.kind != "f" or not np.all(np.isfinite(p)) for p in params.values()):
-        raise ModelFileError(f"{path}: parameters are not finite floating-point numbers")
+    _check_weights(path, params)
     classifier.vocab_ = vocab
     classifier.classes_ = classes
     classifier.label_names_ = label_names
@@ -332,18 +331,51 @@ def _load_review(path: Path, data, metadata: dict, sentence_model):
     prefix = "review/param/"
     try:
         review = metadata["review"]
-        params = {key[len(prefix) :]: data[key].astype(np.float32, copy=False) for key in data.files
-                  if key.startswith(prefix)}
+        stored = {key[len(prefix) :]: data[key] for key in data.files if key.startswith(prefix)}
+        ngram_weights = data["review/ngram_weights"]
+        _check_weights(path, {**stored, "ngram_weights": ngram_weights, "mix": np.asarray(review["mix"])})
+        params = {name: array.astype(np.float32, copy=False) for name, array in stored.items()}
         recurrent = {k: v for k, v in params.items() if k.startswith("rnn.")}
         head = ReviewHead({k: v for k, v in params.items() if not k.startswith("rnn.")})
-        ngrams = NgramWeights(data["review/ngram_hashes"], data["review/ngram_weights"].astype(np.float32),
-                              int(review["ngram_order"]))
+        _check_review_shapes(head.params, recurrent, sentence_model.model_.config)
+        ngrams = NgramWeights(data["review/ngram_hashes"], ngram_weights.astype(np.float32), int(review["ngram_order"]))
         model = ReviewClassifier(sentence_model, head, ngrams, review["mix"], recurrent=recurrent or None,
                                  training=review.get("training"))
-    except (KeyError, TypeError, ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
+    except (KeyError, TypeError, ValueError, SentimentRNNError, zipfile.BadZipFile, OSError, EOFError) as error:
+        if isinstance(error, ModelFileError):
+            raise
         raise ModelFileError(f"{path}: damaged or inconsistent review model file ({error})") from None
     if ngrams.hashes.dtype != np.uint64 or np.any(np.diff(ngrams.hashes) <= 0) or ngrams.weights.shape != ngrams.hashes.shape:
         raise ModelFileError(f"{path}: damaged review model file (n-gram table)")
-    if any(p.dtype.kind != "f" or not np.all(np.isfinite(p)) for p in params.values()):
-        raise ModelFileError(f"{path}: parameters are not finite floating-point numbers")
     return model
+
+
+MAX_ABS_WEIGHT = 1e4  # trained weights stay within a few units; far beyond, float32 arithmetic overflows to NaN
+
+
+def _check_weights(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """ModelFileError unless every array holds real floating-point numbers, finite and within MAX_ABS_WEIGHT
+    (NaN, complex or absurd weights would answer NaN probabilities)."""
+    for name, array in arrays.items():
+        if array.dtype.kind != "f":
+            raise ModelFileError(f"{path}: {name} holds {array.dtype} values, not real floating-point numbers")
+        with np.errstate(invalid="ignore"):
+            if not np.all(np.abs(array) <= MAX_ABS_WEIGHT):  # False for NaN too
+                raise ModelFileError(f"{path}: {name} holds non-finite weights or weights beyond "
+                                     f"±{MAX_ABS_WEIGHT:g}")
+
+
+def _check_review_shapes(head: dict[str, np.ndarray], recurrent: dict[str, np.ndarray], sentence: ModelConfig) -> None:
+    """ValueError unless the review head and the review encoder's recurrent weights fit the sentence network."""
+    from sentiment_rnn.review.model import head_param_shapes
+
+    attention = head.get("attention.weight")
+    attention_size = attention.shape[0] if attention is not None and attention.ndim == 2 else 0
+    expected = head_param_shapes(sentence.hidden_size, attention_size)
+    sentence_shapes = param_shapes(sentence)
+    expected.update({name: sentence_shapes.get(name) for name in recurrent})
+    found = {**head, **recurrent}
+    for name in sorted(set(expected) | set(found)):
+        if name not in found or found[name].shape != expected.get(name):
+            raise ValueError(f"review/param/{name} is {found[name].shape if name in found else 'missing'}, where the "
+                             f"sentence network implies {expected.get(name)}")

@@ -26,7 +26,7 @@ from sentiment_rnn.nn.inference import Inference
 from sentiment_rnn.nn.init import orthogonal, xavier_uniform
 from sentiment_rnn.nn.stacked import backward_stacked, run_stacked
 
-__all__ = ["ModelConfig", "RNNModel", "init_params", "param_shapes"]
+__all__ = ["ModelConfig", "RNNModel", "init_params", "param_shapes", "training_bytes"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,22 @@ def param_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
     shapes["fc.weight"] = (C, H * config.directions)
     shapes["fc.bias"] = (C,)
     return shapes
+
+
+def training_bytes(config: ModelConfig, batch_tokens: int, itemsize: int = 4) -> int:
+    """About the memory of training: the parameters four times (weights, gradients and Adam's two moments)
+    and, for each of ``batch_tokens`` padded tokens of the largest batch, every layer's cached inputs, states
+    and gates with their gradients: 2 (E or H·dirs + G + 3H) numbers per layer and direction.
+
+    >>> training_bytes(ModelConfig(vocab_size=10, embedding_dim=4, hidden_size=2, num_classes=2), 1)
+    1904
+    """
+    params = sum(int(np.prod(shape, dtype=np.float64)) for shape in param_shapes(config).values())
+    H, E = config.hidden_size, config.embedding_dim
+    G = make_cell(config.cell, config.activation).gates * H
+    per_token = sum(2 * ((E if layer == 0 else H * config.directions) + G + 3 * H) * config.directions
+                    for layer in range(config.num_layers))
+    return itemsize * (4 * params + batch_tokens * per_token)
 
 
 def init_params(config: ModelConfig, rng: np.random.Generator, dtype=np.float32) -> dict[str, np.ndarray]:

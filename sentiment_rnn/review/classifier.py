@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from sentiment_rnn.estimators.rnn import BaseClassifier, RNNClassifier, as_tokens
+from sentiment_rnn.estimators.rnn import BaseClassifier, RNNClassifier, as_tokens, in_chunks
 from sentiment_rnn.errors import SentimentRNNError
 from sentiment_rnn.review.ngrams import NgramWeights
 from sentiment_rnn.nn.functional import sigmoid
@@ -142,6 +142,7 @@ class ReviewClassifier(BaseClassifier):
         a, b, c = self.mix_
         return {"rnn": rnn, "ngram": ngram, "z": a * rnn + b * ngram + c, "states": states, "counts": counts}
 
+    @in_chunks
     def predict_proba(self, X: Sequence) -> np.ndarray:
         """(n, 2) probabilities [negative, positive]: one sentence -> the sentence network, more -> the
         review model."""

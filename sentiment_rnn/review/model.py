@@ -27,7 +27,7 @@ from sentiment_rnn.nn.model import RNNModel
 from sentiment_rnn.nn.batching import PAD_ID
 
 __all__ = ["ReviewHead", "HeadCache", "ReviewNetwork", "ReviewCache", "sentence_states", "scatter_states",
-           "head_param_shapes", "state_network"]
+           "head_param_shapes", "head_training_bytes", "state_network"]
 
 
 def head_param_shapes(hidden_size: int, attention_size: int, num_classes: int = 2) -> dict[str, tuple[int, ...]]:
@@ -40,6 +40,17 @@ def head_param_shapes(hidden_size: int, attention_size: int, num_classes: int = 
         "fc.weight": (C, H),
         "fc.bias": (C,),
     }
+
+
+def head_training_bytes(hidden_size: int, attention_size: int, batch_sentences: int, itemsize: int = 4) -> int:
+    """About the memory of training the head: its parameters four times (weights, gradients, Adam's moments)
+    and, for each of ``batch_sentences`` sentences of a batch, its state, attention units and their gradients.
+
+    >>> head_training_bytes(128, 64, 1000) // 2**20
+    1
+    """
+    params = sum(int(np.prod(shape, dtype=np.float64)) for shape in head_param_shapes(hidden_size, attention_size).values())
+    return itemsize * (4 * params + batch_sentences * 2 * (hidden_size + attention_size))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,11 @@ from sentiment_rnn.nn.functional import sigmoid
 from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.nn.optim import clip_grad_norm, make_optimizer
 from sentiment_rnn.review.classifier import ReviewClassifier, head_log_odds, split_token_sentences
-from sentiment_rnn.review.model import ReviewHead, ReviewNetwork, scatter_states, sentence_states
+from sentiment_rnn.review.model import (ReviewHead, ReviewNetwork, head_training_bytes, scatter_states,
+                                           sentence_states)
+from sentiment_rnn.memory import check_fits
+
+HEAD_BATCH_SENTENCES = 32 * 400  # a batch of 32 reviews of up to about 400 sentences
 
 __all__ = ["train_head", "train_network", "network_log_odds", "fit_mix", "fit_review_classifier", "held_out_groups",
            "near_copies", "train_review_recipe"]
@@ -328,6 +332,9 @@ def train_review_recipe(sentence: RNNClassifier, data_dir=None, *, use_cad: bool
     from sentiment_rnn.text.tokenizer import tokenize
 
     log = log or (lambda message: None)
+    attention_size = options.get("attention_size", 64)
+    check_fits(head_training_bytes(sentence.model_.config.hidden_size, attention_size, HEAD_BATCH_SENTENCES),
+               f"a review head of {attention_size:,} attention units", "choose a smaller --attention-size")
     train, dev = load_corpus("imdb", "train", data_dir), load_corpus("imdb", "dev", data_dir)
     train_texts, train_labels = list(train.texts), train.labels
     dev_texts, dev_labels = list(dev.texts), dev.labels

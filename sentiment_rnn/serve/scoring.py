@@ -6,6 +6,7 @@ This is the one module of the server that imports the explain module.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -88,8 +89,31 @@ def load_bow_weights():
     return explain.BowWeights.load(path) if path.is_file() else None
 
 
+_FOLDERS = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^/\\\s;,'\"]+)+[/\\]")  # /home/x/ or C:\\x\\ before a file name
+
+
+def without_paths(value):
+    """``value`` (JSON: dicts, lists, strings) with the folders of every path in its strings removed, so that a
+    response never shows where files were on the machine that trained a model.
+
+    >>> without_paths({"data": ["sst; teacher /home/ann/models/teacher.npz", 3]})
+    {'data': ['sst; teacher teacher.npz', 3]}
+    """
+    if isinstance(value, str):
+        return _FOLDERS.sub("", value)
+    if isinstance(value, dict):
+        return {key: without_paths(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_paths(item) for item in value]
+    return value
+
+
 def model_description(model, model_path: str | None, metadata: dict) -> dict:
-    """Name, classes, provenance and recorded accuracy of a model, from its file's metadata."""
+    """Name, classes, provenance and recorded accuracy of a model, from its file's metadata (no paths)."""
+    return without_paths(_description(model, model_path, metadata))
+
+
+def _description(model, model_path: str | None, metadata: dict) -> dict:
     path = Path(model_path) if model_path else Path("default.npz")  # the shipped model
     training = metadata.get("training") or {}
     accuracy = {key: training[key] for key in ("dev_accuracy", "test_accuracy", "best_dev_accuracy")

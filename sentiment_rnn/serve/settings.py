@@ -34,11 +34,15 @@ class Settings:
     body_timeout: float = 10.0  # to send the body
     keep_alive_timeout: float = 5.0  # idle between requests
     shutdown_timeout: float = 30.0  # on SIGTERM, in-flight requests get this long to finish
+    # The names a request's Host header may give (DNS rebinding: a page of another site that resolves to this
+    # machine cannot talk to the server); "*" allows any.
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "[::1]")
 
     def __post_init__(self):
+        object.__setattr__(self, "allowed_hosts", tuple(self.allowed_hosts))  # JSON gives a list
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if field.name != "model_path" and not value > 0:
+            if field.name not in ("model_path", "allowed_hosts") and not value > 0:
                 raise ValueError(f"{field.name} must be positive, got {value!r}")
 
     def to_json(self) -> str:

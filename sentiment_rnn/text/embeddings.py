@@ -41,11 +41,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import randomized_svd
 
-from sentiment_rnn.errors import ModelFileError
+from sentiment_rnn.errors import ModelFileError, SentimentRNNError
 from sentiment_rnn.files import loads_bounded, open_npz, write_npz_atomic
+from sentiment_rnn.memory import check_fits
 from sentiment_rnn.text.tokenizer import tokenize_many
 
 __all__ = [
+    "check_pretraining_fits",
     "FORMAT_VERSION",
     "build_vocabulary",
     "cooccurrence_counts",
@@ -254,8 +256,12 @@ def pretrain_from_texts(
     Returns:
         words (V,) most frequent first, and vectors (V, E) float32.
     """
+    check_pretraining_fits(len(documents), max_words, window, dim)
     token_lists = _tokenize_all(documents, n_jobs)
     words = build_vocabulary(token_lists, min_count=min_count, max_words=max_words)
+    if dim >= len(words):
+        raise SentimentRNNError(f"dim {dim} needs more than {dim} words; the vocabulary has {len(words):,}: "
+                                "choose a smaller dim (--dim)")
     counts = cooccurrence_counts(token_lists, words, window=window, distance_weighting=distance_weighting)
     vectors = ppmi_svd_vectors(
         counts,
@@ -269,6 +275,20 @@ def pretrain_from_texts(
         rng=np.random.default_rng(seed),
     )
     return words, vectors
+
+
+def check_pretraining_fits(documents: int, max_words: int | None, window: int, dim: int) -> None:
+    """Before any work (``documents``: their number, or 1 before they are read), refuse a dim the vocabulary cannot have and sizes that cannot fit in memory: the
+    co-occurrence pass holds about six arrays of the ``window`` separators after each document (int32 and
+    int64), the SVD about four (V, dim + 10) float64 arrays."""
+    if max_words is not None and dim >= max_words:
+        raise SentimentRNNError(f"dim {dim} needs more than {dim} words but at most {max_words:,} are kept: "
+                                "choose a smaller dim (--dim)")
+    check_fits(6 * 8 * documents * window, f"a window of {window:,} tokens around {documents:,} documents",
+               "choose a smaller window (--window)")
+    if max_words is not None:
+        check_fits(4 * 8 * max_words * (dim + 10), f"{dim:,} dimensions of {max_words:,} words",
+                   "choose a smaller dim (--dim) or fewer words (--max-words)")
 
 
 def save_vectors(

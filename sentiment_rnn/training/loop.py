@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Callable, Sequence
 
@@ -34,13 +35,17 @@ from sentiment_rnn.hyperparameters import DEFAULTS
 from sentiment_rnn.nn.batching import bucketed_batches, pad_batch, truncate
 from sentiment_rnn.nn.functional import collapse_classes, cross_entropy, softmax
 from sentiment_rnn.nn.inference import predict_logits
-from sentiment_rnn.nn.model import RNNModel
+from sentiment_rnn.memory import check_fits
+from sentiment_rnn.nn.model import ModelConfig, RNNModel, training_bytes
 from sentiment_rnn.nn.optim import clip_grad_norm, make_optimizer
 from sentiment_rnn.training.checkpoint import data_fingerprint, resume_training_state, run_identity, save_training_state
 from sentiment_rnn.training.signals import interrupts_held, termination_as_interrupt
 from sentiment_rnn.training.state import EarlyStopping, EpochRecord, Position, TrainingState, TrainResult
 
-__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "LossAndGrads", "fit", "train_loop"]
+__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "LossAndGrads", "fit", "train_loop", "TRAIN_BATCH_TOKENS",
+           "check_training_fits", "stratified_holdout", "large_enough_dev_split"]
+
+TRAIN_BATCH_TOKENS = 32_768  # padded tokens of one training batch (one review at least): bounds BPTT's caches
 
 # (batch index (B,), generator) -> (the sum of the batch's example losses, gradients of their mean)
 LossAndGrads = Callable[[np.ndarray, np.random.Generator], tuple[float, dict[str, np.ndarray]]]
@@ -80,6 +85,19 @@ def _evaluate(model, sequences, targets, config: TrainConfig, output_map=None) -
     probabilities = collapse_classes(softmax(logits), output_map)  # (N, C)
     loss = -float(np.log(np.maximum(probabilities[np.arange(len(targets)), targets], 1e-300)).mean())
     return loss, float((probabilities.argmax(axis=1) == targets).mean())
+
+
+def check_training_fits(config: ModelConfig, batch_size: int, longest: int) -> None:
+    """Refuse (MemoryBudgetError) sizes, or a longest training text (``longest`` tokens, after any cut), that
+    cannot fit in memory: a batch holds at most TRAIN_BATCH_TOKENS padded tokens, or one text alone when it
+    is longer."""
+    sizes = (f"embedding_dim {config.embedding_dim}, hidden_size {config.hidden_size}, {config.num_layers} "
+             f"layer(s), {config.vocab_size:,} words")
+    batch_tokens = min(TRAIN_BATCH_TOKENS, batch_size * longest)
+    check_fits(training_bytes(config, batch_tokens), f"training a network of {sizes}", "choose smaller sizes")
+    if longest > TRAIN_BATCH_TOKENS:  # a batch of its own
+        check_fits(training_bytes(config, longest), f"training on a text of {longest:,} tokens",
+                   "cut the training texts with max_len (--max-len)")
 
 
 def fit(
@@ -199,7 +217,7 @@ class _Run:
         """The rest of the current epoch's batches: forward, backward, clip, update (each update whole)."""
         position, config, state = self.state.position, self.config, self.state
         if position.batches is None:
-            batches = bucketed_batches(self.lengths, config.batch_size, self.rng)
+            batches = bucketed_batches(self.lengths, config.batch_size, self.rng, max_tokens=TRAIN_BATCH_TOKENS)
             with interrupts_held():
                 position.batches, position.rng_state = batches, self.rng.bit_generator.state
         while position.batch < len(position.batches):
@@ -278,3 +296,27 @@ class _Run:
         by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
         return TrainingInterrupted(f"training interrupted{by} {where}{note}",
                                    None if saved is None else str(self.checkpoint), signum)
+
+
+MIN_HELD_OUT = 5  # fewer dev texts than this would stop training on chance (one text: at epoch 1)
+
+
+def large_enough_dev_split(n: int, model) -> bool:
+    """Whether ``validation_fraction`` of ``n`` texts makes a dev split of MIN_HELD_OUT; if not, warn that all
+    of them are trained on for every epoch, without early stopping."""
+    if model.validation_fraction * n >= MIN_HELD_OUT:
+        return True
+    warnings.warn(f"{n} training texts are too few to hold out {model.validation_fraction:g} of them for early "
+                  f"stopping (fewer than {MIN_HELD_OUT}): training on all of them for {model.epochs} epochs",
+                  UserWarning, stacklevel=3)
+    return False
+
+
+def stratified_holdout(targets: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """Boolean mask of a stratified random ``fraction`` of the examples (at least one per class)."""
+    held_out = np.zeros(len(targets), dtype=bool)
+    for label in np.unique(targets):
+        members = np.flatnonzero(targets == label)
+        count = max(1, int(round(fraction * len(members))))
+        held_out[rng.choice(members, size=min(count, len(members) - 1), replace=False)] = True
+    return held_out
