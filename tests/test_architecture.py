@@ -19,7 +19,7 @@ LAYERS = [
     ["classifier", "ensemble", "review_classifier"],
     ["serialization", "distillation", "predict", "records"],
     ["evaluation.*", "training_run", "review_training", "counterfactual"],
-    ["behaviour.*"],
+    ["behaviour.*", "sentence_training"],
     ["cli.*", "serve.*", "distributed.*"],
     ["__init__", "__main__"],
 ]

@@ -116,6 +116,22 @@ SOURCES: dict[str, Source] = {
         installed="nltk_data/corpora/movie_reviews",
         md5="155de2b77c6834dd8eea7cbe88e93acb",
     ),
+    "pros-cons": Source(
+        title="the NLTK pros_cons corpus (product review pros and cons, Ganapathibhotla & Liu 2008)",
+        url="https://raw.githubusercontent.com/nltk/nltk_data/gh-pages/packages/corpora/pros_cons.zip",
+        folder="nltk_data/corpora",
+        archive="pros_cons.zip",
+        installed="nltk_data/corpora/pros_cons",
+        md5="c4c7e61fb4d57a2f6c95317194da0f17",
+    ),
+    "subjectivity": Source(
+        title="the NLTK subjectivity corpus (Pang & Lee 2004; objective sentences are IMDB plot summaries)",
+        url="https://raw.githubusercontent.com/nltk/nltk_data/gh-pages/packages/corpora/subjectivity.zip",
+        folder="nltk_data/corpora",
+        archive="subjectivity.zip",
+        installed="nltk_data/corpora/subjectivity",
+        md5="a81a44513903ba6bb86f85aeff149561",
+    ),
     "imdb": Source(
         title="the Large Movie Review Dataset (IMDB)",
         url="https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
