@@ -20,7 +20,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["SOFT_TARGETS", "soft_targets", "phrase_targets", "has_negator", "behaviour_training_data",
+__all__ = ["SOFT_TARGETS", "NEGATED_TARGET", "soft_targets", "phrase_targets", "has_negator", "sentiment_leaves",
+           "negated_phrases", "neutralise_word_vectors", "behaviour_training_data",
            "finetune_sentence_network"]
 
 # P(positive) taught for the treebank's labels 0 (very negative) .. 4 (very positive)
@@ -30,7 +31,7 @@ SOFT_TARGETS = (0.05, 0.25, 0.5, 0.75, 0.95)
 def soft_targets(fine_labels, table: Sequence[float] = SOFT_TARGETS) -> np.ndarray:
     """The (N, 2) targets [P(negative), P(positive)] of five-level labels (N,) through ``table``.
 
-    >>> soft_targets([0, 2, 4]).tolist()
+    >>> soft_targets([0, 2, 4]).round(2).tolist()
     [[0.95, 0.05], [0.5, 0.5], [0.05, 0.95]]
     """
     positive = np.asarray(table, dtype=np.float64)[np.asarray(fine_labels, dtype=np.intp)]  # (N,)
@@ -79,6 +80,81 @@ def finetune_sentence_network(sentence_model, texts: Sequence[Sequence[str]], ta
 
 
 _NEGATORS = frozenset({"no", "not", "never", "n't", "without", "nothing", "none", "nor", "cannot"})
+_COPULAS = frozenset({"is", "was", "are", "were", "'s", "be", "been", "seems", "seemed", "feels", "felt", "looks"})
+_BETWEEN = frozenset({"a", "an", "the", "very", "so", "too", "really", "quite", "pretty", "rather", "just", "all",
+                      "that", "particularly", "especially", "terribly", "truly", "more", "most", "entirely"})
+_PRONOUNS = frozenset({"it", "that", "this", "he", "she", "there", "what", "here", "who"})
+NEGATED_TARGET = {0: 0.65, 1: 0.2}  # P(positive) of a negated negative / a negated positive phrase
+# words a sentiment direction is never taken out of: negators, contrast, degree
+_GRAMMAR_WORDS = frozenset(_NEGATORS | {"but", "very", "too", "hardly", "neither", "barely", "so", "really",
+                                        "although", "though", "yet", "however", "nobody", "nowhere", "rarely"})
+
+
+def sentiment_leaves(phrases: Sequence[Sequence[str]], fine_labels) -> tuple[frozenset[str], frozenset[str]]:
+    """(positive, negative) words by the treebank's own word labels: the mean label of a word's
+    one-token phrases >= 2.5 or <= 1.5.
+
+    >>> sentiment_leaves([["fun"], ["fun"], ["dull"], ["the"], ["fun", "film"]], [3, 4, 1, 2, 3])
+    (frozenset({'fun'}), frozenset({'dull'}))
+    """
+    sums: dict[str, list[float]] = {}
+    for tokens, label in zip(phrases, fine_labels):
+        if len(tokens) == 1:
+            sums.setdefault(tokens[0], []).append(float(label))
+    means = {word: float(np.mean(labels)) for word, labels in sums.items()}
+    return (frozenset(w for w, m in means.items() if m >= 2.5), frozenset(w for w, m in means.items() if m <= 1.5))
+
+
+def negated_phrases(phrases: Sequence[Sequence[str]], fine_labels, polar: dict[str, int], negators: Sequence[str],
+                    rng: np.random.Generator, max_len: int = 20) -> tuple[list[list[str]], np.ndarray]:
+    """Treebank phrases negated after their copula: a phrase of at most ``max_len`` tokens, without a
+    negator, where a copula is followed (up to three articles or degree words between) by a word of
+    ``polar`` (word -> 0 negative / 1 positive) that agrees with the phrase's label gets a negator of
+    ``negators`` (drawn by ``rng``) after the copula. Returns (token lists, target P(positive) (n,)):
+    ``NEGATED_TARGET`` of the word's polarity.
+
+    >>> negated_phrases([["the", "plot", "is", "a", "bit", "dull"], ["it", "is", "very", "dull"]], [1, 1],
+    ...                 {"dull": 0}, ["not"], np.random.default_rng(0))
+    ([['it', 'is', 'not', 'very', 'dull']], array([0.65]))
+    """
+    out, targets = [], []
+    for tokens, label in zip(phrases, fine_labels):
+        if len(tokens) > max_len or label == 2 or has_negator(tokens):
+            continue
+        for i, token in enumerate(tokens[:-1]):
+            if token not in _COPULAS or (token == "'s" and (i == 0 or tokens[i - 1] not in _PRONOUNS)):
+                continue  # "'s" after a noun is a possessive
+            j = i + 1
+            while j < len(tokens) - 1 and j - i <= 3 and tokens[j] in _BETWEEN:
+                j += 1
+            polarity = polar.get(tokens[j])
+            if polarity is not None and polarity == int(label > 2):
+                negator = negators[int(rng.integers(len(negators)))].split()
+                out.append([*tokens[: i + 1], *negator, *tokens[i + 1:]])
+                targets.append(NEGATED_TARGET[polarity])
+                break
+    return out, np.array(targets, dtype=np.float64)
+
+
+def neutralise_word_vectors(sentence_model, positive: frozenset[str], negative: frozenset[str],
+                            strength: float) -> int:
+    """Take ``strength`` (0-1) of the sentiment direction out of the word vectors of every word
+    outside ``positive`` and ``negative`` (and negators, "but", degree words): the direction is the
+    difference of the mean vectors of the positive and the negative words, each word vector's part
+    along it (measured from the mean vector) is scaled by 1 - strength. Identity words, names and
+    places move toward "no opinion" whether or not a training text ever held them. Changes the
+    model in place; returns the number of words changed."""
+    E = sentence_model.model_.params["embedding.weight"]  # (V, E)
+    tokens = sentence_model.vocab_.to_list()
+    polarity = np.array([1 if t in positive else -1 if t in negative else 0 for t in tokens])  # (V,)
+    direction = E[polarity > 0].mean(axis=0) - E[polarity < 0].mean(axis=0)  # (E,)
+    direction /= np.linalg.norm(direction)
+    changed = (polarity == 0) & np.array([t not in _GRAMMAR_WORDS for t in tokens])  # (V,)
+    changed[:2] = False  # padding and unknown
+    mean = E.mean(axis=0)  # (E,)
+    along = (E[changed] - mean) @ direction  # (n,)
+    E[changed] -= (strength * np.outer(along, direction)).astype(E.dtype)
+    return int(changed.sum())
 
 
 def has_negator(tokens: Sequence[str]) -> bool:
@@ -92,7 +168,8 @@ def has_negator(tokens: Sequence[str]) -> bool:
 
 def behaviour_training_data(sentence_model, data_dir=None, *, neutral_phrases: int | None = 40_000,
                             own_weight: float = 0.5, pros_cons: int = 2000, objective: int = 3000,
-                            per_template: int = 100, seed: int = 0, log: Callable[[str], None] | None = None
+                            per_template: int = 100, groups_per_template: int = 20, negate: bool = True,
+                            neutralise: float = 0.0, seed: int = 0, log: Callable[[str], None] | None = None
                             ) -> tuple[list[list[str]], np.ndarray, dict]:
     """The training texts (token lists), targets (N, 2) and their counts, in this order:
 
@@ -103,10 +180,18 @@ def behaviour_training_data(sentence_model, data_dir=None, *, neutral_phrases: i
        drawn with ``seed``; pros 0.9, cons 0.1;
     3. the first ``objective`` objective sentences of the subjectivity corpus at 0.5;
     4. :func:`sentiment_rnn.behaviour.augment.behaviour_examples` (training part only) with
-       ``per_template`` sentences per template and a fifth of that in swap groups, whose open targets
-       are the network's own mean over the group.
+       ``per_template`` sentences per template and ``groups_per_template`` swap groups, whose open
+       targets are the network's own mean over the group.
+    5. with ``negate``, :func:`negated_phrases` with the training-part negators ("not", "n't" and
+       "never" thrice as often), on the words whose opinion lexicon and treebank polarity agree and
+       that hold no held-out item.
+
+    With ``neutralise`` > 0, :func:`neutralise_word_vectors` first changes the network's word vectors
+    (every word outside the opinion lexicon and the treebank's opinion words; the network is then
+    trained with them fixed).
     """
-    from sentiment_rnn.behaviour.augment import behaviour_examples, consensus_targets
+    from sentiment_rnn.behaviour.augment import behaviour_examples, consensus_targets, holds_held_out_item
+    from sentiment_rnn.behaviour.lexicon import words
     from sentiment_rnn.corpora import load_corpus
     from sentiment_rnn.corpora.nltk_corpora import objective_sentences, pros_cons_sentences
     from sentiment_rnn.text import tokenize
@@ -115,6 +200,15 @@ def behaviour_training_data(sentence_model, data_dir=None, *, neutral_phrases: i
     rng = np.random.default_rng(seed)
     phrases = load_corpus("sst", "train", data_dir, level="phrase", classes=5)
     fine = np.asarray(phrases.labels)  # (P,)
+    counts: dict = {}
+    if negate or neutralise:
+        from sentiment_rnn.corpora.nltk_corpora import opinion_words
+
+        positive, negative = opinion_words(data_dir)
+        leaves_positive, leaves_negative = sentiment_leaves(phrases.tokens, fine)
+    if neutralise:
+        counts["neutralised_words"] = neutralise_word_vectors(sentence_model, positive | leaves_positive,
+                                                              negative | leaves_negative, neutralise)
     keep = np.ones(len(fine), dtype=bool)
     if neutral_phrases is not None:
         plain_neutral = np.flatnonzero((fine == 2) & ~np.array([has_negator(t) for t in phrases.tokens]))
@@ -123,7 +217,7 @@ def behaviour_training_data(sentence_model, data_dir=None, *, neutral_phrases: i
     texts = [list(t) for t, k in zip(phrases.tokens, keep) if k]
     log(f"labelling {len(texts):,} treebank phrases with the network's own probabilities")
     parts = [phrase_targets(fine[keep], sentence_model.predict_proba(texts), own_weight)]
-    counts = {"phrases": len(texts)}
+    counts["phrases"] = len(texts)
 
     sentences, labels = pros_cons_sentences(data_dir)
     chosen: list[list[str]] = []
@@ -145,12 +239,21 @@ def behaviour_training_data(sentence_model, data_dir=None, *, neutral_phrases: i
     counts["objective"] = len(statements)
 
     if per_template:
-        examples = behaviour_examples(seed, per_template=per_template, groups_per_template=max(1, per_template // 5))
+        examples = behaviour_examples(seed, per_template=per_template, groups_per_template=groups_per_template)
         tokens = [tokenize(example.text) for example in examples]
         own = sentence_model.predict_proba(tokens)[:, 1]  # (M,)
         positive = consensus_targets([e.target for e in examples], [e.group for e in examples], own)  # (M,)
         texts += tokens
         parts.append(np.stack([1.0 - positive, positive], axis=1))
         counts["behaviour_examples"] = len(tokens)
+    if negate:
+        polar = {w: 1 for w in positive & leaves_positive if not holds_held_out_item(w)}
+        polar.update({w: 0 for w in negative & leaves_negative if not holds_held_out_item(w)})
+        negated, positive_share = negated_phrases(phrases.tokens, fine, polar,
+                                                   [*words("negators", "train"), *["not", "n't", "never"] * 2], rng)
+        texts += negated
+        parts.append(np.stack([1.0 - positive_share, positive_share], axis=1))
+        counts["negated_phrases"] = len(negated)
+        counts["negated_negative_phrases"] = int((positive_share > 0.5).sum())
     log(f"training texts: {counts}")
     return texts, np.vstack(parts), counts

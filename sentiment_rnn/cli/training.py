@@ -307,7 +307,13 @@ def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_
 @click.option("--objective", type=click.IntRange(0), default=3000, show_default=True,
               help="Objective sentences of the subjectivity corpus trained toward 0.5.")
 @click.option("--per-template", type=click.IntRange(0), default=100, show_default=True,
-              help="Sentences per training-part behaviour template (0: none); a fifth of it in swap groups.")
+              help="Sentences per training-part behaviour template (0: none).")
+@click.option("--groups-per-template", type=click.IntRange(0), default=20, show_default=True,
+              help="Swap groups (a sentence with every training value of its name, place, identity... slot) per template.")
+@click.option("--negate/--no-negate", default=True, show_default=True,
+              help="Add treebank phrases negated after their copula (a negated negative toward 0.65, a negated positive 0.2).")
+@click.option("--neutralise", type=click.FloatRange(0, 1), default=0.8, show_default=True,
+              help="Share of the sentiment direction taken out of the vectors of words without an opinion (0: none).")
 @click.option("--epochs", type=click.IntRange(1), default=1, show_default=True, help="Epochs (best SST-2 dev kept).")
 @click.option("--lr", type=click.FloatRange(0, min_open=True), default=3e-4, show_default=True, help="Learning rate.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the drawn texts, order and dropout.")
@@ -316,8 +322,8 @@ def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_
               help="Where to write the sentence model (atomically).")
 @data_dir_option
 @fail_cleanly
-def tune_sentence(sentence_model, neutral_phrases, own_weight, pros_cons, objective, per_template, epochs, lr, seed,
-                  compact, output, data_dir):
+def tune_sentence(sentence_model, neutral_phrases, own_weight, pros_cons, objective, per_template, groups_per_template,
+                  negate, neutralise, epochs, lr, seed, compact, output, data_dir):
     """Fine-tune a sentence network for behaviour: the treebank's five labels as soft targets (neutral
     phrases toward 0.5), pros and cons with negated complaints, objective sentences toward 0.5, and
     sentences from the training part of `check`'s word lists and templates (never the held-out part).
@@ -337,11 +343,13 @@ def tune_sentence(sentence_model, neutral_phrases, own_weight, pros_cons, object
     log = lambda message: click.echo(message, err=True)  # noqa: E731
     texts, targets, counts = behaviour_training_data(
         sentence, data_dir, neutral_phrases=neutral_phrases, own_weight=own_weight, pros_cons=pros_cons,
-        objective=objective, per_template=per_template, seed=seed, log=log)
+        objective=objective, per_template=per_template, groups_per_template=groups_per_template, negate=negate,
+        neutralise=neutralise, seed=seed, log=log)
     dev, test = load_corpus("sst", "dev", data_dir), load_corpus("sst", "test", data_dir)
     record = finetune_sentence_network(sentence, texts, targets, dev.tokens, dev.labels, epochs=epochs,
                                        learning_rate=lr, seed=seed, log=log)
-    record.update(counts=counts, own_weight=own_weight, sentence_model=str(sentence_model or "shipped"),
+    record.update(counts=counts, own_weight=own_weight, neutralise=neutralise, per_template=per_template,
+                  groups_per_template=groups_per_template, sentence_model=str(sentence_model or "shipped"),
                   sst2_test_accuracy=sentence.score(test.tokens, test.labels))  # reported, never chosen on
     save_model(sentence, output, provenance={"tune_sentence": record}, compact=compact)
     click.echo(json.dumps({"output": str(output), "sst2_dev_before": record["dev_before"],

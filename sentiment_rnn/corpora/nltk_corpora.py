@@ -14,7 +14,8 @@ from sentiment_rnn.corpora.corpus import BINARY_LABELS, Corpus, pretokenized_cor
 from sentiment_rnn.corpora.sources import SOURCES, Progress, cache_dir, locate, search_roots
 from sentiment_rnn.errors import DataError
 
-__all__ = ["load_sentence_polarity", "load_movie_reviews", "pros_cons_sentences", "objective_sentences"]
+__all__ = ["load_sentence_polarity", "load_movie_reviews", "pros_cons_sentences", "objective_sentences",
+           "opinion_words"]
 
 
 def _nltk_corpus_root(name: str, data_dir, download: bool, progress: Progress | None) -> Path:
@@ -132,3 +133,13 @@ def objective_sentences(data_dir=None, download: bool = True, progress: Progress
                                                   cat_map={"quote.tok.gt9.5000": ["subj"], "plot.tok.gt9.5000": ["obj"]},
                                                   encoding="latin-1")
         return [[word.lower() for word in sentence] for sentence in reader.sents(categories="obj")]
+
+
+def opinion_words(data_dir=None, download: bool = True, progress: Progress | None = None
+                  ) -> tuple[frozenset[str], frozenset[str]]:
+    """The (positive, negative) words of NLTK's opinion lexicon."""
+    from nltk.corpus.reader import OpinionLexiconCorpusReader
+
+    with _nltk_corpus("opinion-lexicon", _nltk_corpus_root("opinion-lexicon", data_dir, download, progress)) as root:
+        reader = OpinionLexiconCorpusReader(root, r"(\w+)\-words\.txt", encoding="ISO-8859-2")
+        return frozenset(reader.positive()), frozenset(reader.negative())

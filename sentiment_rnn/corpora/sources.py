@@ -132,6 +132,14 @@ SOURCES: dict[str, Source] = {
         installed="nltk_data/corpora/subjectivity",
         md5="a81a44513903ba6bb86f85aeff149561",
     ),
+    "opinion-lexicon": Source(
+        title="the NLTK opinion_lexicon (Hu & Liu 2004: about 2,000 positive and 4,800 negative words)",
+        url="https://raw.githubusercontent.com/nltk/nltk_data/gh-pages/packages/corpora/opinion_lexicon.zip",
+        folder="nltk_data/corpora",
+        archive="opinion_lexicon.zip",
+        installed="nltk_data/corpora/opinion_lexicon",
+        md5="43a521f055063e001845b9d484a50173",
+    ),
     "imdb": Source(
         title="the Large Movie Review Dataset (IMDB)",
         url="https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
