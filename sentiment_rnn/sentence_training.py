@@ -242,9 +242,9 @@ def behaviour_training_data(sentence_model, data_dir=None, *, neutral_phrases: i
         examples = behaviour_examples(seed, per_template=per_template, groups_per_template=groups_per_template)
         tokens = [tokenize(example.text) for example in examples]
         own = sentence_model.predict_proba(tokens)[:, 1]  # (M,)
-        positive = consensus_targets([e.target for e in examples], [e.group for e in examples], own)  # (M,)
+        example_p = consensus_targets([e.target for e in examples], [e.group for e in examples], own)  # (M,)
         texts += tokens
-        parts.append(np.stack([1.0 - positive, positive], axis=1))
+        parts.append(np.stack([1.0 - example_p, example_p], axis=1))
         counts["behaviour_examples"] = len(tokens)
     if negate:
         polar = {w: 1 for w in positive & leaves_positive if not holds_held_out_item(w)}

@@ -13,10 +13,13 @@ import pytest
 from fixtures_data import SST_NODE_LABELS, write_sst
 from sentiment_rnn.behaviour.augment import EXPECTED_TARGET, behaviour_examples, consensus_targets, holds_held_out_item
 from sentiment_rnn.behaviour.lexicon import is_heldout, list_names, words
-from sentiment_rnn.sentence_training import SOFT_TARGETS, has_negator, phrase_targets, soft_targets
+from sentiment_rnn.sentence_training import (NEGATED_TARGET, SOFT_TARGETS, has_negator, negated_phrases,
+                                             neutralise_word_vectors, phrase_targets, sentiment_leaves, soft_targets)
 
 PROS = ["Easy to use, no flaws", "Not very expensive", "Great zoom"]
 CONS = ["No viewfinder", "Heavy and slow"]
+LEXICON_POSITIVE = ["cool", "great", "good", "fun"]
+LEXICON_NEGATIVE = ["awful", "bad", "dull"]
 PLOT = ["the movie begins in the past where a young boy named sam meets a hunter .",
         "a family moves to a new town ."]
 
@@ -31,6 +34,11 @@ def write_nltk_sentences(nltk_data: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "plot.tok.gt9.5000").write_text("".join(f"{line} \n" for line in PLOT), encoding="latin-1")
     (folder / "quote.tok.gt9.5000").write_text("an opinion , surely .\n", encoding="latin-1")
+    folder = nltk_data / "corpora" / "opinion_lexicon"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, lines in (("positive", LEXICON_POSITIVE), ("negative", LEXICON_NEGATIVE)):
+        (folder / f"{name}-words.txt").write_text(";;; fixture\n\n" + "".join(f"{w}\n" for w in lines),
+                                                 encoding="ISO-8859-2")
 
 
 @pytest.fixture()
@@ -106,8 +114,48 @@ def test_negators_are_found_as_words():
     assert not has_negator(["nothingness", "note", "good"])
 
 
+def test_negated_phrases_put_the_negator_after_the_copula_and_flip_the_target():
+    phrases = [["the", "film", "is", "very", "dull"], ["it", "'s", "a", "great", "ride"], ["sam", "'s", "dull", "son"],
+               ["it", "is", "not", "dull"], ["it", "is", "dull"], ["the", "plot", "was", "fun"]]
+    labels = [1, 4, 1, 1, 3, 3]  # the fifth disagrees with its word; the third is a possessive; the fourth is negated
+    out, targets = negated_phrases(phrases, labels, {"dull": 0, "great": 1, "fun": 1}, ["never"],
+                                   np.random.default_rng(0))
+    assert out == [["the", "film", "is", "never", "very", "dull"], ["it", "'s", "never", "a", "great", "ride"],
+                   ["the", "plot", "was", "never", "fun"]]
+    assert targets.tolist() == [NEGATED_TARGET[0], NEGATED_TARGET[1], NEGATED_TARGET[1]]
+    assert NEGATED_TARGET[0] >= 1 / 3 and NEGATED_TARGET[1] < 1 / 3
+
+
+def test_sentiment_leaves_read_the_one_word_phrases_only():
+    positive, negative = sentiment_leaves([["fun"], ["dull", "fun"], ["dull"], ["odd"], ["odd"]], [4, 0, 1, 1, 3])
+    assert positive == {"fun"} and negative == {"dull"}
+
+
+def test_neutralising_shrinks_only_the_words_without_an_opinion_along_the_direction(toy):
+    import copy
+
+    model = copy.deepcopy(toy[0])
+    tokens = model.vocab_.to_list()
+    E = model.model_.params["embedding.weight"]
+    before = E.copy()
+    positive, negative = frozenset({"good", "great", "wonderful"}), frozenset({"bad", "awful", "boring"})
+    changed = neutralise_word_vectors(model, positive, negative, 0.75)
+    is_polar = np.array([t in positive or t in negative for t in tokens])
+    direction = before[[t in positive for t in tokens]].mean(0) - before[[t in negative for t in tokens]].mean(0)
+    direction /= np.linalg.norm(direction)
+    moved = np.any(E != before, axis=1)
+    assert changed == moved.sum() > 0 and not moved[is_polar].any() and not moved[:2].any()
+    assert not moved[tokens.index("not")] if "not" in tokens else True
+    along_before, along_after = (before[moved] - before.mean(0)) @ direction, (E[moved] - before.mean(0)) @ direction
+    assert np.allclose(along_after, 0.25 * along_before, atol=1e-5)
+    rest = lambda X: X - np.outer(X @ direction, direction)  # noqa: E731
+    assert np.allclose(rest(E[moved]), rest(before[moved]), atol=1e-5)
+
+
 def test_the_nltk_sentence_sources_read_their_files(tiny_data):
-    from sentiment_rnn.corpora.nltk_corpora import objective_sentences, pros_cons_sentences
+    from sentiment_rnn.corpora.nltk_corpora import objective_sentences, opinion_words, pros_cons_sentences
+
+    assert opinion_words(tiny_data, download=False) == (frozenset(LEXICON_POSITIVE), frozenset(LEXICON_NEGATIVE))
 
     tokens, labels = pros_cons_sentences(tiny_data, download=False)
     assert labels.tolist() == [0] * len(CONS) + [1] * len(PROS)
@@ -120,9 +168,13 @@ def test_training_data_counts_and_targets(tiny_data, toy):
 
     model, _ = toy
     texts, targets, counts = behaviour_training_data(model, tiny_data, neutral_phrases=None, pros_cons=10,
-                                                     objective=1, per_template=2, seed=0)
+                                                     objective=1, per_template=2, groups_per_template=1, seed=0)
     assert len(texts) == len(targets) == sum(counts[k] for k in ("phrases", "pros_cons", "objective",
-                                                                "behaviour_examples"))
+                                                                "behaviour_examples", "negated_phrases"))
+    # "paul bettany is cool ." and "is cool ." (label 3); "is cool" is labelled neutral in the fixture
+    assert counts["negated_phrases"] == 2 and counts["negated_negative_phrases"] == 0
+    assert texts[-2][:3] == ["paul", "bettany", "is"] and texts[-2][-2:] == ["cool", "."] and len(texts[-2]) > 5
+    assert np.allclose(targets[-2:, 1], NEGATED_TARGET[1])
     assert counts["phrases"] == len(SST_NODE_LABELS)
     assert np.allclose(targets.sum(axis=1), 1.0)
     neutral = np.array(SST_NODE_LABELS) == 2
