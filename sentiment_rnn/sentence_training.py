@@ -83,6 +83,8 @@ _NEGATORS = frozenset({"no", "not", "never", "n't", "without", "nothing", "none"
 _COPULAS = frozenset({"is", "was", "are", "were", "'s", "be", "been", "seems", "seemed", "feels", "felt", "looks"})
 _BETWEEN = frozenset({"a", "an", "the", "very", "so", "too", "really", "quite", "pretty", "rather", "just", "all",
                       "that", "particularly", "especially", "terribly", "truly", "more", "most", "entirely"})
+NEGATION_FAMILIES = ("negated_positive", "negated_negative", "negation_at_end_of_negative",
+                     "negation_at_end_of_positive", "negation_gap_positive", "negation_gap_negative", "negated_neutral")
 _PRONOUNS = frozenset({"it", "that", "this", "he", "she", "there", "what", "here", "who"})
 NEGATED_TARGET = {0: 0.65, 1: 0.2}  # P(positive) of a negated negative / a negated positive phrase
 # words a sentiment direction is never taken out of: negators, contrast, degree
@@ -169,7 +171,7 @@ def has_negator(tokens: Sequence[str]) -> bool:
 def behaviour_training_data(sentence_model, data_dir=None, *, neutral_phrases: int | None = 40_000,
                             own_weight: float = 0.5, pros_cons: int = 2000, objective: int = 3000,
                             per_template: int = 100, groups_per_template: int = 20, negate: bool = True,
-                            neutralise: float = 0.0, seed: int = 0, log: Callable[[str], None] | None = None
+                            neutralise: float = 0.0, negation_repeats: int = 1, seed: int = 0, log: Callable[[str], None] | None = None
                             ) -> tuple[list[list[str]], np.ndarray, dict]:
     """The training texts (token lists), targets (N, 2) and their counts, in this order:
 
@@ -186,7 +188,8 @@ def behaviour_training_data(sentence_model, data_dir=None, *, neutral_phrases: i
        "never" thrice as often), on the words whose opinion lexicon and treebank polarity agree and
        that hold no held-out item.
 
-    With ``neutralise`` > 0, :func:`neutralise_word_vectors` first changes the network's word vectors
+    The texts with a negator of 2 and 5, and the negation families' sentences of 4, are taken
+    ``negation_repeats`` times. With ``neutralise`` > 0, :func:`neutralise_word_vectors` first changes the network's word vectors
     (every word outside the opinion lexicon and the treebank's opinion words; the network is then
     trained with them fixed).
     """
@@ -226,7 +229,7 @@ def behaviour_training_data(sentence_model, data_dir=None, *, neutral_phrases: i
         negated = [s for s in side if has_negator(s)]
         others = [s for s in side if not has_negator(s)]
         picked = rng.choice(len(others), min(pros_cons, len(others)), replace=False)
-        side_chosen = negated + [others[i] for i in picked]
+        side_chosen = negated * negation_repeats + [others[i] for i in picked]
         chosen += side_chosen
         parts.append(np.tile([0.9, 0.1] if label == 0 else [0.1, 0.9], (len(side_chosen), 1)))
         counts[("cons" if label == 0 else "pros") + "_with_negator"] = len(negated)
@@ -240,6 +243,7 @@ def behaviour_training_data(sentence_model, data_dir=None, *, neutral_phrases: i
 
     if per_template:
         examples = behaviour_examples(seed, per_template=per_template, groups_per_template=groups_per_template)
+        examples += [e for e in examples if e.family in NEGATION_FAMILIES] * (negation_repeats - 1)
         tokens = [tokenize(example.text) for example in examples]
         own = sentence_model.predict_proba(tokens)[:, 1]  # (M,)
         example_p = consensus_targets([e.target for e in examples], [e.group for e in examples], own)  # (M,)
@@ -251,9 +255,10 @@ def behaviour_training_data(sentence_model, data_dir=None, *, neutral_phrases: i
         polar.update({w: 0 for w in negative & leaves_negative if not holds_held_out_item(w)})
         negated, positive_share = negated_phrases(phrases.tokens, fine, polar,
                                                    [*words("negators", "train"), *["not", "n't", "never"] * 2], rng)
-        texts += negated
-        parts.append(np.stack([1.0 - positive_share, positive_share], axis=1))
+        texts += negated * negation_repeats
+        parts += [np.stack([1.0 - positive_share, positive_share], axis=1)] * negation_repeats
         counts["negated_phrases"] = len(negated)
         counts["negated_negative_phrases"] = int((positive_share > 0.5).sum())
+    counts["negation_repeats"] = negation_repeats
     log(f"training texts: {counts}")
     return texts, np.vstack(parts), counts

@@ -314,6 +314,8 @@ def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_
               help="Add treebank phrases negated after their copula (a negated negative toward 0.65, a negated positive 0.2).")
 @click.option("--neutralise", type=click.FloatRange(0, 1), default=0.8, show_default=True,
               help="Share of the sentiment direction taken out of the vectors of words without an opinion (0: none).")
+@click.option("--negation-repeats", type=click.IntRange(1), default=1, show_default=True,
+              help="Take the texts with a negator (pros and cons, negated phrases, negation templates) this many times.")
 @click.option("--epochs", type=click.IntRange(1), default=1, show_default=True, help="Epochs (best SST-2 dev kept).")
 @click.option("--lr", type=click.FloatRange(0, min_open=True), default=3e-4, show_default=True, help="Learning rate.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the drawn texts, order and dropout.")
@@ -323,7 +325,7 @@ def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_
 @data_dir_option
 @fail_cleanly
 def tune_sentence(sentence_model, neutral_phrases, own_weight, pros_cons, objective, per_template, groups_per_template,
-                  negate, neutralise, epochs, lr, seed, compact, output, data_dir):
+                  negate, neutralise, negation_repeats, epochs, lr, seed, compact, output, data_dir):
     """Fine-tune a sentence network for behaviour: the treebank's five labels as soft targets (neutral
     phrases toward 0.5), pros and cons with negated complaints, objective sentences toward 0.5, and
     sentences from the training part of `check`'s word lists and templates (never the held-out part).
@@ -344,7 +346,7 @@ def tune_sentence(sentence_model, neutral_phrases, own_weight, pros_cons, object
     texts, targets, counts = behaviour_training_data(
         sentence, data_dir, neutral_phrases=neutral_phrases, own_weight=own_weight, pros_cons=pros_cons,
         objective=objective, per_template=per_template, groups_per_template=groups_per_template, negate=negate,
-        neutralise=neutralise, seed=seed, log=log)
+        neutralise=neutralise, negation_repeats=negation_repeats, seed=seed, log=log)
     dev, test = load_corpus("sst", "dev", data_dir), load_corpus("sst", "test", data_dir)
     record = finetune_sentence_network(sentence, texts, targets, dev.tokens, dev.labels, epochs=epochs,
                                        learning_rate=lr, seed=seed, log=log)
