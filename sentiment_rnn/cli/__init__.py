@@ -1,6 +1,5 @@
-"""The command line: ``sentiment-rnn train | train-review | predict | evaluate | compare | explain | check |
-tune-sentence |
-pretrain | ensemble | serve``.
+"""The command line: ``sentiment-rnn train | train-review | tune-sentence | predict | evaluate | compare | explain |
+check | pretrain | ensemble | serve``.
 
 Commands parse options, call the library and print. Results go to stdout, progress and logs to
 stderr. The library's errors become one-line messages: exit 1 for failures, 2 for usage errors.
