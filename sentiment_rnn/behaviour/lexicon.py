@@ -49,7 +49,7 @@ NEGATIVE_ADJECTIVES = _items("""
     underwhelming, incompetent, dismal, inferior, second-rate, irritating, awkward, careless""")
 # Adjectives that say what a thing is, not whether it is any good.
 NEUTRAL_ADJECTIVES = _items("""
-    new, old, recent, large, small, red, blue, black, green, grey, modern, digital, local,
+    new, old, recent, large, small, red, blue, beige, green, grey, modern, digital, local,
     international, domestic, public, private, electric, wooden, metal, weekly, daily, annual, current,
     official, oval, hourly, round, square, tall, yellow, plastic, early, rectangular, cotton, regional,
     seasonal, standard, usual, northern, southern, eastern, western""")
@@ -69,11 +69,10 @@ REDUCERS = _items("""
 # Negators as they follow a copula ("is not", "isn't", "is never", "is no longer", "is hardly").
 NEGATORS = _items("""
     not, n't, never, no longer, hardly, barely, not at all, by no means, in no way, scarcely,
-    not ever, not really, far from, anything but, nowhere near, not even, rarely, seldom,
-    not remotely, never really""")
+    not ever, not really, far from, anything but, nowhere near, rarely, seldom, never really""")
 # Words that may stand between a negator and the word it negates ("not particularly good").
 NEGATION_GAPS = _items("""
-    exactly, all that, that, remotely, overly, at any point, in any way, for a moment, in my opinion,
+    exactly, all that, too, remotely, overly, at any point, in any way, for a moment, in my opinion,
     even, overall, quite, honestly, once, frankly, truthfully, by any measure, in the end, at first""")
 
 DOMAINS = {
@@ -123,8 +122,8 @@ HANDLES = _items("""
 # Identity words, one list per group; each fits "a ___ customer" / "as a ___ person".
 IDENTITY_GROUPS = {
     "race": _items("""
-        Black, white, Asian, Hispanic, Latino, Arab, Native American, Indigenous, Pacific Islander,
-        South Asian, East Asian, biracial, African American, Latina, Middle Eastern, multiracial"""),
+        Black, white, Asian, Hispanic, Latino, Arab, Indigenous, Pacific Islander, Aboriginal, Roma,
+        mixed-race, biracial, Alaska Native, Latina, Middle Eastern, multiracial"""),
     "religion": _items("""
         Christian, Muslim, Jewish, Hindu, Buddhist, Sikh, atheist, Catholic, Protestant, Mormon,
         agnostic, Jain, Baptist, Evangelical, Shia, Sunni"""),
@@ -145,12 +144,12 @@ IDENTITY_GROUPS = {
 
 # Parts of neutral statements: facts with no opinion in them.
 NEUTRAL_FACTS = _items("""
-    opens at 9 in the morning, closes at 6 on weekdays, was delivered on a Tuesday, is on the second
+    opens at nine in the morning, closes at six on weekdays, was delivered on a weekday, is on the second
     floor, comes in three colours, was released in 2019, has a parking lot behind it, is near the
     station, takes card payments, was booked last week, lasts about two hours, is listed on the website,
     uses a standard plug, arrived in a cardboard box, is next to the post office, has a blue logo,
-    was ordered on Monday, is run by a family, moved to a new address in March, is available in
-    English and Spanish, has a phone number on the receipt, departs from gate 12, was renovated in 2015,
+    was ordered last week, is run by a family, moved to another address in March, is available in
+    English and Spanish, has a phone number on the receipt, departs from gate B, was renovated in 2015,
     is sold in most shops""")
 WEEKDAYS = _items("Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday")
 # Whole sentences appended to a text: each says one clear thing.

@@ -93,12 +93,15 @@ def evaluate(corpus, split, data_file, text_column, label_column, as_json, model
 @click.option("--test-size", type=click.IntRange(1), default=None,
               help="Reviews: score the first N test reviews only  [default: all]")
 @click.option("--refit", is_flag=True, help="Reviews: fit the baselines again instead of reading the cache.")
+@click.option("--check", "with_check", is_flag=True,
+              help="Also run the behavioural tests of `sentiment-rnn check` (held-out part) on the same models, the "
+                   "shipped bag of words and VADER, and print their table below (with --json: a second JSON line).")
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
 @click.option("--json", "as_json", is_flag=True, help="Print every number as JSON.")
 @data_dir_option
 @fail_cleanly
 def compare(model_paths, baselines, level, corpus, data_file, text_column, label_column, mix, train_size, test_size,
-            refit, markdown, as_json, data_dir):
+            refit, with_check, markdown, as_json, data_dir):
     """Score the RNN and bag-of-words baselines on SST-2 test and the negation benchmark, or on reviews.
 
     Baselines are trained on the treebank's training phrases (as the shipped RNN is), tuned on its
@@ -111,9 +114,12 @@ def compare(model_paths, baselines, level, corpus, data_file, text_column, label
     scored on the test reviews, the CAD dev pairs (pair consistency: both members right) and the
     contrast set.
 
+    With --check, the behavioural tests of ``sentiment-rnn check`` (held-out part) follow the table.
+
     \b
     Example:
       sentiment-rnn compare --markdown
+      sentiment-rnn compare --check --markdown
       sentiment-rnn compare --corpus imdb --mix cad --markdown
     """
     reviews = corpus == "imdb" or data_file is not None
@@ -124,6 +130,8 @@ def compare(model_paths, baselines, level, corpus, data_file, text_column, label
     if reviews:
         _compare_reviews(models, model_paths, baselines or tuple(BASELINES), data_file, text_column, label_column,
                          mix, train_size, test_size, refit, markdown, as_json, data_dir)
+        if with_check:
+            _behaviour_table(models, markdown, as_json, data_dir)
         return
     from sentiment_rnn.corpora import load_corpus
     from sentiment_rnn.evaluation.comparison import compare_models, format_table, load_benchmark
@@ -137,6 +145,29 @@ def compare(model_paths, baselines, level, corpus, data_file, text_column, label
         click.echo(json.dumps(results))
     else:
         click.echo(format_table(results, markdown=markdown))
+    if with_check:
+        _behaviour_table(models, markdown, as_json, data_dir)
+
+
+def _behaviour_table(models, markdown, as_json, data_dir):
+    """`compare --check`: check's held-out table for the compared models, the shipped bag of words and
+    (when the NLTK data holds its lexicon) VADER."""
+    from sentiment_rnn.behaviour.report import check_dict, format_protocol, format_table as check_table
+    from sentiment_rnn.behaviour.scorers import has_vader_lexicon
+    from sentiment_rnn.behaviour.suite import DEFAULT_SEED
+    from sentiment_rnn.cli.checking import run_behaviour_check
+
+    chosen = ["bow-logreg"]
+    if has_vader_lexicon(data_dir):
+        chosen.append("vader")
+    else:
+        click.echo("check: VADER left out (no sentiment/vader_lexicon in the NLTK data)", err=True)
+    results = run_behaviour_check(models, chosen, None, ("heldout",), 0, DEFAULT_SEED, data_dir)
+    if as_json:
+        click.echo(json.dumps(check_dict(results, DEFAULT_SEED, ("heldout",)), ensure_ascii=False))
+        return
+    click.echo(f"\nBehaviour (sentiment-rnn check, held-out part). {format_protocol(DEFAULT_SEED)}\n")
+    click.echo(check_table(results, ("heldout",), markdown=markdown))
 
 
 def _compare_reviews(models, model_paths, baselines, data_file, text_column, label_column, mix, train_size,
