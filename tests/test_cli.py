@@ -34,7 +34,8 @@ def toy_model(tmp_path_factory):
     return output, json.loads(result.stdout.strip().splitlines()[-1]), dev
 
 
-@pytest.mark.parametrize("command", [[], ["train"], ["predict"], ["evaluate"], ["compare"], ["explain"], ["pretrain"], ["ensemble"]])
+@pytest.mark.parametrize("command", [[], ["train"], ["predict"], ["evaluate"], ["compare"], ["explain"], ["pretrain"], ["ensemble"],
+                                     ["tune-sentence"]])
 def test_help_has_an_example(command):
     result = CliRunner().invoke(main, command + ["--help"])
     assert result.exit_code == 0
