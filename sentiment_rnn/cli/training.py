@@ -299,27 +299,27 @@ def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_
 @click.option("--sentence-model", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Two-class sentence model to start from (a review model: its sentence network)  "
                    "[default: the shipped model]")
-@click.option("--neutral-phrases", type=click.IntRange(0), default=80000, show_default=True,
+@click.option("--neutral-phrases", type=Number(int, 0), default=80000, show_default=True,
               help="Neutral treebank phrases without a negator drawn (with --seed) besides every other phrase.")
-@click.option("--own-weight", type=click.FloatRange(0, 1), default=0.7, show_default=True,
+@click.option("--own-weight", type=Number(float, 0, 1), default=0.7, show_default=True,
               help="Share of the network's own probabilities in the targets of the phrases with an opinion.")
-@click.option("--pros-cons", type=click.IntRange(0), default=2000, show_default=True,
+@click.option("--pros-cons", type=Number(int, 0), default=2000, show_default=True,
               help="pros_cons sentences without a negator drawn per side (every one with a negator is used).")
-@click.option("--objective", type=click.IntRange(0), default=5000, show_default=True,
+@click.option("--objective", type=Number(int, 0), default=5000, show_default=True,
               help="Objective sentences of the subjectivity corpus trained toward 0.5.")
-@click.option("--per-template", type=click.IntRange(0), default=300, show_default=True,
+@click.option("--per-template", type=Number(int, 0), default=300, show_default=True,
               help="Sentences per training-part behaviour template (0: none).")
-@click.option("--groups-per-template", type=click.IntRange(0), default=20, show_default=True,
+@click.option("--groups-per-template", type=Number(int, 0), default=20, show_default=True,
               help="Swap groups (a sentence with every training value of its name, place, identity... slot) per template.")
 @click.option("--negate/--no-negate", default=True, show_default=True,
               help="Add treebank phrases negated after their copula (a negated negative toward 0.65, a negated positive 0.2).")
-@click.option("--neutralise", type=click.FloatRange(0, 1), default=0.8, show_default=True,
+@click.option("--neutralise", type=Number(float, 0, 1), default=0.8, show_default=True,
               help="Share of the sentiment direction taken out of the vectors of words without an opinion (0: none).")
-@click.option("--negation-repeats", type=click.IntRange(1), default=2, show_default=True,
+@click.option("--negation-repeats", type=Number(int, 1), default=2, show_default=True,
               help="Take the texts with a negator (pros and cons, negated phrases, negation templates) this many times.")
-@click.option("--epochs", type=click.IntRange(1), default=1, show_default=True, help="Epochs (best SST-2 dev kept).")
-@click.option("--lr", type=click.FloatRange(0, min_open=True), default=5e-4, show_default=True, help="Learning rate.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the drawn texts, order and dropout.")
+@click.option("--epochs", type=Number(int, 1), default=1, show_default=True, help="Epochs (best SST-2 dev kept).")
+@click.option("--lr", type=Number(float, 0, open="low"), default=5e-4, show_default=True, help="Learning rate.")
+@click.option("--seed", type=Number(int, 0), default=0, show_default=True, help="Seed of the drawn texts, order and dropout.")
 @click.option("--compact", is_flag=True, help="Store the word vectors as float16 (half the file size).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the sentence model (atomically).")
