@@ -33,7 +33,6 @@ import random
 import re
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time

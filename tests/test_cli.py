@@ -67,7 +67,7 @@ def test_predict_texts_in_each_format(toy_model):
 
 def test_predict_reads_stdin_and_reports_bad_lines_without_stopping(toy_model):
     path, _, _ = toy_model
-    data = "a great story\n".encode() + b"\xff\xfe broken\n" + "i hated it\n".encode()
+    data = b"a great story\n" + b"\xff\xfe broken\n" + b"i hated it\n"
     result = CliRunner().invoke(main, ["predict", "--model", str(path), "--input", "-", "--format", "jsonl"],
                                 input=data)
     assert result.exit_code == 1

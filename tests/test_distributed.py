@@ -123,12 +123,12 @@ def test_scoring_on_the_cluster_gives_the_bytes_of_one_process(cluster, reviews,
         results = score_files(job, plan_outputs(str(reviews / "part*"), tmp_path), scheduler=local_cluster.scheduler_address,
                               log=lines.append)
     assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == expected
-    assert sorted(result.rows for result in results) == [ROWS] * FILES 
+    assert sorted(result.rows for result in results) == [ROWS] * FILES
     assert sum(result.errors for result in results) == sum(out.count(b'"error"') for out in expected.values())
     assert len({task["worker"] for task in tasks.data}) == 2  # both workers scored files
     loads = client.run(lambda dask_worker: dask_worker.plugins[dask_side.MODELS].loads)
     assert sorted(loads.values()) == [1, 1]  # each worker read the model once for its four or so files
-    assert "2 worker(s); dashboard http://127.0.0.1:" in lines[0] and lines[-1].startswith(f"part") and f"{FILES}/{FILES} files done" in lines[-1]
+    assert "2 worker(s); dashboard http://127.0.0.1:" in lines[0] and lines[-1].startswith("part") and f"{FILES}/{FILES} files done" in lines[-1]
 
 
 def test_a_worker_killed_while_scoring_costs_nothing_but_time(cluster_to_break, reviews, scored_here, tmp_path):

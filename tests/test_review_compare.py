@@ -16,7 +16,7 @@ from sentiment_rnn.cli import main
 from sentiment_rnn.corpora import Corpus, load_corpus
 from sentiment_rnn.errors import ModelFileError
 from sentiment_rnn.evaluation import baselines as baselines_module
-from sentiment_rnn.evaluation import metrics, review_comparison, stored_baselines
+from sentiment_rnn.evaluation import metrics, stored_baselines
 from sentiment_rnn.evaluation.baselines import BASELINES, fit_baseline
 from sentiment_rnn.evaluation.metrics import pair_consistency, pair_scores
 from sentiment_rnn.evaluation.review_comparison import sst_test_overlap, without_sst_test

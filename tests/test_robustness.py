@@ -150,8 +150,8 @@ def test_a_command_line_argument_that_is_not_utf8_is_reported_in_a_real_process(
 
 BAD_STREAMS = [
     ("invalid UTF-8 line", b"a good film\n\xff\xfe broken\ni hated it\n", "pep"),
-    ("latin-1 line among UTF-8 ones", "a good film\n".encode() + "caf\u00e9 awful\n".encode("latin-1") + b"fun\n", "pep"),
-    ("truncated multi-byte character at the end", "a good film\n".encode() + "caf\u00e9".encode()[:-1], "pe"),
+    ("latin-1 line among UTF-8 ones", b"a good film\n" + "caf\u00e9 awful\n".encode("latin-1") + b"fun\n", "pep"),
+    ("truncated multi-byte character at the end", b"a good film\n" + "caf\u00e9".encode()[:-1], "pe"),
     ("blank and white-space lines between reviews", b"a good film\n\n   \ni hated it\n", "peep"),
     ("NUL bytes in a line", b"a good\x00film\n\x00\x00\n", "pe"),
     ("CRLF line endings", b"a good film\r\ni hated it\r\n", "pp"),

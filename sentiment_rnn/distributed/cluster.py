@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from distributed import Client, WorkerPlugin, as_completed, get_worker
 

@@ -14,7 +14,7 @@ import glob
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from sentiment_rnn.errors import DataError, SentimentRNNError
 

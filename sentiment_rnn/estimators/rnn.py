@@ -17,7 +17,8 @@ from __future__ import annotations
 import functools
 import inspect
 import os
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -106,7 +107,7 @@ class BaseClassifier:
     kind: str
 
     @property
-    def networks(self) -> list["RNNClassifier"]:
+    def networks(self) -> list[RNNClassifier]:
         raise NotImplementedError
 
     def predict_proba(self, X: Sequence) -> np.ndarray:
@@ -202,7 +203,7 @@ class RNNClassifier(BaseClassifier):
         self.random_state = random_state
 
     @property
-    def networks(self) -> list["RNNClassifier"]:
+    def networks(self) -> list[RNNClassifier]:
         return [self]
 
     # --- scikit-learn's estimator protocol ---------------------------------------------------------
@@ -213,7 +214,7 @@ class RNNClassifier(BaseClassifier):
     def get_params(self, deep: bool = True) -> dict:
         return {name: getattr(self, name) for name in self._param_names()}
 
-    def set_params(self, **params) -> "RNNClassifier":
+    def set_params(self, **params) -> RNNClassifier:
         for name, value in params.items():
             if name not in self._param_names():
                 raise ValueError(f"invalid parameter {name!r} for RNNClassifier")
@@ -270,7 +271,7 @@ class RNNClassifier(BaseClassifier):
         checkpoint: str | os.PathLike | None = None,
         resume: bool = False,
         target_probabilities=None,
-    ) -> "RNNClassifier":
+    ) -> RNNClassifier:
         """Train on texts ``X`` with labels ``y``; early-stop on (``X_dev``, ``y_dev``) when given.
 
         With ``checkpoint`` the training state is saved there after every epoch and on Ctrl-C;

@@ -33,7 +33,7 @@ import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -185,7 +185,7 @@ class BowWeights:
         return float(1.0 / (1.0 + np.exp(-self.decision(tokens))))
 
     @classmethod
-    def from_fitted(cls, fitted, **metadata) -> "BowWeights":
+    def from_fitted(cls, fitted, **metadata) -> BowWeights:
         """From a :class:`~sentiment_rnn.evaluation.baselines.FittedBaseline` whose vectorizer counts unigrams
         and whose classifier is linear (``bow-logreg``); its word_weights then agree with these."""
         from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
@@ -217,7 +217,7 @@ class BowWeights:
         })
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "BowWeights":
+    def load(cls, path: str | os.PathLike) -> BowWeights:
         """Read a file written by :meth:`save` (no pickle); ModelFileError if it is not one."""
         from sentiment_rnn.files import loads_bounded, open_npz
 

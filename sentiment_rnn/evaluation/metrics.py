@@ -10,7 +10,8 @@ editor changed.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -87,6 +88,6 @@ def pair_scores(y_true: Sequence[int], y_pred: Sequence[int], pair_ids: Sequence
     return {
         "n": int(y_true.size),
         "accuracy": float(np.mean(y_true == y_pred)) if y_true.size else float("nan"),
-        "pairs": int(len(np.unique(pair_ids))),
+        "pairs": len(np.unique(pair_ids)),
         "pair_consistency": pair_consistency(y_true, y_pred, pair_ids),
     }

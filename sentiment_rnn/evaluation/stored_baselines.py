@@ -53,7 +53,7 @@ class LinearBaseline:
     metadata: dict = field(default_factory=dict)
 
     @classmethod
-    def from_fitted(cls, fitted, **metadata) -> "LinearBaseline":
+    def from_fitted(cls, fitted, **metadata) -> LinearBaseline:
         """From a :class:`~sentiment_rnn.evaluation.baselines.FittedBaseline`; its predictions are these."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -110,7 +110,7 @@ class LinearBaseline:
         return write_npz_atomic(path, arrays)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "LinearBaseline":
+    def load(cls, path: str | os.PathLike) -> LinearBaseline:
         """Read a file written by :meth:`save` (no pickle); ModelFileError if it is not one."""
         try:
             with np.load(path, allow_pickle=False) as data:

@@ -20,7 +20,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from typing import BinaryIO, Iterator, Sequence
+from typing import BinaryIO
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 

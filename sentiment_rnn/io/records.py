@@ -25,7 +25,8 @@ import io
 import json
 import os
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
+from collections.abc import Iterator
 
 from sentiment_rnn.errors import DataError
 from sentiment_rnn.io.predict import NO_WORDS, iter_lines, predict_records

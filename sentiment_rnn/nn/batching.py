@@ -6,7 +6,7 @@ within buckets and the order of batches keeps the gradient noise of random mini-
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -27,7 +27,8 @@ import asyncio
 import collections
 import concurrent.futures
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 __all__ = ["MicroBatcher"]
 

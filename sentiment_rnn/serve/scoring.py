@@ -7,7 +7,7 @@ This is the one module of the server that imports the explain module.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -25,7 +25,7 @@ import os
 import signal
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
