@@ -131,10 +131,8 @@ def _give_mode_and_owner(handle: int, existing: os.stat_result | None) -> None:
         os.fchmod(handle, _new_file_mode())  # mkstemp makes 0600 files; give the usual permissions
         return
     if hasattr(os, "fchown"):
-        try:
+        with contextlib.suppress(OSError):  # only root may give a file away: keep ours
             os.fchown(handle, existing.st_uid, existing.st_gid)
-        except OSError:  # only root may give a file away: keep ours
-            pass
     os.fchmod(handle, stat.S_IMODE(existing.st_mode))
 
 

@@ -172,7 +172,7 @@ def training_run(tmp_path_factory):
     rng = random.Random(1)
     rows = [(_review(rng), rng.choice(["positive", "negative"])) for _ in range(240)]
     for name, part in (("train.tsv", rows[:200]), ("dev.tsv", rows[200:])):
-        (folder / name).write_text("text\tlabel\n" + "".join(f"{t}\t{l}\n" for t, l in part))
+        (folder / name).write_text("text\tlabel\n" + "".join(f"{t}\t{y}\n" for t, y in part))
     return TrainingRun(train_file=str(folder / "train.tsv"), dev_file=str(folder / "dev.tsv"), hyperparameters=dict(
         cell="gru", embedding_dim=8, hidden_size=8, epochs=EPOCHS, patience=EPOCHS, batch_size=8,
         learning_rate=0.02, dropout=0.0, embedding_dropout=0.0))
@@ -224,7 +224,7 @@ def test_train_seeds_command_and_its_usage_errors(training_run, tmp_path):
     run = training_run
     options = ["train", "--train-file", run.train_file, "--dev-file", run.dev_file, "--cell", "gru",
                "--embedding-dim", "8", "--hidden-size", "8", "--epochs", "2", "--batch-size", "8"]
-    result = CliRunner().invoke(main, options + ["--seeds", "3,5", "--output-dir", str(tmp_path), "--ensemble", "--json"])
+    result = CliRunner().invoke(main, [*options, "--seeds", "3,5", "--output-dir", str(tmp_path), "--ensemble", "--json"])
     assert result.exit_code == 0, result.output
     summaries = [json.loads(line) for line in result.stdout.splitlines()]
     assert [s.get("seed") for s in summaries] == [3, 5, None] and summaries[-1]["ensemble"].endswith("ensemble.npz")
@@ -233,10 +233,10 @@ def test_train_seeds_command_and_its_usage_errors(training_run, tmp_path):
     assert names >= {"seed3.npz", "seed5.npz", "ensemble.npz"}
     assert not names & {"seed3.ckpt.npz", "seed5.ckpt.npz"}  # a finished seed's checkpoint is removed, as after train
     runner = CliRunner()
-    assert runner.invoke(main, options + ["--seeds", "3-1", "--output-dir", str(tmp_path)]).exit_code == 2
-    assert runner.invoke(main, options + ["--seeds", "0-1"]).exit_code == 2
-    assert runner.invoke(main, options + ["--seeds", "0-1", "--output-dir", str(tmp_path), "--resume"]).exit_code == 2
-    assert runner.invoke(main, options + ["--ensemble"]).exit_code == 2
+    assert runner.invoke(main, [*options, "--seeds", "3-1", "--output-dir", str(tmp_path)]).exit_code == 2
+    assert runner.invoke(main, [*options, "--seeds", "0-1"]).exit_code == 2
+    assert runner.invoke(main, [*options, "--seeds", "0-1", "--output-dir", str(tmp_path), "--resume"]).exit_code == 2
+    assert runner.invoke(main, [*options, "--ensemble"]).exit_code == 2
 
 
 def test_plain_prediction_never_imports_dask(toy, tmp_path):

@@ -40,8 +40,8 @@ def test_sigterm_or_sighup_during_training_saves_the_checkpoint_and_resumes(tmp_
     assert "Traceback" not in stderr.decode()
     assert not output.exists()
     load_checkpoint(checkpoint)
-    resumed = CliRunner().invoke(main, args + ["-o", str(output), "--resume"])
-    reference = CliRunner().invoke(main, args + ["-o", str(tmp_path / "reference.npz")])
+    resumed = CliRunner().invoke(main, [*args, "-o", str(output), "--resume"])
+    reference = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "reference.npz")])
     assert resumed.exit_code == 0 and reference.exit_code == 0, (resumed.output, reference.output)
     assert _same_weights(load_model(output).params_, load_model(tmp_path / "reference.npz").params_)
 
@@ -56,7 +56,7 @@ def test_handlers_are_restored_after_training():
 
 @pytest.mark.parametrize("delay", [0.1, 0.15, 0.2])  # before ~0.05 s Python itself is starting
 def test_ctrl_c_while_the_program_starts_is_one_line(delay):
-    process = subprocess.Popen(COMMAND + ["predict", "a good film"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    process = subprocess.Popen([*COMMAND, "predict", "a good film"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                env=_env())
     time.sleep(delay)
     process.send_signal(signal.SIGINT)
@@ -73,7 +73,7 @@ def _run(arguments, **kwargs):
 
 def test_a_full_disk_on_stdout_is_one_line():
     with open("/dev/full", "wb") as full:
-        result = subprocess.run(COMMAND + ["predict", "a good film"], stdout=full, stderr=subprocess.PIPE,
+        result = subprocess.run([*COMMAND, "predict", "a good film"], stdout=full, stderr=subprocess.PIPE,
                                 env=_env(), timeout=120)
     stderr = result.stderr.decode()
     assert result.returncode == 1 and "Traceback" not in stderr
@@ -81,7 +81,7 @@ def test_a_full_disk_on_stdout_is_one_line():
 
 
 def test_a_closed_stdout_is_an_error_not_silence():
-    result = subprocess.run(COMMAND + ["predict", "a good film"], stdout=None, stderr=subprocess.PIPE, env=_env(),
+    result = subprocess.run([*COMMAND, "predict", "a good film"], stdout=None, stderr=subprocess.PIPE, env=_env(),
                             timeout=120, preexec_fn=lambda: __import__("os").close(1))
     assert result.returncode == 1
     assert result.stderr.decode().strip() == "Error: standard output is closed: there is nowhere to write the results"
@@ -97,7 +97,7 @@ def test_an_output_encoding_that_cannot_show_a_character_loses_no_line():
 
 
 def test_a_closed_stdin_reads_as_empty():
-    result = subprocess.run(COMMAND + ["predict", "--input", "-"], stdin=None, capture_output=True, env=_env(),
+    result = subprocess.run([*COMMAND, "predict", "--input", "-"], stdin=None, capture_output=True, env=_env(),
                             timeout=120, preexec_fn=lambda: __import__("os").close(0))
     assert "Traceback" not in result.stderr.decode()
     assert result.returncode in (0, 1) and len(result.stderr.decode().strip().splitlines()) <= 1

@@ -133,7 +133,7 @@ def test_a_folder_as_output_is_refused(tmp_path):
 
 
 def test_a_symlinked_output_is_written_through_and_stays_a_link(tmp_path, toy):
-    model, good = toy
+    model, _good = toy
     (tmp_path / "real").mkdir()
     target = tmp_path / "real" / "model.npz"
     target.write_bytes(b"old")

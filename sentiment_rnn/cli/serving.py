@@ -36,7 +36,7 @@ def serve(model_path, host, port, workers, max_texts, max_text_chars, max_body_b
     try:
         from sentiment_rnn import serve as server
     except ImportError as error:
-        raise click.ClickException(f'serve needs the serve extra: pip install "sentiment-rnn[serve]" ({error})')
+        raise click.ClickException(f'serve needs the serve extra: pip install "sentiment-rnn[serve]" ({error})') from None
     from sentiment_rnn.io.serialization import read_metadata
 
     read_metadata(model_path)  # a bad model file fails here, in one line, before any worker starts

@@ -356,11 +356,11 @@ def _install_imdb(name: str, archive: Path, cache: Path) -> Path:
     if not rows:
         raise DownloadError(f"{archive} holds no aclImdb/{{train,test}}/{{pos,neg}}/*.txt reviews")
     buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped:
-        with io.TextIOWrapper(zipped, encoding="utf-8", newline="") as text:
-            writer = csv.writer(text, lineterminator="\n")
-            writer.writerow(IMDB_COLUMNS)
-            writer.writerows(rows)
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped, \
+            io.TextIOWrapper(zipped, encoding="utf-8", newline="") as text:
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(IMDB_COLUMNS)
+        writer.writerows(rows)
     write_bytes_atomic(dest, buffer.getvalue())
     archive.unlink()
     return dest

@@ -308,7 +308,7 @@ class RNNClassifier(BaseClassifier):
             held_out = _stratified_holdout(targets, self.validation_fraction, rng)
             held_out_rows = np.flatnonzero(held_out)
             dev_targets = self._predicted_index(targets[held_out])  # scored as predicted classes
-            dev_tokens = [tokens[i] for i, t in zip(held_out_rows, dev_targets) if t >= 0]
+            dev_tokens = [tokens[i] for i, t in zip(held_out_rows, dev_targets, strict=True) if t >= 0]
             dev_targets = dev_targets[dev_targets >= 0]
             tokens = [tokens[i] for i in np.flatnonzero(~held_out)]
             targets = targets[~held_out]
@@ -456,6 +456,6 @@ def _stratified_holdout(targets: np.ndarray, fraction: float, rng: np.random.Gen
     held_out = np.zeros(len(targets), dtype=bool)
     for label in np.unique(targets):
         members = np.flatnonzero(targets == label)
-        count = max(1, int(round(fraction * len(members))))
+        count = max(1, int(round(fraction * len(members))))  # noqa: RUF046 (a NumPy scalar's round() may not be an int)
         held_out[rng.choice(members, size=min(count, len(members) - 1), replace=False)] = True
     return held_out

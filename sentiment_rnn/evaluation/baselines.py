@@ -269,4 +269,4 @@ def word_weights(fitted: FittedBaseline | Pipeline, tokens: Tokens) -> list[tupl
     weights = np.zeros(len(seen))  # (T,)
     for feature, start, n in occurrences:
         weights[start : start + n] += x[feature] * coef[feature] / (counts[feature] * n)
-    return [(token, float(w)) for token, w in zip(seen, weights)]
+    return [(token, float(w)) for token, w in zip(seen, weights, strict=True)]

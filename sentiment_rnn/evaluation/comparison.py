@@ -63,10 +63,10 @@ def format_table(
         lines = ["| " + " | ".join(header) + " |", "| --- |" + " ---: |" * len(columns)]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
         return "\n".join(lines)
-    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     def line(cells):
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-    return "\n".join(line(cells).rstrip() for cells in [header] + rows)
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+    return "\n".join(line(cells).rstrip() for cells in [header, *rows])
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ the treebank's phrases, the data of the shipped model. Its score for a text is
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 import functools
@@ -266,10 +267,8 @@ def load_bow_weights(data_dir=None, *, on_training: Callable[[str], None] | None
     if on_training is not None:
         on_training(f"training the bag-of-words baseline on the treebank's phrases (once; cached in {cached})")
     weights = fit_bow_weights(data_dir)
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache only costs the training next time
         weights.save(cached)
-    except OSError:  # a read-only cache only costs the training next time
-        pass
     return weights
 
 
@@ -279,7 +278,7 @@ def load_bow_weights(data_dir=None, *, on_training: Callable[[str], None] | None
 
 
 def _probabilities_dict(names: Sequence[str], p: np.ndarray) -> dict[str, float]:
-    return {name: round(float(q), 6) for name, q in zip(names, p)}
+    return {name: round(float(q), 6) for name, q in zip(names, p, strict=True)}
 
 
 def explanation_dict(traj: Trajectory, bow: BowWeights | None = None, *, text: str | None = None) -> dict:
@@ -288,7 +287,7 @@ def explanation_dict(traj: Trajectory, bow: BowWeights | None = None, *, text: s
     has_positive = "positive" in names
     weights = None if bow is None else bow.word_weights(traj.tokens)
     steps = []
-    for t, (token, known, p) in enumerate(zip(traj.tokens, traj.known, traj.probabilities)):
+    for t, (token, known, p) in enumerate(zip(traj.tokens, traj.known, traj.probabilities, strict=True)):
         step = {"token": token, "in_vocabulary": known, "label": names[int(p.argmax())]}
         if has_positive:
             step["p_positive"] = round(float(p[names.index("positive")]), 6)
@@ -344,7 +343,7 @@ _ASCII = _Glyphs("#", "|", "~", "-")
 def _diverging_bar(value: float, half: int, glyphs: _Glyphs, clipped: bool = False) -> str:
     """A bar of |value| · half cells, left of the axis when negative, right when positive
     (value in [-1, 1]); a clipped bar ends in ``glyphs.more``."""
-    cells = min(half, int(round(abs(value) * half)))
+    cells = min(half, int(round(abs(value) * half)))  # noqa: RUF046 (value may be a NumPy scalar, whose round() may not be an int)
     bar = glyphs.full * cells
     if clipped and cells:
         bar = bar[:-1] + glyphs.more
@@ -391,7 +390,7 @@ def render_chart(traj: Trajectory, bow: BowWeights | None = None, *, text: str |
         header += "  " + "BoW weight".rjust(6 + 1 + HALF_BOW_BAR)
     lines.append(header)
     lines.append(glyphs.rule * len(header))
-    for t, (token, known, score) in enumerate(zip(traj.tokens, traj.known, traj.scores)):
+    for t, (token, known, score) in enumerate(zip(traj.tokens, traj.known, traj.scores, strict=True)):
         name = _short(token, TOKEN_WIDTH - 1, glyphs) if known else _short(token, TOKEN_WIDTH - 2, glyphs) + "?"
         row = f"{name:<{TOKEN_WIDTH}} {score:6.3f} {_diverging_bar(2 * (score - 0.5), HALF_BAR, glyphs)}"
         if weights is not None:

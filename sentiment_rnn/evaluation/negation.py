@@ -261,7 +261,7 @@ def load_contrast_set(path: str | Path | None = None) -> list[ContrastItem]:
             continue
         if len(row) != len(header):
             raise DataError(f"expected {len(header)} tab-separated fields, found {len(row)}", name, line)
-        record = dict(zip(header, (cell.strip() for cell in row)))
+        record = dict(zip(header, (cell.strip() for cell in row), strict=True))
         if record["label"] not in _CONTRAST_LABELS:
             raise DataError(f"label must be positive or negative, not {record['label']!r}", name, line)
         if not record["pair_id"] or not record["text"]:
@@ -381,6 +381,6 @@ def negation_benchmark(
     }
     for name, belongs in subsets.items():
         keep = np.array([belongs(item) for item in contrast_items], dtype=bool)  # (K,)
-        chosen = [item for item, k in zip(contrast_items, keep) if k]
+        chosen = [item for item, k in zip(contrast_items, keep, strict=True) if k]
         results[name] = _contrast_scores(pred["contrast"][keep], chosen)
     return results

@@ -9,6 +9,7 @@ of ``compare --corpus imdb`` takes seconds.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -206,10 +207,8 @@ def load_or_fit_baseline(
     fitted = fit_baseline(name, tokens(train), train.labels, tokens(dev), dev.labels)
     baseline = LinearBaseline.from_fitted(fitted, key=key, train=train.name, train_examples=len(train),
                                           dev=dev.name, dev_examples=len(dev))
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache only costs the fit next time
         baseline.save(path)
-    except OSError:  # a read-only cache only costs the fit next time
-        pass
     return baseline, True
 
 
@@ -238,8 +237,6 @@ def cached_array(path: Path | None, compute: Callable[[], np.ndarray], valid: Ca
             pass
     array = np.asarray(compute())
     if path is not None:
-        try:
+        with contextlib.suppress(OSError):
             write_npz_atomic(path, {"array": array})
-        except OSError:
-            pass
     return array

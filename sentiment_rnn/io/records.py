@@ -95,7 +95,7 @@ def _delimited_rows(stream: BinaryIO, file_format: str, text_column: str, id_col
             if len(values) != len(header):
                 yield Row(line, error=f"row has {len(values)} fields, the header has {len(header)}; row skipped")
                 continue
-            fields = dict(zip(header, values))
+            fields = dict(zip(header, values, strict=True))
             yield Row(line, fields[text_column], _kept(fields, id_column))
     except csv.Error as error:
         name = "TSV" if file_format == "tsv" else "CSV"

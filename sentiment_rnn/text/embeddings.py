@@ -219,7 +219,7 @@ def _tokenize_all(documents: Sequence[str | Sequence[str]], n_jobs: int) -> list
     if not texts:
         return token_lists
     tokenized = tokenize_many([documents[i] for i in texts], n_jobs)
-    for i, tokens in zip(texts, tokenized):
+    for i, tokens in zip(texts, tokenized, strict=True):
         token_lists[i] = tokens
     return token_lists
 
