@@ -377,7 +377,7 @@ def _acl_imdb_rows(archive: Path) -> Iterator[tuple[str, str, str, int, int]]:
                 match = _ACL_MEMBER.match(member.name)
                 if match and member.isfile():
                     split, folder, review_id, rating = match.groups()
-                    review = tar.extractfile(member).read().decode("utf-8")
+                    review = tar.extractfile(member).read().decode("utf-8")  # type: ignore[union-attr]  # a file has one
                     yield review, sentiments[folder], split, int(review_id), int(rating)
     except (tarfile.TarError, EOFError, OSError, UnicodeDecodeError) as error:
         raise DownloadError(f"cannot read {archive} ({error}); delete it and try again") from None

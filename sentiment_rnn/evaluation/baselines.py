@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from collections.abc import Callable, Sequence
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -197,7 +197,8 @@ def fit_baseline(
     vectorize_seconds = time.perf_counter() - start
     X_dev = vectorizer.transform(list(dev_tokens))  # (M, F) sparse
 
-    best, best_accuracy, best_seconds = None, -1.0, 0.0
+    best: tuple[float, Any] | None = None
+    best_accuracy, best_seconds = -1.0, 0.0
     dev_accuracy: dict[float, float] = {}
     for value in grid:
         candidate = clone(classifier).set_params(**{key: value})
@@ -210,6 +211,8 @@ def fit_baseline(
             best, best_accuracy, best_seconds = (value, candidate), accuracy, seconds
     search_seconds = time.perf_counter() - start
 
+    if best is None:
+        raise ValueError(f"the parameter grid of {name} is empty")
     value, fitted_classifier = best
     fitted = _pipeline(vectorizer, fitted_classifier)
     return FittedBaseline(

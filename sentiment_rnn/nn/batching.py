@@ -58,7 +58,7 @@ def bucketed_batches(
     """
     order = rng.permutation(len(lengths))
     bucket = batch_size * bucket_batches
-    batches = []
+    batches: list[np.ndarray] = []
     for start in range(0, len(order), bucket):
         chunk = order[start : start + bucket]
         chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
