@@ -49,7 +49,7 @@ def format_table(
     header = ["model"] + [title for *_, title in columns]
     counts = ["n"]
     for slice_name, _, count, _ in columns:
-        values = {results_by_model[m].get(slice_name, {}).get(count) for m in models} - {None}
+        values: set[Any] = {results_by_model[m].get(slice_name, {}).get(count) for m in models} - {None}
         counts.append("/".join(str(v) for v in sorted(values)))
     rows = [counts]
     for m in models:

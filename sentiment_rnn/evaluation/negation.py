@@ -26,6 +26,7 @@ from typing import Any
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from sentiment_rnn.errors import DataError
 from sentiment_rnn.evaluation.metrics import accuracy, classification_report_dict, pair_consistency
@@ -61,7 +62,7 @@ CONTRAST_SET = "contrast_set.tsv"
 _CONTRAST_LABELS = {"negative": 0, "positive": 1}
 _CONTRAST_COLUMNS = ("pair_id", "label", "text")
 
-PredictFn = Callable[[list[list[str]]], Sequence[int]]
+PredictFn = Callable[[list[list[str]]], npt.ArrayLike]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,7 +281,7 @@ def load_contrast_set(path: str | Path | None = None) -> list[ContrastItem]:
     return items
 
 
-def pair_accuracy(pred: Sequence[int], items: Sequence[ContrastItem]) -> float:
+def pair_accuracy(pred: npt.ArrayLike, items: Sequence[ContrastItem]) -> float:
     """Fraction of pairs (items sharing a ``pair_id``) whose members are all predicted right.
 
     pred: (N,) labels aligned with the N items.
