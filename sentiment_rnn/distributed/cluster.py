@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Callable, Iterator
+from typing import cast
 
 from distributed import Client, WorkerPlugin, as_completed, get_worker
 
@@ -38,7 +39,7 @@ class ModelCache(WorkerPlugin):
 
 def worker_model(path: str | None):
     """The model at ``path`` (None: the shipped one), as this worker loaded it once."""
-    return get_worker().plugins[MODELS].get(path)
+    return cast(ModelCache, get_worker().plugins[MODELS]).get(path)
 
 
 @contextlib.contextmanager

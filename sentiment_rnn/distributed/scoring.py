@@ -54,7 +54,8 @@ def plan_outputs(pattern: str, output_dir: str | Path, output_format: str = "jso
         raise DataError(f"no file matches {pattern!r}")
     if not sources[0].is_file():
         raise DataError("no such file", sources[0])
-    pairs, taken = [], {}
+    pairs: list[tuple[Path, Path]] = []
+    taken: dict[Path, Path] = {}  # output -> the source scored into it
     for source in sources:
         output = Path(output_dir) / f"{source.stem}.{output_format}"
         if output in taken:
@@ -128,7 +129,8 @@ def score_files(job: ScoringJob, pairs: list[tuple[Path, Path]], *, scheduler: s
     pairs_by_name = {output.name: (source, output) for source, output in todo}  # output names are unique
 
     def ended(name, result, failure):
-        finished(result or FileResult(*map(str, pairs_by_name[name]), failure=failure))
+        source, output = pairs_by_name[name]
+        finished(result or FileResult(str(source), str(output), failure=failure))
 
     with connect(scheduler, log) as client:
         run_tasks(client, _score_on_worker, [(name, (job, *pair)) for name, pair in pairs_by_name.items()], ended)
