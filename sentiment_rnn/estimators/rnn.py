@@ -105,6 +105,9 @@ class BaseClassifier:
     """
 
     kind: str
+    classes_: np.ndarray  # (C,), once fitted
+    label_names_: tuple[str, ...]
+    metadata_: dict  # the model file's metadata, on a classifier loaded from one
 
     @property
     def networks(self) -> list[RNNClassifier]:
@@ -325,7 +328,7 @@ class RNNClassifier(BaseClassifier):
         dev_ids = None if dev_tokens is None else [self.vocab_.encode(t) for t in dev_tokens]
         from sentiment_rnn.training.loop import fit
 
-        self.training_: TrainResult = fit(
+        self.training_: TrainResult | None = fit(
             self.model_, train_ids, targets if soft is None else soft, self.train_config(), dev_ids, dev_targets,
             progress, on_epoch,
             checkpoint=checkpoint, resume=resume, output_map=self._output_map(),

@@ -35,6 +35,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -296,10 +297,10 @@ def explanation_dict(traj: Trajectory, bow: BowWeights | None = None, *, text: s
             step["bow_weight"] = round(float(weights[t]), 6)
         steps.append(step)
     final = traj.probabilities[-1]
-    prediction = {"label": names[traj.prediction], "probabilities": _probabilities_dict(names, final)}
+    prediction: dict[str, Any] = {"label": names[traj.prediction], "probabilities": _probabilities_dict(names, final)}
     if has_positive:
         prediction["p_positive"] = round(float(final[names.index("positive")]), 6)
-    result = {
+    result: dict[str, Any] = {
         "text": text,
         "tokens": list(traj.tokens),
         "skipped_tokens": traj.skipped,
