@@ -443,7 +443,7 @@ def cold_start(workdir: Path, model: Path, shipped: bool, repeats: int) -> dict:
                                        capture_output=True, text=True, check=True).stdout.strip())
         paths = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
         (site_dir / "running-interpreter.pth").write_text("\n".join(sorted(paths)) + "\n")
-        offline = pip + ["--no-deps", "--no-build-isolation"]
+        offline = [*pip, "--no-deps", "--no-build-isolation"]
         if subprocess.run(offline, capture_output=True).returncode != 0:
             return dict(skipped="pip could not install the package into a fresh venv (offline?)")
         how = "pip install --no-deps (offline), dependencies from the running interpreter"
@@ -474,7 +474,7 @@ def cold_start(workdir: Path, model: Path, shipped: bool, repeats: int) -> dict:
         order = [(floor, floor_times), (command, predict_times), (library, import_times)]
         for cmd, sink in (order if r % 2 == 0 else order[::-1]):
             sink.append(timed(cmd))
-    trace = subprocess.run([str(python), "-X", "importtime", str(venv / "bin" / "sentiment-rnn")] + command[1:],
+    trace = subprocess.run([str(python), "-X", "importtime", str(venv / "bin" / "sentiment-rnn"), *command[1:]],
                            capture_output=True, text=True, env=env, cwd=workdir)
     imported = {line.split("|")[-1].strip().split(".")[0] for line in trace.stderr.splitlines() if line.startswith("import time:")}
     heaviest = sorted(

@@ -14,6 +14,7 @@ pairs, and scored on the same sets. Evaluation splits are only scored, never tra
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import time
 from pathlib import Path
@@ -30,7 +31,7 @@ from sentiment_rnn.text.tokenizer import tokenize
 
 def pair_consistency(right, pairs) -> float:
     both: dict = {}
-    for r, p in zip(right, pairs):
+    for r, p in zip(right, pairs, strict=True):
         both.setdefault(p, []).append(bool(r))
     return float(np.mean([all(v) for v in both.values()]))
 
@@ -52,7 +53,7 @@ def score_predictions(name, predict_tokens, imdb, cad, bench) -> dict:
 
 def review_parts_rows(name, model, imdb, cad) -> list[dict]:
     """The recurrent part and the n-gram part of a review model, each alone (every text read as a review)."""
-    a, b, c = model.mix_
+    _, b, c = model.mix_
     rows = []
     imdb_parts = model.review_parts(model.sentences(imdb.tokens))
     cad_parts = model.review_parts(model.sentences(cad[0]))
@@ -78,21 +79,25 @@ def bow_rows(imdb, cad, data_dir, test_texts) -> list[dict]:
     pairs = pairs.astype(str)  # as the recipe draws its held-out pairs
     overlapping = set(pairs[near_copies(texts, test_texts) >= 0].tolist())
     keep = np.array([p not in overlapping for p in pairs]) & ~held_out_groups(pairs, 0.2, 0)
-    cad_train = [tokenize(t) for t, k in zip(texts, keep) if k]
-    dev_tokens = [t for t, c in zip(dev.tokens, dev_copies) if not c]
+    cad_train = [tokenize(t) for t, k in zip(texts, keep, strict=True) if k]
+    dev_tokens = [t for t, c in zip(dev.tokens, dev_copies, strict=True) if not c]
     dev_labels = dev.labels[~dev_copies]
     rows = []
     for with_cad in (False, True):
-        X = [t for t, c in zip(train.tokens, train_copies) if not c] + (cad_train if with_cad else [])
+        X = [t for t, c in zip(train.tokens, train_copies, strict=True) if not c] + (cad_train if with_cad else [])
         y = np.concatenate([train.labels[~train_copies], labels[keep] if with_cad else []]).astype(int)
-        vectorizer = CountVectorizer(analyzer=lambda t: t + [f"{u} {v}" for u, v in zip(t, t[1:])], binary=True,
+        vectorizer = CountVectorizer(analyzer=lambda t: t + [f"{u} {v}" for u, v in itertools.pairwise(t)], binary=True,
                                      min_df=2)
         X_train = vectorizer.fit_transform(X)
         X_dev = vectorizer.transform(dev_tokens)
         fits = [(LogisticRegression(C=C, solver="liblinear", max_iter=2000).fit(X_train, y), C) for C in (0.03, 0.1, 0.3, 1.0)]
         classifier, C = max(fits, key=lambda f: f[0].score(X_dev, dev_labels))
         name = f"bag of words: uni+bigram logistic regression (C={C}), IMDB train" + (" + CAD train" if with_cad else "")
-        rows.append(score_predictions(name, lambda docs: classifier.predict(vectorizer.transform(docs)), imdb, cad, None))
+
+        def predict(docs, classifier=classifier, vectorizer=vectorizer):  # bound now, not at the loop's end
+            return classifier.predict(vectorizer.transform(docs))
+
+        rows.append(score_predictions(name, predict, imdb, cad, None))
     return rows
 
 

@@ -10,6 +10,7 @@ around it answered in one line, never a traceback:
   ``predict --input -`` does, says it is closed).
 """
 
+import contextlib
 import os
 import sys
 
@@ -23,16 +24,14 @@ def run() -> None:
     if sys.stdout is None:
         _fail("standard output is closed: there is nowhere to write the results")
     if sys.stdin is None:
-        sys.stdin = open(os.devnull, encoding="utf-8")
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 (standard input for the whole run)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
     try:
         main()
     except OSError as error:  # writing the results failed: stdout is a full disk, a device, a file gone away
-        try:
+        with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second failure at exit
-        except (OSError, ValueError):
-            pass
         _fail(f"cannot write the results ({error.strerror or error})")
 
 

@@ -3,6 +3,8 @@ one-line messages."""
 
 from __future__ import annotations
 
+import os
+
 
 class SentimentRNNError(Exception):
     """Base class of every error the library raises on purpose."""
@@ -14,7 +16,7 @@ class DataError(SentimentRNNError):
     The message names the file and, when known, the 1-based line.
     """
 
-    def __init__(self, message: str, path: str | None = None, line: int | None = None):
+    def __init__(self, message: str, path: str | os.PathLike | None = None, line: int | None = None):
         self.path = None if path is None else str(path)
         self.line = line
         where = ""

@@ -134,17 +134,16 @@ def _give_mode_and_owner(handle: int, existing: os.stat_result | None) -> None:
         os.fchmod(handle, _new_file_mode())  # mkstemp makes 0600 files; give the usual permissions
         return
     if hasattr(os, "fchown"):
-        try:
+        with contextlib.suppress(OSError):  # only root may give a file away: keep ours
             os.fchown(handle, existing.st_uid, existing.st_gid)
-        except OSError:  # only root may give a file away: keep ours
-            pass
     os.fchmod(handle, stat.S_IMODE(existing.st_mode))
 
 
 def write_npz_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray], compress: bool = True) -> Path:
     """Write ``arrays`` to ``path`` atomically (see :func:`atomic_write`)."""
     with atomic_write(path) as out:  # a file object: np.savez given a path would append .npz
-        (np.savez_compressed if compress else np.savez)(out, **arrays)
+        # NumPy's stubs read **arrays as possibly holding the allow_pickle flag; the names here are array names.
+        (np.savez_compressed if compress else np.savez)(out, **arrays)  # type: ignore[arg-type]
     return Path(path)
 
 

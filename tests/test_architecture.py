@@ -129,9 +129,9 @@ def test_no_import_cycles():
             if target not in MODULES:
                 continue
             if state.get(target) == "open":
-                cycles.append(stack[stack.index(target):] + [target])
+                cycles.append([*stack[stack.index(target):], target])
             elif target not in state:
-                visit(target, stack + [target])
+                visit(target, [*stack, target])
         state[module] = "done"
 
     for module in sorted(MODULES):

@@ -87,7 +87,7 @@ def test_light_nltk_import_gives_the_tokens_of_the_regular_import():
     out = json.loads(result.stdout)
     assert out["loaded"] == [], f"the light path left these in sys.modules: {out['loaded']}"
     assert out["regular_classes"] and out["nltk_complete"]
-    for text, light, regular in zip(texts, out["light"], out["regular"]):
+    for text, light, regular in zip(texts, out["light"], out["regular"], strict=True):
         assert light == regular, text
     assert sum(map(len, out["light"])) > 200
 

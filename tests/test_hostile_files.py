@@ -96,7 +96,7 @@ def _ensemble_of_200(good: Path, bad: Path):
     with np.load(good, allow_pickle=False) as data:
         arrays = {key: data[key] for key in data.files}
     network = json.loads(str(arrays.pop("metadata")))
-    params = {key: value for key, value in arrays.items()}
+    params = dict(arrays)
     member = {key: network[key] for key in ("hyperparameters", "config", "training")}
     embedding = np.random.default_rng(0).standard_normal((100_000, network["config"]["embedding_dim"]))
     vocab = np.array(list(arrays["vocab"]) + [f"w{i}" for i in range(100_000 - len(arrays["vocab"]))])

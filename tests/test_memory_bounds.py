@@ -65,7 +65,7 @@ def test_predict_256_lines_of_20000_characters(tmp_path):
     rng = random.Random(0)
     path = tmp_path / "long.txt"
     path.write_text("".join(_text(rng, 20_000) + "\n" for _ in range(256)))
-    code, peak, seconds, stdout, stderr = run_measured(COMMAND + ["predict", "--input", str(path)])
+    code, peak, seconds, stdout, stderr = run_measured([*COMMAND, "predict", "--input", str(path)])
     print(f"predict --input 256 x 20,000 characters: peak {peak:.0f} MB, {seconds:.1f} s")
     assert code == 0, stderr
     assert len(stdout.splitlines()) == 256
@@ -77,7 +77,7 @@ def test_evaluate_8_rows_of_130000_characters(tmp_path):
     path = tmp_path / "long.tsv"
     path.write_text("text\tlabel\n" + "".join(f"{_text(rng, 130_000)}\t{('negative', 'positive')[i % 2]}\n"
                                               for i in range(8)))
-    code, peak, seconds, stdout, stderr = run_measured(COMMAND + ["evaluate", "--file", str(path), "--json"])
+    code, peak, seconds, _stdout, stderr = run_measured([*COMMAND, "evaluate", "--file", str(path), "--json"])
     print(f"evaluate --file 8 x 130,000 characters: peak {peak:.0f} MB, {seconds:.1f} s")
     assert code == 0, stderr
     assert "8 review(s) longer than 20,000 characters; predicted from its last 20,000" in stderr
@@ -101,7 +101,7 @@ def test_explain_8000_tokens_with_a_bidirectional_model(bidirectional):
     rng = random.Random(3)
     text = " ".join(rng.choice(WORDS) for _ in range(8_000))
     code, peak, seconds, stdout, stderr = run_measured(
-        COMMAND + ["explain", "--model", str(bidirectional), "--no-baseline", "--json", text])
+        [*COMMAND, "explain", "--model", str(bidirectional), "--no-baseline", "--json", text])
     print(f"explain 8,000 tokens, bidirectional: peak {peak:.0f} MB, {seconds:.1f} s")
     assert code == 0, stderr
     assert "TEXT is longer than 20,000 characters; predicted from its last 20,000" in stderr

@@ -25,7 +25,7 @@ def test_gradients_of_every_parameter_and_of_the_sentence_states():
     def loss():
         return float((head.forward(X, mask)[0] * weights).sum())
 
-    logits, cache = head.forward(X, mask)
+    _logits, cache = head.forward(X, mask)
     grads, dX = head.backward(weights, cache)
     errors = check_gradients(loss, head.params, grads)
     assert max(errors.values()) < 1e-7, errors
@@ -42,7 +42,8 @@ def test_gradients_with_cross_entropy_and_dropout():
     state = np.random.default_rng(7).bit_generator.state
 
     def run():
-        gen = np.random.default_rng(); gen.bit_generator.state = state
+        gen = np.random.default_rng()
+        gen.bit_generator.state = state
         return head.forward(X, mask, dropout=0.3, rng=gen)
 
     def loss():
@@ -63,7 +64,7 @@ def test_padded_batch_equals_each_review_alone():
     grads, _ = head.backward(np.ones_like(logits), cache)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     summed = {name: np.zeros_like(g) for name, g in grads.items()}
-    for b, (start, n) in enumerate(zip(starts, counts)):
+    for b, (start, n) in enumerate(zip(starts, counts, strict=True)):
         X1, mask1 = scatter_states(states[start : start + n], np.array([n]))
         logits1, cache1 = head.forward(X1, mask1)
         np.testing.assert_allclose(logits1[0], logits[b], rtol=1e-12, atol=1e-12)
@@ -105,7 +106,7 @@ def test_end_to_end_gradients_of_every_parameter(cell):
     def loss():
         return float((network.forward(sentences, counts)[0] * weights).sum())
 
-    logits, cache = network.forward(sentences, counts)
+    _logits, cache = network.forward(sentences, counts)
     grads = network.backward(weights, cache)
     errors = check_gradients(loss, network.params, grads)
     assert set(errors) == set(network.params) and any(k.startswith("rnn.") for k in errors)
@@ -131,7 +132,7 @@ def test_end_to_end_batch_equals_each_review_alone():
 def test_sentence_states_equal_the_training_pass():
     from sentiment_rnn.review.model import sentence_states
 
-    network, sentences, counts = _network()
+    network, sentences, _counts = _network()
     fast = sentence_states(network.states_net, sentences)
     from sentiment_rnn.nn.batching import pad_batch
 

@@ -70,7 +70,7 @@ def test_predict_matches_the_model_in_process(client, model):
     results = response.json()["results"]
     expected = model.predict_proba(TEXTS)  # (3, 2)
     assert [r["label"] for r in results] == ["negative", "positive", "positive"]
-    for result, p in zip(results, expected):
+    for result, p in zip(results, expected, strict=True):
         assert result["probabilities"]["negative"] == pytest.approx(p[0], abs=1e-6)
         assert result["p_positive"] == pytest.approx(p[1], abs=1e-6)
         assert sum(result["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)

@@ -127,14 +127,13 @@ def test_an_output_that_is_a_fifo_or_a_device_is_refused_and_left_alone(tmp_path
 
 
 def test_a_folder_as_output_is_refused(tmp_path):
-    with pytest.raises(OutputError, match="folder"):
-        with atomic_write(tmp_path) as out:
-            out.write(b"x")
+    with pytest.raises(OutputError, match="folder"), atomic_write(tmp_path) as out:
+        out.write(b"x")
     assert tmp_path.is_dir() and list(tmp_path.iterdir()) == []
 
 
 def test_a_symlinked_output_is_written_through_and_stays_a_link(tmp_path, toy):
-    model, good = toy
+    model, _good = toy
     (tmp_path / "real").mkdir()
     target = tmp_path / "real" / "model.npz"
     target.write_bytes(b"old")

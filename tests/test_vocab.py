@@ -90,7 +90,7 @@ def test_len_and_contains():
 
 
 def test_round_trip_through_a_numpy_string_array_in_an_npz():
-    vocab = Vocab.build(DOCS + [["café", "naïve"]])
+    vocab = Vocab.build([*DOCS, ["café", "naïve"]])
     buffer = io.BytesIO()
     np.savez(buffer, vocab=np.array(vocab.to_list()))
     buffer.seek(0)

@@ -67,7 +67,7 @@ def evaluate(corpus, split, data_file, text_column, label_column, as_json, model
     click.echo(f"accuracy  {report['accuracy']:.4f}")
     click.echo(f"macro-F1  {report['macro_f1']:.4f}")
     click.echo("confusion (rows = true, columns = predicted):")
-    for name, row in zip(model.label_names_, report["confusion"]):
+    for name, row in zip(model.label_names_, report["confusion"], strict=True):
         click.echo(f"  {name:>10s}  " + "  ".join(f"{v:6d}" for v in row))
 
 
@@ -179,7 +179,7 @@ def _compare_reviews(models, model_paths, baselines, data_file, text_column, lab
 
     data = review_data("imdb", data_file=data_file, text_column=text_column, label_column=label_column, mix=mix,
                        train_size=train_size, test_size=test_size, data_dir=data_dir)
-    keys = {name: file_digest(path or default_model_path()) for name, path in zip(models, model_paths or [None])}
+    keys = {name: file_digest(path or default_model_path()) for name, path in zip(models, model_paths or [None], strict=False)}
     results = compare_reviews(models, baselines, data, model_keys=keys, refit=refit,
                               progress=lambda message: click.echo(message, err=True))
     if as_json:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import functools
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -50,15 +52,15 @@ def fail_cleanly(command):
     return wrapper
 
 
-def check_paths(outputs: list[tuple[str, Path | None]], inputs: list[tuple[str, Path | None]] = (),
-                folders: list[Path | None] = ()) -> None:
+def check_paths(outputs: Sequence[tuple[str, Path | None]], inputs: Sequence[tuple[str, Path | None]] = (),
+                folders: Sequence[Path | None] = ()) -> None:
     """Before any work: refuse (usage error) an output that is the same file as an input or another
     output, and (one-line error) an output that cannot be written: its folder is not writable, or it
     is a folder, FIFO or device. ``folders`` are output folders."""
-    outputs = [(option, path) for option, path in outputs if path is not None]
-    inputs = [(option, path) for option, path in inputs if path is not None]
-    for i, (option, path) in enumerate(outputs):
-        for other, other_path in outputs[i + 1:] + inputs:
+    given_outputs = [(option, path) for option, path in outputs if path is not None]
+    given_inputs = [(option, path) for option, path in inputs if path is not None]
+    for i, (option, path) in enumerate(given_outputs):
+        for other, other_path in given_outputs[i + 1:] + given_inputs:
             if same_file(path, other_path):
                 raise click.UsageError(f"{option} {path} and {other} {other_path} are the same file: "
                                        "one would overwrite the other")
@@ -78,12 +80,13 @@ def progress_bar(label: str):
     """A progress callback drawing a bar on stderr when it is a terminal, else doing nothing."""
     if not sys.stderr.isatty():
         return None, lambda: None
-    state = {"bar": None}
+    state: dict[str, Any] = {"bar": None}
 
     def update(done: int, total: int) -> None:
         if state["bar"] is None:
-            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
-            state["bar"].__enter__()
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+            state["bar"] = bar
         state["bar"].update(done - state["bar"].pos)
         if done == total:
             state["bar"].__exit__(None, None, None)
@@ -100,8 +103,8 @@ def step_progress(label: str):
     is a terminal, else a plain line on stderr every PLAIN_PROGRESS_SECONDS and when the step ends, if it
     took that long."""
     if sys.stderr.isatty():
-        update, _ = progress_bar(label)
-        return update
+        draw_bar, _ = progress_bar(label)
+        return draw_bar
     start = last = time.monotonic()
     previous = 0
 
@@ -169,6 +172,8 @@ def _click_type(h: Hyperparameter):
 def hyperparameter_option(name: str, dest: str | None = None):
     """The click option of the declared hyperparameter ``name`` (see :mod:`sentiment_rnn.hyperparameters`)."""
     h = HYPERPARAMETERS[name]
+    if h.option is None:
+        raise ValueError(f"the hyperparameter {name} has no command-line option")
     flags = f"{h.option}/{h.negative_option}" if h.negative_option else h.option
     if h.kind is bool and not h.negative_option:
         return click.option(flags, dest or h.name, is_flag=True, default=h.default, help=h.help)

@@ -48,7 +48,8 @@ def read_cad(path: str | os.PathLike) -> tuple[list[str], np.ndarray, np.ndarray
     """
     path = Path(path)
     reader = csv.reader(io.StringIO(read_utf8(path), newline=""), delimiter="\t", strict=True)
-    texts, labels, pair_ids, first_line = [], [], [], {}
+    texts, labels, pair_ids = [], [], []
+    first_line: dict[int, int] = {}  # pair id -> the line it first occurs on
     try:
         header = next(reader, None)
         if header is None:

@@ -380,11 +380,11 @@ def _install_imdb(name: str, archive: Path, cache: Path) -> Path:
     if not rows:
         raise DownloadError(f"{archive} holds no aclImdb/{{train,test}}/{{pos,neg}}/*.txt reviews")
     buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped:
-        with io.TextIOWrapper(zipped, encoding="utf-8", newline="") as text:
-            writer = csv.writer(text, lineterminator="\n")
-            writer.writerow(IMDB_COLUMNS)
-            writer.writerows(rows)
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped, \
+            io.TextIOWrapper(zipped, encoding="utf-8", newline="") as text:
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(IMDB_COLUMNS)
+        writer.writerows(rows)
     write_bytes_atomic(dest, buffer.getvalue())
     archive.unlink()
     return dest
@@ -401,7 +401,7 @@ def _acl_imdb_rows(archive: Path) -> Iterator[tuple[str, str, str, int, int]]:
                 match = _ACL_MEMBER.match(member.name)
                 if match and member.isfile():
                     split, folder, review_id, rating = match.groups()
-                    review = tar.extractfile(member).read().decode("utf-8")
+                    review = tar.extractfile(member).read().decode("utf-8")  # type: ignore[union-attr]  # a file has one
                     yield review, sentiments[folder], split, int(review_id), int(rating)
     except (tarfile.TarError, EOFError, OSError, UnicodeDecodeError) as error:
         raise DownloadError(f"cannot read {archive} ({error}); delete it and try again") from None

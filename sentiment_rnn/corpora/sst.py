@@ -119,10 +119,7 @@ def _sst_phrases(tree: Tree) -> list[tuple[list[str], int]]:
     def visit(node, start: int) -> int:
         slot = len(phrases)
         phrases.append(None)
-        if isinstance(node[0], str):
-            end = start + 1
-        else:
-            end = visit(node[1], visit(node[0], start))
+        end = start + 1 if isinstance(node[0], str) else visit(node[1], visit(node[0], start))
         phrases[slot] = (leaves[start:end], node.label())
         return end
 

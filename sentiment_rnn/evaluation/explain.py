@@ -25,6 +25,7 @@ the treebank's phrases, the data of the shipped model. Its score for a text is
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 import functools
@@ -34,7 +35,8 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -187,7 +189,7 @@ class BowWeights:
         return float(1.0 / (1.0 + np.exp(-self.decision(tokens))))
 
     @classmethod
-    def from_fitted(cls, fitted, **metadata) -> "BowWeights":
+    def from_fitted(cls, fitted, **metadata) -> BowWeights:
         """From a :class:`~sentiment_rnn.evaluation.baselines.FittedBaseline` whose vectorizer counts unigrams
         and whose classifier is linear (``bow-logreg``); its word_weights then agree with these."""
         from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
@@ -219,7 +221,7 @@ class BowWeights:
         })
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "BowWeights":
+    def load(cls, path: str | os.PathLike) -> BowWeights:
         """Read a file written by :meth:`save` (no pickle); ModelFileError if it is not one."""
         from sentiment_rnn.files import loads_bounded, open_npz
 
@@ -268,10 +270,8 @@ def load_bow_weights(data_dir=None, *, on_training: Callable[[str], None] | None
     if on_training is not None:
         on_training(f"training the bag-of-words baseline on the treebank's phrases (once; cached in {cached})")
     weights = fit_bow_weights(data_dir)
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache only costs the training next time
         weights.save(cached)
-    except OSError:  # a read-only cache only costs the training next time
-        pass
     return weights
 
 
@@ -281,7 +281,7 @@ def load_bow_weights(data_dir=None, *, on_training: Callable[[str], None] | None
 
 
 def _probabilities_dict(names: Sequence[str], p: np.ndarray) -> dict[str, float]:
-    return {name: round(float(q), 6) for name, q in zip(names, p)}
+    return {name: round(float(q), 6) for name, q in zip(names, p, strict=True)}
 
 
 def explanation_dict(traj: Trajectory, bow: BowWeights | None = None, *, text: str | None = None) -> dict:
@@ -290,7 +290,7 @@ def explanation_dict(traj: Trajectory, bow: BowWeights | None = None, *, text: s
     has_positive = "positive" in names
     weights = None if bow is None else bow.word_weights(traj.tokens)
     steps = []
-    for t, (token, known, p) in enumerate(zip(traj.tokens, traj.known, traj.probabilities)):
+    for t, (token, known, p) in enumerate(zip(traj.tokens, traj.known, traj.probabilities, strict=True)):
         step = {"token": token, "in_vocabulary": known, "label": names[int(p.argmax())]}
         if has_positive:
             step["p_positive"] = round(float(p[names.index("positive")]), 6)
@@ -299,10 +299,10 @@ def explanation_dict(traj: Trajectory, bow: BowWeights | None = None, *, text: s
             step["bow_weight"] = round(float(weights[t]), 6)
         steps.append(step)
     final = traj.probabilities[-1]
-    prediction = {"label": names[traj.prediction], "probabilities": _probabilities_dict(names, final)}
+    prediction: dict[str, Any] = {"label": names[traj.prediction], "probabilities": _probabilities_dict(names, final)}
     if has_positive:
         prediction["p_positive"] = round(float(final[names.index("positive")]), 6)
-    result = {
+    result: dict[str, Any] = {
         "text": text,
         "tokens": list(traj.tokens),
         "skipped_tokens": traj.skipped,
@@ -346,7 +346,7 @@ _ASCII = _Glyphs("#", "|", "~", "-")
 def _diverging_bar(value: float, half: int, glyphs: _Glyphs, clipped: bool = False) -> str:
     """A bar of |value| · half cells, left of the axis when negative, right when positive
     (value in [-1, 1]); a clipped bar ends in ``glyphs.more``."""
-    cells = min(half, int(round(abs(value) * half)))
+    cells = min(half, int(round(abs(value) * half)))  # noqa: RUF046 (value may be a NumPy scalar, whose round() may not be an int)
     bar = glyphs.full * cells
     if clipped and cells:
         bar = bar[:-1] + glyphs.more
@@ -407,7 +407,7 @@ def render_chart(traj: Trajectory, bow: BowWeights | None = None, *, text: str |
         header += "  " + "BoW weight".rjust(6 + 1 + HALF_BOW_BAR)
     lines.append(header)
     lines.append(glyphs.rule * len(header))
-    for t, (token, known, score) in enumerate(zip(traj.tokens, traj.known, traj.scores)):
+    for t, (token, known, score) in enumerate(zip(traj.tokens, traj.known, traj.scores, strict=True)):
         name = _short(token, TOKEN_WIDTH - 1, glyphs) if known else _short(token, TOKEN_WIDTH - 2, glyphs) + "?"
         row = f"{name:<{TOKEN_WIDTH}} {score:6.3f} {_diverging_bar(2 * (score - 0.5), HALF_BAR, glyphs)}"
         if weights is not None:

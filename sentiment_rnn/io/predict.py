@@ -24,7 +24,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from typing import BinaryIO, Iterator, Sequence
+from typing import BinaryIO
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -174,11 +175,11 @@ def predict_records(model, lines: Sequence[Line]) -> list[dict]:
         model.predict_proba([tokens for *_, tokens in good]) if good else np.zeros((0, len(model.classes_)))
     )  # (n, C)
     names = list(model.label_names_)
-    for (number, review, truncated, _), p in zip(good, probabilities):
+    for (number, review, truncated, _), p in zip(good, probabilities, strict=True):
         record = {"line": number, "text": review, "label": names[int(p.argmax())]}
         if "positive" in names:
             record["p_positive"] = round(float(p[names.index("positive")]), 6)
-        record["probabilities"] = {name: round(float(q), 6) for name, q in zip(names, p)}
+        record["probabilities"] = {name: round(float(q), 6) for name, q in zip(names, p, strict=True)}
         if truncated:
             record["truncated"] = True
             record["why"] = truncated  # TRUNCATED or TOO_MUCH, for the message on stderr

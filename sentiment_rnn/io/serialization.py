@@ -29,6 +29,7 @@ import zipfile
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -92,8 +93,9 @@ def _single_network_entries(model, compact: bool, provenance: dict) -> tuple[dic
 
 def _ensemble_entries(model, compact: bool, provenance: dict) -> tuple[dict, dict[str, np.ndarray]]:
     """Member k's arrays under "member<k>/"; an array several members hold identically is stored once."""
-    arrays, members, shared = {}, [], {}
-    stored = {}  # (dtype, shape, sha256) -> the name an array is stored under
+    arrays: dict[str, np.ndarray] = {}
+    members, shared = [], {}
+    stored: dict[tuple, str] = {}  # (dtype, shape, sha256) -> the name an array is stored under
     for k, member in enumerate(model.networks):
         member_metadata, member_arrays = _network_entries(member, compact)
         members.append(member_metadata)
@@ -166,7 +168,8 @@ class _SharedArrays:
             isinstance(name, str) and isinstance(stored, str) and stored in data.files for name, stored in shared.items()
         ):
             raise ModelFileError(f"{path}: damaged ensemble file (its shared arrays do not resolve)")
-        self._data, self._shared, self._read, self._declared = data, shared, {}, declared
+        self._data, self._shared, self._declared = data, shared, declared
+        self._read: dict[Any, Any] = {}  # stored name -> its array; (stored name, make) -> what make made
         self.files = [*data.files, *shared]
 
     def declared(self, name: str) -> tuple[tuple[int, ...], np.dtype] | None:
@@ -279,7 +282,9 @@ def _load_network(path: Path, data, metadata: dict, prefix: str):
 
 def _check_declared_shapes(data: _SharedArrays, prefix: str, config: ModelConfig) -> None:
     """ValueError unless the arrays' headers declare the shapes and kinds the metadata's config implies."""
-    expected = {f"param/{name}": (shape, "f") for name, shape in param_shapes(config).items()}
+    expected: dict[str, tuple[tuple[int, ...] | None, str]] = {
+        f"param/{name}": (shape, "f") for name, shape in param_shapes(config).items()
+    }
     expected.update({"vocab": ((config.vocab_size,), "U"), "classes": (None, "biufU")})
     for name, (shape, kinds) in expected.items():
         found = data.declared(prefix + name)

@@ -6,7 +6,7 @@ within buckets and the order of batches keeps the gradient noise of random mini-
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -61,7 +61,7 @@ def bucketed_batches(
     """
     order = rng.permutation(len(lengths))
     bucket = batch_size * bucket_batches
-    batches = []
+    batches: list[np.ndarray] = []
     for start in range(0, len(order), bucket):
         chunk = order[start : start + bucket]
         chunk = chunk[np.argsort(lengths[chunk], kind="stable")]

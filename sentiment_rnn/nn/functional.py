@@ -7,7 +7,7 @@ relu' = [h > 0]), so the backward pass needs only the saved states.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -7,7 +7,7 @@ in one network (``train --teacher``).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

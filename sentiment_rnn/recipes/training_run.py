@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -100,8 +101,10 @@ def run_training(run: TrainingRun, seed: int, output: str | os.PathLike, *, chec
         raise TrainingError(f"{error}; {output} was not written") from None
     if run.compact:  # score exactly the weights the file will hold
         round_for_compact_storage(model)
-    summary = {"output": str(output), "best_epoch": model.training_.best_epoch,
-               "dev_accuracy": model.training_.best_dev_accuracy, "train_examples": len(data.train)}
+    training = model.training_
+    assert training is not None  # fit() has just recorded it
+    summary: dict[str, Any] = {"output": str(output), "best_epoch": training.best_epoch,
+                               "dev_accuracy": training.best_dev_accuracy, "train_examples": len(data.train)}
     if data.test is not None:
         predictions = predict_labels(model, data.test.tokens, step_progress("scoring the test split"))
         summary["test_accuracy"] = float(np.mean(predictions == data.test.labels))

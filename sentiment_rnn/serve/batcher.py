@@ -27,7 +27,8 @@ import asyncio
 import collections
 import concurrent.futures
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 __all__ = ["MicroBatcher"]
 
@@ -52,7 +53,7 @@ class MicroBatcher:
         self.batches = 0  # batches scored so far
         self.items = 0  # items scored so far
         self._waiting: collections.deque[_Job] = collections.deque()
-        self._arrived: asyncio.Event | None = None
+        self._arrived = asyncio.Event()  # start() makes a fresh one on the running loop
         self._task: asyncio.Task | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
 
@@ -100,7 +101,8 @@ class MicroBatcher:
                 await asyncio.wait_for(self._arrived.wait(), left)
             except TimeoutError:
                 break
-        batch, size = [], 0
+        batch: list[_Job] = []
+        size = 0
         while self._waiting and (not batch or size + len(self._waiting[0].items) <= self.max_batch):
             job = self._waiting.popleft()
             size += len(job.items)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -36,13 +36,13 @@ def predict_tokens(model, tokenized: Sequence[tuple[list[str], bool]]) -> list[d
     scored = [i for i, (tokens, _) in enumerate(tokenized) if tokens]
     probabilities = model.predict_proba([tokenized[i][0] for i in scored]) if scored else np.zeros((0, len(names)))
     results: list[dict | None] = [None] * len(tokenized)
-    for i, p in zip(scored, probabilities):  # p (C,)
+    for i, p in zip(scored, probabilities, strict=True):  # p (C,)
         tokens, truncated = tokenized[i]
         read = len(tokens) if max_len is None else min(len(tokens), max_len)
         result = {"label": names[int(p.argmax())]}
         if "positive" in names:
             result["p_positive"] = round(float(p[names.index("positive")]), 6)
-        result["probabilities"] = {name: round(float(q), 6) for name, q in zip(names, p)}
+        result["probabilities"] = {name: round(float(q), 6) for name, q in zip(names, p, strict=True)}
         result["tokens_read"] = read
         result["truncated"] = truncated or read < len(tokens)
         results[i] = result

@@ -8,6 +8,7 @@ have by itself: a client that trickles a header forever is disconnected after ``
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 
@@ -27,7 +28,7 @@ class HeadTimeoutProtocol(H11Protocol):
     def __init__(self, *args, head_timeout: float, **kwargs):
         super().__init__(*args, **kwargs)
         self.head_timeout = head_timeout
-        self._head_timer = None
+        self._head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
@@ -70,8 +71,11 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: 
     uvicorn.run(
         "sentiment_rnn.serve.app:create_app_from_environment", factory=True,
         host=host, port=port, workers=workers, access_log=access_log,
-        http=functools.partial(HeadTimeoutProtocol, head_timeout=settings.head_timeout),
-        timeout_keep_alive=settings.keep_alive_timeout, timeout_graceful_shutdown=settings.shutdown_timeout,
+        # uvicorn's annotations ask for a protocol class and whole seconds; it calls the factory and
+        # hands the float timeouts to asyncio, both of which work.
+        http=functools.partial(HeadTimeoutProtocol, head_timeout=settings.head_timeout),  # type: ignore[arg-type]
+        timeout_keep_alive=settings.keep_alive_timeout,  # type: ignore[arg-type]
+        timeout_graceful_shutdown=settings.shutdown_timeout,  # type: ignore[arg-type]
         lifespan="on", server_header=False,
     )
 

@@ -49,6 +49,6 @@ class Settings:
         return json.dumps(dataclasses.asdict(self))
 
     @classmethod
-    def from_environment(cls) -> "Settings":
+    def from_environment(cls) -> Settings:
         """The settings a worker process was started with (defaults when the variable is not set)."""
         return cls(**json.loads(os.environ.get(SETTINGS_VARIABLE, "{}")))

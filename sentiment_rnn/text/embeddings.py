@@ -220,8 +220,8 @@ def _tokenize_all(documents: Sequence[str | Sequence[str]], n_jobs: int) -> list
     token_lists: list[Sequence[str]] = list(documents)
     if not texts:
         return token_lists
-    tokenized = tokenize_many([documents[i] for i in texts], n_jobs)
-    for i, tokens in zip(texts, tokenized):
+    tokenized = tokenize_many([doc for doc in documents if isinstance(doc, str)], n_jobs)  # documents[texts]
+    for i, tokens in zip(texts, tokenized, strict=True):
         token_lists[i] = tokens
     return token_lists
 

@@ -161,7 +161,7 @@ def resume_training_state(path, state: TrainingState, identity: dict, examples: 
             rng_state=metadata["rng_state"], total_loss=float(metadata["total_loss"]),
             tokens=int(metadata["tokens"]), seconds=float(metadata["seconds"]),
         )
-        np.random.default_rng().bit_generator.state = position.rng_state  # raises if the state is malformed
+        np.random.default_rng().bit_generator.state = metadata["rng_state"]  # raises if the state is malformed
     except (KeyError, TypeError, ValueError) as error:
         raise ModelFileError(f"{path}: damaged checkpoint ({type(error).__name__}: {error})") from None
     if position.batch and (batches is None or position.batch > len(batches)):

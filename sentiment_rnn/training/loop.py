@@ -26,7 +26,7 @@ import signal
 import time
 import warnings
 from dataclasses import asdict, dataclass
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -137,7 +137,7 @@ def fit(
         loss, grads = model.loss_and_grads(ids, lengths, targets[index], train=True, rng=rng, sparse_embedding=True)
         return float(loss) * len(index), grads
 
-    evaluate = None
+    evaluate: Callable[[], tuple[float, float]] | None = None
     if dev_sequences is not None and len(dev_sequences) > 0:
         def evaluate() -> tuple[float, float]:
             return _evaluate(model, dev_sequences, np.asarray(dev_targets), config, output_map)
@@ -209,7 +209,9 @@ class _Run:
     def resume(self) -> None:
         """Continue from the checkpoint: weights, optimizer, generator, position, best weights, curve."""
         resume_training_state(self.checkpoint, self.state, self.identity, len(self.lengths))
-        self.rng.bit_generator.state = self.state.position.rng_state
+        rng_state = self.state.position.rng_state
+        if rng_state is not None:  # always, once resumed: the checkpoint's state was checked on loading
+            self.rng.bit_generator.state = rng_state
         self.saved = self.state.position.describe()
 
     # --- one epoch ---------------------------------------------------------------------------------
@@ -289,7 +291,7 @@ class _Run:
         saved = self.save()
         position = self.state.position
         where = (
-            f"in epoch {position.epoch + 1} after batch {position.batch} of {len(position.batches)}" if position.batch
+            f"in epoch {position.epoch + 1} after batch {position.batch} of {len(position.batches or ())}" if position.batch
             else f"after epoch {position.epoch}" if position.epoch else "before the first batch"
         )
         note = f"; the training state is saved in {self.checkpoint}" if saved else ""

@@ -5,9 +5,14 @@ loads it whole (:mod:`sentiment_rnn.training.checkpoint`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sentiment_rnn.nn.optim import SGD, Adam
 
 __all__ = ["EpochRecord", "TrainResult", "Position", "EarlyStopping", "TrainingState"]
 
@@ -45,7 +50,7 @@ class Position:
     epoch: int = 0  # epochs finished
     batch: int = 0  # batches of the current epoch finished
     batches: list[np.ndarray] | None = None  # the current epoch's batch order, once drawn
-    rng_state: dict | None = None  # the generator's state after the last finished step
+    rng_state: Mapping[str, Any] | None = None  # the generator's state after the last finished step
     total_loss: float = 0.0  # sum of the examples' losses over the finished batches of this epoch
     tokens: int = 0
     seconds: float = 0.0
@@ -88,7 +93,7 @@ class TrainingState:
     (which holds its moments or velocities and its learning rate)."""
 
     params: dict[str, np.ndarray]
-    optimizer: object
+    optimizer: SGD | Adam
     stopping: EarlyStopping
     position: Position = field(default_factory=Position)
     history: list[EpochRecord] = field(default_factory=list)
