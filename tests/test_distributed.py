@@ -7,6 +7,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -413,3 +414,43 @@ def test_a_worker_with_another_version_or_another_model_file_is_refused(cluster,
                            scheduler=local_cluster.scheduler_address)
     assert "on this worker is not the client's (another sha256)" in result.failure
     assert not (tmp_path / "out" / "a.jsonl").exists()
+
+
+def _dask_process(module: str, *arguments: str, env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", f"distributed.cli.{module}", *arguments], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_a_scheduler_killed_mid_run_is_one_line_and_the_finished_files_are_kept(reviews, scored_here, toy, tmp_path):
+    _, expected = scored_here
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = _dask_process("dask_scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard", env=env)
+    worker = _dask_process("dask_worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny",
+                           "--no-dashboard", env=env)
+    try:
+        command = [sys.executable, "-m", "sentiment_rnn", "predict", "--model", str(toy[1]), "--input",
+                   str(reviews / "part*"), "--text-column", "review", "--output", str(tmp_path / "out"),
+                   "--scheduler", address]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not finished_outputs(tmp_path / "out") if (tmp_path / "out").is_dir() else True:
+            assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+            time.sleep(0.005)
+        scheduler.send_signal(signal.SIGKILL)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        for dask_process in (scheduler, worker):
+            dask_process.kill()
+            dask_process.wait(30)
+    finished = finished_outputs(tmp_path / "out")
+    assert process.returncode == 1, stderr
+    assert "Traceback" not in stderr and "CancelledError" not in stderr and "cancelled" not in stderr.lower(), stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last == (f"Error: the Dask scheduler at {address} went away after {len(finished)} of {FILES} files; the "
+                    "finished files are kept, run again to score the rest"), stderr
+    assert 1 <= len(finished) < FILES
+    assert all(expected[name] == (tmp_path / "out" / name).read_bytes() for name in finished)  # each whole

@@ -27,7 +27,8 @@ from sentiment_rnn.text.tokenizer import tokenize
 from serve_helpers import HOST, running_server
 
 TIMEOUT = 1.0  # --timeout of the test server: seconds for a request's headers, and for its body
-LIMITS = ("--max-texts", "8", "--max-text-chars", "30000", "--max-body-bytes", "60000", "--timeout", str(TIMEOUT))
+LIMITS = ("--max-texts", "8", "--max-text-chars", "30000", "--max-body-bytes", "60000", "--timeout", str(TIMEOUT),
+          "--max-request-tokens", "6100")
 TEXTS = ["this movie is not good", "not bad at all , actually quite fun", "a wonderful , moving film"]
 
 
@@ -103,6 +104,43 @@ def test_a_text_that_grows_under_normalisation_or_holds_thousands_of_sentences_i
     assert grown["truncated"] is True and grown["tokens_read"] <= MAX_REVIEW_TOKENS
     assert sentences["truncated"] is True and sentences["tokens_read"] == 2 * MAX_REVIEW_SENTENCES
     assert short["truncated"] is False and short["tokens_read"] == 1
+
+
+def test_a_request_over_the_token_budget_once_normalised_is_413(client):
+    grown = "\ufdfa" * 1_000  # 1,000 characters, about 3,000 tokens once normalised
+    read = len(read_review(grown)[1])
+    assert 3 * read > 6100 >= 2 * read
+    response = _post(client, "/v1/predict", {"texts": [grown] * 3})  # over --max-request-tokens 6100
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert error["code"] == "too_many_tokens" and error["limit"] == 6100 and f"{3 * read:,}" in error["message"]
+    allowed = _post(client, "/v1/predict", {"texts": [grown] * 2})  # within the budget
+    assert allowed.status_code == 200 and len(allowed.json()["results"]) == 2
+
+
+def test_a_tiny_request_is_answered_between_the_parts_of_a_heavy_one(model):
+    heavy = {"texts": [f"a good film , number {i} . " * 25 for i in range(120)]}  # 24,000 tokens: 60 batches of 400
+    with running_server("--max-batch-tokens", "400", "--no-access-log") as server:
+        finished = []
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            def post(payload, name):
+                response = httpx.post(server.url + "/v1/predict", json=payload, timeout=300)
+                finished.append(name)
+                return response
+            before = httpx.get(server.url + "/healthz", timeout=30).json()["batches"]
+            heavy_response = pool.submit(post, heavy, "heavy")
+            while httpx.get(server.url + "/healthz", timeout=30).json()["batches"] == before:  # heavy is being scored
+                assert not heavy_response.done(), heavy_response.result().text
+                time.sleep(0.01)
+            tiny = post({"text": "not bad at all"}, "tiny")
+            heavy_response = heavy_response.result()
+        assert finished == ["tiny", "heavy"]  # the tiny one did not wait for the whole heavy one
+        assert tiny.status_code == 200 and heavy_response.status_code == 200
+        assert tiny.json()["results"][0]["p_positive"] == pytest.approx(model.predict_proba(["not bad at all"])[0, 1],
+                                                                      abs=1e-6)
+        served = [r["p_positive"] for r in heavy_response.json()["results"]]
+        assert np.allclose(served, model.predict_proba(heavy["texts"])[:, 1], atol=1e-6)  # parts in order
+        assert "Traceback" not in server.log
 
 
 def test_explain_of_a_review_says_what_each_sentence_adds(client, model):

@@ -4,6 +4,7 @@ and waiting on one task per item. Imported only when a scheduler address is give
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import threading
 import uuid
@@ -11,15 +12,20 @@ from typing import Callable, Iterator
 
 from dask.utils import parse_timedelta
 from distributed import Client, WorkerPlugin, as_completed, get_worker
+from distributed.client import FutureCancelledError
 
 from sentiment_rnn.errors import SentimentRNNError
 from sentiment_rnn.version import __version__
 
-__all__ = ["MODELS", "ModelCache", "check_workers", "connect", "model_digest", "run_tasks", "scheduler_address",
-           "worker_model"]
+__all__ = ["MODELS", "ModelCache", "SchedulerLost", "check_workers", "connect", "model_digest", "run_tasks",
+           "scheduler_address", "worker_model"]
 
 MODELS = "sentiment-rnn-models"
 CONNECT_TIMEOUT = "20s"
+
+
+class SchedulerLost(SentimentRNNError):
+    """The client lost its scheduler in the middle of a job (Dask cancelled the tasks still running)."""
 
 
 class ModelCache(WorkerPlugin):
@@ -126,15 +132,28 @@ def connect(address: str, log: Callable[[str], None]) -> Iterator[Client]:
     """A client of the scheduler at ``address``, with the model cache on every worker; says where
     the dashboard is."""
     address = scheduler_address(address)
-    client = _client(address)
+    with _quiet_dask():
+        client = _client(address)
+        try:
+            workers = check_workers(client, address)
+            client.register_plugin(ModelCache(), name=MODELS)
+            link = _dashboard_link(client)
+            log(f"Dask scheduler {address}: {workers} worker(s)" + (f"; dashboard {link}" if link else ""))
+            yield client
+        finally:
+            client.close()
+
+
+@contextlib.contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """No log records while the job runs: Dask's own (a lost scheduler logs tracebacks and a line per
+    cancelled task) would bury the one line the command says about it."""
+    before = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
     try:
-        workers = check_workers(client, address)
-        client.register_plugin(ModelCache(), name=MODELS)
-        link = _dashboard_link(client)
-        log(f"Dask scheduler {address}: {workers} worker(s)" + (f"; dashboard {link}" if link else ""))
-        yield client
+        yield
     finally:
-        client.close()
+        logging.disable(before)
 
 
 def _dashboard_link(client: Client) -> str | None:
@@ -161,6 +180,8 @@ def run_tasks(client: Client, function: Callable, calls: list[tuple[str, tuple]]
     for future in pending:
         try:
             result, failure = future.result(), None
+        except FutureCancelledError as error:  # only a lost scheduler cancels our tasks
+            raise SchedulerLost(f"the Dask scheduler went away ({error})") from None
         except Exception as error:  # the task's own error, Dask's KilledWorker after repeated deaths, or a lost result
             name = futures[future]
             if future.status != "error" and lost.get(name, 0) < LOST_RESULT_RETRIES:  # computed, then lost

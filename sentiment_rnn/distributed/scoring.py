@@ -78,9 +78,9 @@ def plan_outputs(pattern: str, output_dir: str | Path, output_format: str = "jso
 
 def score_file(job: ScoringJob, model, source: Path, output: Path) -> FileResult:
     """Score ``source`` into ``output`` (atomically) with ``model``; a malformed file gives a failure."""
+    from sentiment_rnn.files import atomic_write
     from sentiment_rnn.io.predict import format_record, tsv_header
     from sentiment_rnn.io.records import input_format, iter_rows, score_rows
-    from sentiment_rnn.files import atomic_write
 
     start = time.perf_counter()
     rows = errors = size = 0
@@ -119,9 +119,8 @@ def score_files(job: ScoringJob, pairs: list[tuple[Path, Path]], *, scheduler: s
     """Score each (input, output) pair whose output does not exist yet, here or on the Dask cluster at
     ``scheduler``; log a progress line per file. Returns the results in the order the files ended."""
     from sentiment_rnn.distributed.progress import Progress
-    from sentiment_rnn.io.serialization import load_model
-
     from sentiment_rnn.files import remove_stale_temporaries
+    from sentiment_rnn.io.serialization import load_model
 
     done = {}
     for folder in {output.parent for _, output in pairs}:  # one scan of each output folder, not one a file
@@ -146,7 +145,13 @@ def score_files(job: ScoringJob, pairs: list[tuple[Path, Path]], *, scheduler: s
         return results
     from dataclasses import replace
 
-    from sentiment_rnn.distributed.cluster import connect, model_digest, run_tasks
+    from sentiment_rnn.distributed.cluster import (
+        SchedulerLost,
+        connect,
+        model_digest,
+        run_tasks,
+        scheduler_address,
+    )
 
     job = replace(job, model_digest=job.model_digest or model_digest(job.model_path))
 
@@ -162,8 +167,14 @@ def score_files(job: ScoringJob, pairs: list[tuple[Path, Path]], *, scheduler: s
             result = None
         finished(result or FileResult(str(source), str(output), failure=failure))
 
-    with connect(scheduler, log) as client:
-        run_tasks(client, _score_on_worker, [(name, (job, *pair)) for name, pair in pairs_by_name.items()], ended)
+    try:
+        with connect(scheduler, log) as client:
+            run_tasks(client, _score_on_worker, [(name, (job, *pair)) for name, pair in pairs_by_name.items()], ended)
+    except SchedulerLost:
+        kept = len(pairs) - len(todo) + sum(result.failure is None for result in results)
+        raise SentimentRNNError(f"the Dask scheduler at {scheduler_address(scheduler)} went away after {kept:,} of "
+                                f"{len(pairs):,} files; the finished files are kept, run again to score the "
+                                "rest") from None
     return results
 
 

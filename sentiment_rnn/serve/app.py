@@ -57,8 +57,9 @@ class Service:
         self.model = load_model(settings.model_path)
         self.bow = scoring.load_bow_weights()
         self.description = scoring.model_description(self.model, settings.model_path, self.model.metadata_)
-        self.batcher = MicroBatcher(lambda texts: scoring.score_texts(self.model, texts),
-                                    max_batch=settings.max_batch_texts, max_wait=settings.batch_wait_ms / 1000)
+        self.batcher = MicroBatcher(lambda tokenized: scoring.predict_tokens(self.model, tokenized),
+                                    max_batch=settings.max_batch_texts, max_wait=settings.batch_wait_ms / 1000,
+                                    max_batch_weight=settings.max_batch_tokens)
         self.static = _static_files()
 
     async def body(self, request: Request):
@@ -72,7 +73,13 @@ def _service(request: Request) -> Service:
 async def predict(request: Request) -> Response:
     service = _service(request)
     texts = texts_from(await service.body(request), service.settings.max_texts, service.settings.max_text_chars)
-    results = await service.batcher.submit(texts)
+    tokenized = await asyncio.to_thread(scoring.tokenize_texts, texts)  # not in the model thread
+    tokens = [len(words) for words, _ in tokenized]
+    limit = service.settings.max_request_tokens
+    if sum(tokens) > limit:
+        raise ApiError(413, "too_many_tokens", f"the texts have {sum(tokens):,} tokens together once read; the limit "
+                       f"is {limit:,} (send them in several requests)", limit=limit)
+    results = await service.batcher.submit(tokenized, weights=tokens)
     empty = [i for i, result in enumerate(results) if result is None]
     if empty:
         raise ApiError(422, "no_words", f"texts[{empty[0]}] has no words to predict from (only control characters "

@@ -26,8 +26,10 @@ class Settings:
     max_texts: int = 256  # texts in one request
     max_text_chars: int = 5 * MAX_REVIEW_CHARS  # longer: refused; over MAX_REVIEW_CHARS: read from its end
     max_explain_tokens: int = 1_000  # the explanation has one step per token
+    max_request_tokens: int = 50_000  # the texts' tokens together, once normalised and read (413 over it)
     # Micro-batching: requests that arrive within batch_wait_ms are scored together.
     max_batch_texts: int = 256
+    max_batch_tokens: int = 10_000  # a heavier request is scored a part at a time, others between its parts
     batch_wait_ms: float = 2.0
     # Timeouts, in seconds: a slow client cannot hold a connection forever.
     head_timeout: float = 10.0  # to send the request line and headers
