@@ -41,7 +41,7 @@ TRUNCATED = f"longer than {MAX_REVIEW_CHARS:,} characters; predicted from its la
 MAX_REVIEW_TOKENS = 5_000  # the longest IMDB review has about 2,900
 MAX_REVIEW_SENTENCES = 200  # and about 130 sentences; Punkt takes about 1 ms a sentence
 TOO_MUCH = (f"over {MAX_REVIEW_CHARS:,} characters, {MAX_REVIEW_SENTENCES:,} sentences or {MAX_REVIEW_TOKENS:,} "
-            "tokens once its Unicode is normalised; predicted from its end")
+            "tokens once its Unicode is normalised; predicted from its last ones")
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")  # where Punkt may end a sentence
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # would break a line of text or TSV output
 _LINE_BREAKS_JSON_KEEPS = re.compile(r"[\x7f-\x9f\u2028\u2029]")  # json.dumps escapes only \x00-\x1f

@@ -117,8 +117,23 @@ def unicode_encoding(head: bytes) -> str | None:
     ['utf-16', 'utf-16-be', None]
     """
     for bom, encoding in _BOMS:
-        if head.startswith(bom):
-            return encoding
+        if head.startswith(bom):  # and what follows looks like it, not like UTF-8 after two stray bytes
+            rest = head[len(bom) :]
+            looks = rest.count(0) >= len(rest) / 2 if encoding == "utf-32" else _nul_order(rest) is not None
+            return encoding if looks or not _utf8_start(rest) else None
+    return _nul_order(head)
+
+
+def _utf8_start(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8, but for a character cut at its end."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start >= len(data) - 3
+    return True
+
+
+def _nul_order(head: bytes) -> str | None:
     pairs = len(head) // 2
     if pairs == 0:
         return None
