@@ -23,6 +23,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from sentiment_rnn.errors import DataError
+from sentiment_rnn.nn.functional import sigmoid
 
 __all__ = ["Scorer", "BASELINE_SCORERS", "model_scorer", "bow_scorer", "fitted_baseline_scorer", "vader_scorer",
            "has_vader_lexicon", "baseline_scorers", "VADER_RESOURCE"]
@@ -53,10 +54,6 @@ def model_scorer(model, name: str = "sentiment-rnn") -> Scorer:
         return p + 0.5 * probabilities[:, neutral] if neutral is not None else p
 
     return Scorer(name, p_positive)
-
-
-def _sigmoid(scores: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(scores, -50.0, 50.0)))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -92,7 +89,7 @@ def fitted_baseline_scorer(name: str, data_dir=None, on_training: Callable[[str]
     if on_training is not None and not (cache_dir() / "baselines" / f"{name}-{key[:20]}.npz").is_file():
         on_training(f"fitting the {name} baseline on the treebank's phrases (once; cached)")
     baseline, _ = load_or_fit_baseline(name, train, dev)
-    return Scorer(name, lambda texts: _sigmoid(np.asarray(baseline.decision_function(_tokenized(texts)))))
+    return Scorer(name, lambda texts: sigmoid(np.asarray(baseline.decision_function(_tokenized(texts)), dtype=np.float64)))
 
 
 def _vader_roots(data_dir) -> list[Path]:
