@@ -121,8 +121,8 @@ def worker_train(job: dict) -> dict:
 def _ours(job, sequences, labels, lengths, V):
     import numpy as np
 
-    from sentiment_rnn.nn.model import ModelConfig, RNNModel
     from sentiment_rnn.nn.inference import predict_logits
+    from sentiment_rnn.nn.model import ModelConfig, RNNModel
     from sentiment_rnn.training.loop import TrainConfig, fit
 
     config = ModelConfig(V, E, H, 2, cell=job["cell"], dropout=0.0, embedding_dropout=0.0)
@@ -300,8 +300,8 @@ def worker_imdb(job: dict) -> dict:
     """One epoch on IMDB reviews (25k, or a subset), optionally truncated to their last max_len tokens."""
     import numpy as np
 
-    from sentiment_rnn.nn.model import ModelConfig, RNNModel
     from sentiment_rnn.nn.batching import truncate
+    from sentiment_rnn.nn.model import ModelConfig, RNNModel
     from sentiment_rnn.training.loop import TrainConfig, fit
 
     sequences, labels, V = _load_ids(job["data"])

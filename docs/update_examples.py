@@ -150,7 +150,7 @@ def rewrite(path: Path) -> int:
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     replacements = []
     for block in blocks(path):
-        for example, output in zip(block.examples, run_block(block)):
+        for example, output in zip(block.examples, run_block(block), strict=True):
             if output != example.shown:
                 replacements.append((example.span, output.splitlines(keepends=True)))
     for (start, end), new in sorted(replacements, reverse=True):  # from the bottom, so spans stay valid
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in documents():
         if args.check:
             for block in blocks(path):
-                for example, output in zip(block.examples, run_block(block)):
+                for example, output in zip(block.examples, run_block(block), strict=True):
                     if output != example.shown:
                         differing += 1
                         sys.stdout.writelines(difflib.unified_diff(

@@ -12,7 +12,7 @@ The names are imported on first use, so that the command line can answer Ctrl-C 
 
 from sentiment_rnn.version import __version__
 
-__all__ = ["RNNClassifier", "EnsembleClassifier", "ReviewClassifier", "load_model", "save_model", "__version__"]
+__all__ = ["EnsembleClassifier", "RNNClassifier", "ReviewClassifier", "__version__", "load_model", "save_model"]
 
 def __getattr__(name: str):
     if name == "RNNClassifier":

@@ -21,8 +21,8 @@ deeper than ``MAX_JSON_DEPTH`` is refused before it is parsed.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import glob
+import hashlib
 import json
 import os
 import re
@@ -36,10 +36,9 @@ import numpy as np
 
 from sentiment_rnn.errors import ModelFileError, OutputError
 
-__all__ = ["file_digest", "remove_stale_temporaries", "STALE_TEMPORARY_SECONDS", "MAX_ARRAY_BYTES", "MAX_INFLATION", "MAX_METADATA_CHARS", "MAX_JSON_DEPTH",
-           "atomic_write", "write_npz_atomic", "check_output_path", "check_output_folder", "same_file", "open_npz",
-           "read_json_metadata",
-           "loads_bounded", "json_default"]
+__all__ = ["MAX_ARRAY_BYTES", "MAX_INFLATION", "MAX_JSON_DEPTH", "MAX_METADATA_CHARS", "STALE_TEMPORARY_SECONDS",
+           "atomic_write", "check_output_folder", "check_output_path", "file_digest", "json_default", "loads_bounded",
+           "open_npz", "read_json_metadata", "remove_stale_temporaries", "same_file", "write_npz_atomic"]
 
 STALE_TEMPORARY_SECONDS = 600  # a temporary this old belongs to a save that was killed, not a running one
 MAX_ARRAY_BYTES = 1 << 30  # one array of a model or checkpoint: a 2-million-word vocabulary of 128 floats

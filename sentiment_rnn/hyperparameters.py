@@ -28,7 +28,7 @@ from sentiment_rnn.nn.cells import CELLS
 from sentiment_rnn.nn.functional import ACTIVATIONS
 from sentiment_rnn.nn.optim import OPTIMIZERS
 
-__all__ = ["Hyperparameter", "HYPERPARAMETERS", "DEFAULTS", "check_hyperparameters", "range_problem"]
+__all__ = ["DEFAULTS", "HYPERPARAMETERS", "Hyperparameter", "check_hyperparameters", "range_problem"]
 
 
 @dataclass(frozen=True)

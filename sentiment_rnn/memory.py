@@ -18,7 +18,7 @@ import os
 
 from sentiment_rnn.errors import SentimentRNNError
 
-__all__ = ["MemoryBudgetError", "memory_budget", "check_fits"]
+__all__ = ["MemoryBudgetError", "check_fits", "memory_budget"]
 
 
 class MemoryBudgetError(SentimentRNNError, MemoryError):

@@ -54,7 +54,7 @@ assert model.predict_proba([review] * 20_000).shape == (20_000, 2)
 
 @pytest.mark.skipif(sys.platform == "win32", reason="resource.getrusage measures the peak")
 def test_predict_proba_of_20000_long_texts_in_bounded_memory():
-    code, peak, seconds, stdout, stderr = run_measured([sys.executable, "-c", _PREDICT_20000])
+    code, peak, seconds, _stdout, stderr = run_measured([sys.executable, "-c", _PREDICT_20000])
     print(f"predict_proba of 20,000 texts of 300 tokens: peak {peak:.0f} MB, {seconds:.1f} s")
     assert code == 0, stderr
     assert peak < 100  # all 6,000,000 tokens at once: 130 MB and growing with the count

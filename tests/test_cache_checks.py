@@ -34,7 +34,7 @@ def cache(tmp_path, monkeypatch):
 
 def test_a_baseline_copied_over_another_cache_entry_is_fitted_again(cache):
     right, _ = load_or_fit_baseline(NAME, *_corpora(flip=False))
-    other, _ = load_or_fit_baseline(NAME, *_corpora(flip=True))
+    _other, _ = load_or_fit_baseline(NAME, *_corpora(flip=True))
     [right_path] = [p for p in (cache / "baselines").iterdir() if right.metadata["key"][:20] in p.name]
     [other_path] = [p for p in (cache / "baselines").iterdir() if p != right_path]
     shutil.copyfile(other_path, right_path)  # the poisoned entry: a valid baseline fitted on other data

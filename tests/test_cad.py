@@ -10,11 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fixtures_data import CAD_DEV, CAD_TRAIN, cad_tsv, write_cad
 
+from fixtures_data import CAD_DEV, CAD_TRAIN, cad_tsv, write_cad
 from sentiment_rnn import corpora as data
-from sentiment_rnn.corpora import SOURCES, Corpus, TrainingData, load_corpus, with_cad_pairs
-from sentiment_rnn.corpora import cad
+from sentiment_rnn.corpora import SOURCES, Corpus, TrainingData, cad, load_corpus, with_cad_pairs
 from sentiment_rnn.corpora.cad import load_cad, match_key, read_cad, training_pairs
 from sentiment_rnn.errors import DataError, DownloadError
 

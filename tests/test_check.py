@@ -21,7 +21,7 @@ from sentiment_rnn.errors import DataError
 HELDOUT = {item for name in list_names() for item in words(name, "heldout")}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pattern(items: frozenset) -> re.Pattern:
     return re.compile(r"(?<![\w@/.-])(" + "|".join(sorted(map(re.escape, items), key=len, reverse=True))
                       + r")(?![\w-])", re.IGNORECASE)
@@ -147,7 +147,9 @@ def test_a_scorer_of_one_half_passes_neutral_and_fails_verdicts():
 
 
 def test_direction_fails_the_wrong_way_only():
-    by_length = lambda texts: np.array([1 / (1 + np.exp(len(t) / 40 - 1.5)) for t in texts])  # longer: lower
+    def by_length(texts):  # longer: lower
+        return np.array([1 / (1 + np.exp(len(t) / 40 - 1.5)) for t in texts])
+
     rates = _rates(by_length, ["appended_positive_sentence", "appended_negative_sentence"])
     assert rates == {"appended_positive_sentence": 100.0, "appended_negative_sentence": 0.0}
 

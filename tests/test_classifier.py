@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from sentiment_rnn.nn.batching import pad_batch
-from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.errors import SentimentRNNError
+from sentiment_rnn.estimators.rnn import RNNClassifier
+from sentiment_rnn.nn.batching import pad_batch
 
 POSITIVE = ["a good film", "great acting", "i loved it", "wonderful and fun", "a great story", "good fun"]
 NEGATIVE = ["a bad film", "awful acting", "i hated it", "boring and dull", "a terrible story", "bad , dull"]

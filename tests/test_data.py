@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from fixtures_data import (
     IMDB_ROWS,
     POLARITY,
@@ -23,7 +24,6 @@ from fixtures_data import (
     write_sentence_polarity,
     write_sst,
 )
-
 from sentiment_rnn import corpora as data
 from sentiment_rnn.corpora import (
     BINARY_LABELS,

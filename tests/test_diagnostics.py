@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from sentiment_rnn.evaluation import diagnostics
 from sentiment_rnn.cli import main
+from sentiment_rnn.evaluation import diagnostics
 from sentiment_rnn.evaluation.diagnostics import (
     DiagnosticsLog,
     EpochDiagnostics,

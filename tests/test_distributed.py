@@ -18,13 +18,13 @@ import pytest
 from click.testing import CliRunner
 from distributed import Client, LocalCluster, get_task_stream
 
-from sentiment_rnn.estimators.rnn import RNNClassifier
-from sentiment_rnn.errors import SentimentRNNError
 from sentiment_rnn.cli import main
 from sentiment_rnn.distributed import cluster as dask_side
 from sentiment_rnn.distributed import progress, seeds
 from sentiment_rnn.distributed.scoring import ScoringJob, finished_outputs, plan_outputs, score_files
 from sentiment_rnn.distributed.seeds import parse_seeds, seed_paths, train_seeds
+from sentiment_rnn.errors import SentimentRNNError
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.io.serialization import load_model
 from sentiment_rnn.recipes.training_run import TrainingRun
 
@@ -125,12 +125,12 @@ def test_scoring_on_the_cluster_gives_the_bytes_of_one_process(cluster, reviews,
         results = score_files(job, plan_outputs(str(reviews / "part*"), tmp_path), scheduler=local_cluster.scheduler_address,
                               log=lines.append)
     assert {path.name: path.read_bytes() for path in tmp_path.iterdir() if not path.name.startswith(".")} == expected
-    assert sorted(result.rows for result in results) == [ROWS] * FILES 
+    assert sorted(result.rows for result in results) == [ROWS] * FILES
     assert sum(result.errors for result in results) == sum(out.count(b'"error"') for out in expected.values())
     assert len({task["worker"] for task in tasks.data}) == 2  # both workers scored files
     loads = client.run(lambda dask_worker: dask_worker.plugins[dask_side.MODELS].loads)
     assert sorted(loads.values()) == [1, 1]  # each worker read the model once for its four or so files
-    assert "2 worker(s); dashboard http://127.0.0.1:" in lines[0] and lines[-1].startswith(f"part") and f"{FILES}/{FILES} files done" in lines[-1]
+    assert "2 worker(s); dashboard http://127.0.0.1:" in lines[0] and lines[-1].startswith("part") and f"{FILES}/{FILES} files done" in lines[-1]
 
 
 def test_a_worker_killed_while_scoring_costs_nothing_but_time(cluster_to_break, reviews, scored_here, tmp_path):
@@ -174,7 +174,7 @@ def training_run(tmp_path_factory):
     rng = random.Random(1)
     rows = [(_review(rng), rng.choice(["positive", "negative"])) for _ in range(240)]
     for name, part in (("train.tsv", rows[:200]), ("dev.tsv", rows[200:])):
-        (folder / name).write_text("text\tlabel\n" + "".join(f"{t}\t{l}\n" for t, l in part))
+        (folder / name).write_text("text\tlabel\n" + "".join(f"{text}\t{label}\n" for text, label in part))
     return TrainingRun(train_file=str(folder / "train.tsv"), dev_file=str(folder / "dev.tsv"), hyperparameters=dict(
         cell="gru", embedding_dim=8, hidden_size=8, epochs=EPOCHS, patience=EPOCHS, batch_size=8,
         learning_rate=0.02, dropout=0.0, embedding_dropout=0.0))
@@ -226,7 +226,7 @@ def test_train_seeds_command_and_its_usage_errors(training_run, tmp_path):
     run = training_run
     options = ["train", "--train-file", run.train_file, "--dev-file", run.dev_file, "--cell", "gru",
                "--embedding-dim", "8", "--hidden-size", "8", "--epochs", "2", "--batch-size", "8"]
-    result = CliRunner().invoke(main, options + ["--seeds", "3,5", "--output-dir", str(tmp_path), "--ensemble", "--json"])
+    result = CliRunner().invoke(main, [*options, "--seeds", "3,5", "--output-dir", str(tmp_path), "--ensemble", "--json"])
     assert result.exit_code == 0, result.output
     summaries = [json.loads(line) for line in result.stdout.splitlines()]
     assert [s.get("seed") for s in summaries] == [3, 5, None] and summaries[-1]["ensemble"].endswith("ensemble.npz")
@@ -235,10 +235,10 @@ def test_train_seeds_command_and_its_usage_errors(training_run, tmp_path):
     assert names >= {"seed3.npz", "seed5.npz", "ensemble.npz"}
     assert not names & {"seed3.ckpt.npz", "seed5.ckpt.npz"}  # a finished seed's checkpoint is removed, as after train
     runner = CliRunner()
-    assert runner.invoke(main, options + ["--seeds", "3-1", "--output-dir", str(tmp_path)]).exit_code == 2
-    assert runner.invoke(main, options + ["--seeds", "0-1"]).exit_code == 2
-    assert runner.invoke(main, options + ["--seeds", "0-1", "--output-dir", str(tmp_path), "--resume"]).exit_code == 2
-    assert runner.invoke(main, options + ["--ensemble"]).exit_code == 2
+    assert runner.invoke(main, [*options, "--seeds", "3-1", "--output-dir", str(tmp_path)]).exit_code == 2
+    assert runner.invoke(main, [*options, "--seeds", "0-1"]).exit_code == 2
+    assert runner.invoke(main, [*options, "--seeds", "0-1", "--output-dir", str(tmp_path), "--resume"]).exit_code == 2
+    assert runner.invoke(main, [*options, "--ensemble"]).exit_code == 2
 
 
 def test_plain_prediction_never_imports_dask(toy, tmp_path):

@@ -27,7 +27,7 @@ def test_the_readme_and_the_docs_have_examples():
 
 @pytest.mark.parametrize("block", BLOCKS, ids=lambda block: block.examples[0].name)
 def test_an_example_prints_what_the_text_shows(block):
-    for example, output in zip(block.examples, examples.run_block(block)):
+    for example, output in zip(block.examples, examples.run_block(block), strict=True):
         assert output == example.shown, f"{example.name}: `{example.source}` printed\n{output}"
 
 

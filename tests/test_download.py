@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
+
 from fixtures_data import (
     IMDB_ROWS,
     POLARITY,
@@ -24,7 +25,6 @@ from fixtures_data import (
     sentence_polarity_zip_bytes,
     sst_zip_bytes,
 )
-
 from sentiment_rnn import corpora as data
 from sentiment_rnn.corpora import SOURCES, download_corpus, download_file, load_corpus, mirror_url
 from sentiment_rnn.errors import DownloadError

@@ -9,6 +9,7 @@ import stat
 import numpy as np
 import pytest
 
+from sentiment_rnn.errors import ModelFileError
 from sentiment_rnn.text.embeddings import (
     build_vocabulary,
     cooccurrence_counts,
@@ -20,7 +21,6 @@ from sentiment_rnn.text.embeddings import (
     pretrain_from_texts,
     save_vectors,
 )
-from sentiment_rnn.errors import ModelFileError
 
 
 def brute_force_counts(docs, vocab, window, distance_weighting):

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from sentiment_rnn.evaluation import explain
-from sentiment_rnn.evaluation.baselines import fit_baseline, word_weights
-from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
+from sentiment_rnn.estimators.rnn import RNNClassifier
+from sentiment_rnn.evaluation import explain
+from sentiment_rnn.evaluation.baselines import fit_baseline, word_weights
 from sentiment_rnn.evaluation.explain import (
     BowWeights,
     Trajectory,

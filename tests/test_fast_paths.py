@@ -5,11 +5,10 @@ import pytest
 
 from sentiment_rnn.nn.batching import pad_batch
 from sentiment_rnn.nn.cells import CELLS, LayerWeights, make_cell
-from sentiment_rnn.nn.inference import Inference
 from sentiment_rnn.nn.embedding import embedding_grad
+from sentiment_rnn.nn.inference import Inference, predict_logits
 from sentiment_rnn.nn.model import ModelConfig, RNNModel
 from sentiment_rnn.nn.optim import Adam
-from sentiment_rnn.nn.inference import predict_logits
 
 
 def test_embedding_gradient_by_sorting_equals_add_at():

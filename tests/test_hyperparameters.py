@@ -6,9 +6,9 @@ import inspect
 import click
 import pytest
 
-from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.cli import compare, evaluate, train
 from sentiment_rnn.corpora import CORPORA
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.evaluation.baselines import BASELINES
 from sentiment_rnn.hyperparameters import DEFAULTS, HYPERPARAMETERS
 from sentiment_rnn.nn.cells import CELLS

@@ -6,8 +6,8 @@ from click.testing import CliRunner
 from sentiment_rnn import RNNClassifier
 from sentiment_rnn.cli import main
 from sentiment_rnn.io.serialization import load_model
-from sentiment_rnn.training.loop import TrainConfig, fit
 from sentiment_rnn.nn.model import ModelConfig, RNNModel
+from sentiment_rnn.training.loop import TrainConfig, fit
 
 TEXTS = ["a good film", "a bad film", "not good at all", "really fun", "dull and bad", "great fun"]
 LABELS = [1, 0, 0, 1, 0, 1]

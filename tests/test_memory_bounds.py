@@ -15,9 +15,9 @@ import time
 import numpy as np
 import pytest
 
+from sentiment_rnn.io.serialization import load_model
 from sentiment_rnn.nn.batching import sequential_batches
 from sentiment_rnn.nn.inference import predict_logits
-from sentiment_rnn.io.serialization import load_model
 from test_robustness import _env
 
 INPUT_PEAK_LIMIT_MB = 500  # the bound for long inputs
@@ -147,7 +147,7 @@ def test_a_csv_or_tsv_row_without_a_line_end_is_read_only_up_to_the_row_limit(tm
         path = tmp_path / "zero.csv"
         path.symlink_to("/dev/zero")
         limit_line = 1
-    code, peak, seconds, stdout, stderr = run_measured(COMMAND + ["predict", "--input", str(path)])
+    code, peak, seconds, _stdout, stderr = run_measured([*COMMAND, "predict", "--input", str(path)])
     print(f"predict --input {kind}: peak {peak:.0f} MB, {seconds:.1f} s")
     assert code == 1 and "Traceback" not in stderr
     assert stderr.strip().splitlines()[-1].startswith(f"Error: {path}:{limit_line}: a row is longer than 1,048,576 characters")
@@ -159,9 +159,9 @@ def test_rows_of_a_million_columns_stop_the_file_at_the_row_limit(tmp_path):
     columns = 1_000_000
     with open(path, "w") as out:
         out.write("text," + ",".join(f"c{i}" for i in range(columns)) + "\n")  # 6.9 MB
-        for row in range(8):
+        for _ in range(8):
             out.write("a good film," + ",".join(["7"] * columns) + "\n")  # 2 MB
-    code, peak, seconds, stdout, stderr = run_measured(COMMAND + ["predict", "--input", str(path), "--format", "tsv"])
+    code, peak, seconds, _stdout, stderr = run_measured([*COMMAND, "predict", "--input", str(path), "--format", "tsv"])
     print(f"predict --input 8 rows x 1,000,000 columns ({path.stat().st_size / 1e6:.0f} MB): peak {peak:.0f} MB, "
           f"{seconds:.1f} s")
     assert code == 1 and "Traceback" not in stderr
@@ -174,7 +174,7 @@ def test_jsonl_lines_packed_with_empty_objects_are_predicted_a_few_at_a_time(tmp
     path = tmp_path / "packed.jsonl"
     line = '{"text": "a good film", "x": [' + ",".join(["{}"] * 26_000) + "]}\n"  # 78 KB, under the line limit
     path.write_text(line * 400)
-    code, peak, seconds, stdout, stderr = run_measured(COMMAND + ["predict", "--input", str(path), "--format", "tsv"])
+    code, peak, seconds, stdout, stderr = run_measured([*COMMAND, "predict", "--input", str(path), "--format", "tsv"])
     print(f"predict --input 400 JSONL lines of 26,000 {{}} ({path.stat().st_size / 1e6:.0f} MB): peak {peak:.0f} MB, "
           f"{seconds:.1f} s")
     assert code == 0, stderr[-500:]
@@ -187,7 +187,7 @@ def test_lines_that_grow_under_normalisation_or_hold_thousands_of_sentences_are_
 
     path = tmp_path / "grow.txt"
     path.write_text(("\ufdfa" * 20_000 + "\n" + "ab! " * 5_000 + "\n") * 12)  # 60,000 tokens; 5,000 sentences
-    code, peak, seconds, stdout, stderr = run_measured(COMMAND + ["predict", "--input", str(path), "--format", "jsonl"])
+    code, peak, seconds, stdout, stderr = run_measured([*COMMAND, "predict", "--input", str(path), "--format", "jsonl"])
     print(f"predict --input 12 x (U+FDFA x 20,000 and 'ab! ' x 5,000): peak {peak:.0f} MB, {seconds:.1f} s")
     assert code == 0, stderr[-500:]
     import json

@@ -13,6 +13,7 @@ from sentiment_rnn.errors import DataError
 from sentiment_rnn.io.predict import NO_WORDS
 from sentiment_rnn.io.records import input_format, iter_rows, score_rows
 
+
 def _rows(data: bytes, file_format: str, **options):
     return [row for chunk in iter_rows(io.BytesIO(data), file_format, chunk_size=2, **options) for row in chunk]
 

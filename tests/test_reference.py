@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 import sentiment_rnn.nn.reference as reference_module
-
 from sentiment_rnn.nn.cells import make_cell
 from sentiment_rnn.nn.functional import cross_entropy
 from sentiment_rnn.nn.gradcheck import check_gradients, numerical_gradient, relative_error

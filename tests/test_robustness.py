@@ -28,14 +28,13 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import ModelFileError, TrainingError, TrainingInterrupted
-from sentiment_rnn.io.predict import (MAX_REVIEW_CHARS, NO_WORDS, NOT_UTF8, format_record, iter_lines,
-                                   predict_records)
-from sentiment_rnn.training.checkpoint import load_checkpoint
+from sentiment_rnn.estimators.rnn import RNNClassifier
+from sentiment_rnn.io.predict import MAX_REVIEW_CHARS, NO_WORDS, NOT_UTF8, format_record, iter_lines, predict_records
 from sentiment_rnn.io.serialization import FORMAT_VERSION, load_model, save_model
 from sentiment_rnn.text.tokenizer import tokenize
+from sentiment_rnn.training.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 POSITIVE = ["a good film", "great acting", "i loved it", "wonderful and fun", "a great story", "good fun"]

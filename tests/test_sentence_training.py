@@ -13,8 +13,16 @@ import pytest
 from fixtures_data import SST_NODE_LABELS, write_sst
 from sentiment_rnn.behaviour.augment import EXPECTED_TARGET, behaviour_examples, consensus_targets, holds_held_out_item
 from sentiment_rnn.behaviour.lexicon import is_heldout, list_names, words
-from sentiment_rnn.recipes.sentence_training import (NEGATED_TARGET, SOFT_TARGETS, has_negator, negated_phrases,
-                                             neutralise_word_vectors, phrase_targets, sentiment_leaves, soft_targets)
+from sentiment_rnn.recipes.sentence_training import (
+    NEGATED_TARGET,
+    SOFT_TARGETS,
+    has_negator,
+    negated_phrases,
+    neutralise_word_vectors,
+    phrase_targets,
+    sentiment_leaves,
+    soft_targets,
+)
 
 PROS = ["Easy to use, no flaws", "Not very expensive", "Great zoom"]
 CONS = ["No viewfinder", "Heavy and slow"]
@@ -143,7 +151,7 @@ def test_neutralising_shrinks_only_the_words_without_an_opinion_along_the_direct
     is_polar = np.array([t in positive or t in negative for t in tokens])
     direction = before[[t in positive for t in tokens]].mean(0) - before[[t in negative for t in tokens]].mean(0)
     direction /= np.linalg.norm(direction)
-    moved = np.any(E != before, axis=1)
+    moved = np.any(before != E, axis=1)
     assert changed == moved.sum() > 0 and not moved[is_polar].any() and not moved[:2].any()
     assert not moved[tokens.index("not")] if "not" in tokens else True
     along_before, along_after = (before[moved] - before.mean(0)) @ direction, (E[moved] - before.mean(0)) @ direction

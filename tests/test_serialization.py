@@ -8,8 +8,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.errors import ModelFileError
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.io.serialization import FORMAT_VERSION, load_model, read_metadata, save_model
 
 TEXTS = ["a good film", "a bad film", "great fun", "dull and boring", "i loved it", "i hated it"]

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sentiment_rnn.training.checkpoint import load_checkpoint
 from sentiment_rnn.cli import main
 from sentiment_rnn.io.serialization import load_model
+from sentiment_rnn.training.checkpoint import load_checkpoint
 from test_robustness import _env, _same_weights, _train_args, _wait_for
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -49,8 +49,8 @@ def test_sigterm_or_sighup_during_training_saves_the_checkpoint_and_resumes(tmp_
     assert "Traceback" not in stderr.decode()
     assert not output.exists()
     load_checkpoint(checkpoint)
-    resumed = CliRunner().invoke(main, args + ["-o", str(output), "--resume"])
-    reference = CliRunner().invoke(main, args + ["-o", str(tmp_path / "reference.npz")])
+    resumed = CliRunner().invoke(main, [*args, "-o", str(output), "--resume"])
+    reference = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "reference.npz")])
     assert resumed.exit_code == 0 and reference.exit_code == 0, (resumed.output, reference.output)
     assert _same_weights(load_model(output).params_, load_model(tmp_path / "reference.npz").params_)
 
@@ -65,7 +65,7 @@ def test_handlers_are_restored_after_training():
 
 @pytest.mark.parametrize("delay", [0.1, 0.15, 0.2])  # before ~0.05 s Python itself is starting
 def test_ctrl_c_while_the_program_starts_is_one_line(delay):
-    process = subprocess.Popen(COMMAND + ["predict", "a good film"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    process = subprocess.Popen([*COMMAND, "predict", "a good film"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                env=_env(), preexec_fn=_default_signals)
     time.sleep(delay)
     process.send_signal(signal.SIGINT)
@@ -82,7 +82,7 @@ def _run(arguments, **kwargs):
 
 def test_a_full_disk_on_stdout_is_one_line():
     with open("/dev/full", "wb") as full:
-        result = subprocess.run(COMMAND + ["predict", "a good film"], stdout=full, stderr=subprocess.PIPE,
+        result = subprocess.run([*COMMAND, "predict", "a good film"], stdout=full, stderr=subprocess.PIPE,
                                 env=_env(), timeout=120)
     stderr = result.stderr.decode()
     assert result.returncode == 1 and "Traceback" not in stderr
@@ -90,7 +90,7 @@ def test_a_full_disk_on_stdout_is_one_line():
 
 
 def test_a_closed_stdout_is_an_error_not_silence():
-    result = subprocess.run(COMMAND + ["predict", "a good film"], stdout=None, stderr=subprocess.PIPE, env=_env(),
+    result = subprocess.run([*COMMAND, "predict", "a good film"], stdout=None, stderr=subprocess.PIPE, env=_env(),
                             timeout=120, preexec_fn=lambda: __import__("os").close(1))
     assert result.returncode == 1
     assert result.stderr.decode().strip() == "Error: standard output is closed: there is nowhere to write the results"
@@ -106,11 +106,11 @@ def test_an_output_encoding_that_cannot_show_a_character_loses_no_line():
 
 
 def test_a_closed_stdin_is_one_line_and_exit_1_and_an_empty_one_is_no_error():
-    result = subprocess.run(COMMAND + ["predict", "--input", "-"], stdin=None, capture_output=True, env=_env(),
+    result = subprocess.run([*COMMAND, "predict", "--input", "-"], stdin=None, capture_output=True, env=_env(),
                             timeout=120, preexec_fn=lambda: __import__("os").close(0))
     assert result.returncode == 1 and result.stderr.decode().strip() == (
         "Error: standard input is closed: there is nothing to predict (pipe reviews in, or give --input FILE)")
-    empty = subprocess.run(COMMAND + ["predict", "--input", "-"], stdin=subprocess.DEVNULL, capture_output=True,
+    empty = subprocess.run([*COMMAND, "predict", "--input", "-"], stdin=subprocess.DEVNULL, capture_output=True,
                            env=_env(), timeout=120)
     assert empty.returncode == 0 and empty.stdout == b"" and empty.stderr == b""
 

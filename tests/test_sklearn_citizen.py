@@ -17,8 +17,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import cross_val_score
 from sklearn.utils import estimator_checks
 
-from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.errors import SentimentRNNError
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.io.serialization import load_model
 from test_robustness import NEGATIVE, POSITIVE
 

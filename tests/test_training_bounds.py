@@ -20,10 +20,9 @@ def _rows(count: int, rng: random.Random) -> list[str]:
 
 def test_a_training_row_of_26000_words_trains_in_bounded_memory(tmp_path):
     rng = random.Random(0)
-    rows = _rows(127, rng) + [f"{' '.join(rng.choice(WORDS) for _ in range(26_000))}\tpositive"]
+    rows = [*_rows(127, rng), f"{' '.join(rng.choice(WORDS) for _ in range(26000))}\tpositive"]
     (tmp_path / "train.tsv").write_text("text\tlabel\n" + "\n".join(rows) + "\n")
-    code, peak, seconds, stdout, stderr = run_measured(COMMAND + [
-        "train", "--train-file", str(tmp_path / "train.tsv"), "--epochs", "1", "-o", str(tmp_path / "m.npz")])
+    code, peak, seconds, _stdout, stderr = run_measured([*COMMAND, "train", "--train-file", str(tmp_path / "train.tsv"), "--epochs", "1", "-o", str(tmp_path / "m.npz")])
     print(f"train, one row of 26,000 words among 128: peak {peak:.0f} MB, {seconds:.1f} s")
     assert code == 0, stderr
     assert (tmp_path / "m.npz").exists()
@@ -42,7 +41,7 @@ def _train(tmp_path, *options):
 
 @pytest.mark.parametrize("options", [["--hidden-size", "1000000"], ["--embedding-dim", "1000000"]])
 def test_train_refuses_sizes_that_cannot_fit_with_the_memory_they_need(tmp_path, options):
-    code, peak, seconds, stdout, stderr = _train(tmp_path, *options)
+    code, peak, seconds, _stdout, stderr = _train(tmp_path, *options)
     print(f"train {' '.join(options)}: peak {peak:.0f} MB, {seconds:.1f} s")
     assert code == 1 and "Traceback" not in stderr, stderr
     assert len(stderr.strip().splitlines()) == 1 and "GiB of memory" in stderr and "smaller sizes" in stderr
@@ -60,13 +59,13 @@ RNNClassifier(epochs=1, max_len=max_len).fit(texts, [i % 2 for i in range(40)])
 
 
 def test_a_training_text_that_cannot_fit_is_refused_and_max_len_cuts_it():
-    command = LIMITED + [sys.executable, "-c", _FIT_ONE_LONG_TEXT]
-    code, peak, seconds, stdout, stderr = run_measured(command + ["none"])
+    command = [*LIMITED, sys.executable, "-c", _FIT_ONE_LONG_TEXT]
+    code, peak, seconds, _stdout, stderr = run_measured([*command, "none"])
     print(f"fit, one text of 480,000 words under a 3 GB limit: peak {peak:.0f} MB, {seconds:.1f} s")
     assert code == 1 and stderr.strip().splitlines()[-1].startswith("sentiment_rnn.memory.MemoryBudgetError: "
                                                                      "training on a text of 480,000 tokens"), stderr
     assert "--max-len" in stderr and peak < INPUT_PEAK_LIMIT_MB
-    code, peak, seconds, stdout, stderr = run_measured(command + ["2000"])
+    code, peak, seconds, _stdout, stderr = run_measured([*command, "2000"])
     print(f"... with max_len=2000: peak {peak:.0f} MB, {seconds:.1f} s")
     assert code == 0, stderr
     assert peak < INPUT_PEAK_LIMIT_MB
@@ -79,7 +78,7 @@ def test_a_training_text_that_cannot_fit_is_refused_and_max_len_cuts_it():
     (["pretrain", "--corpus", "movie-reviews", "--dim", "29000"], "--dim"),
 ])
 def test_review_head_and_pretraining_sizes_that_cannot_fit_are_refused_up_front(tmp_path, options, advice):
-    code, peak, seconds, stdout, stderr = run_measured(LIMITED + COMMAND + options + ["-o", str(tmp_path / "out.npz")])
+    code, peak, seconds, _stdout, stderr = run_measured(LIMITED + COMMAND + options + ["-o", str(tmp_path / "out.npz")])
     print(f"{' '.join(options)}: peak {peak:.0f} MB, {seconds:.1f} s")
     assert code == 1 and "Traceback" not in stderr, stderr
     assert stderr.strip().splitlines()[-1].startswith("Error: ") and advice in stderr

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import hashlib
 
-__all__ = ["PARTS", "HELDOUT_PERCENT", "CORE_TRAIN", "WORD_LISTS", "DOMAINS", "IDENTITY_GROUPS",
-           "is_heldout", "split", "words", "list_names"]
+__all__ = ["CORE_TRAIN", "DOMAINS", "HELDOUT_PERCENT", "IDENTITY_GROUPS", "PARTS", "WORD_LISTS", "is_heldout",
+           "list_names", "split", "words"]
 
 PARTS = ("train", "heldout", "all")
 HELDOUT_PERCENT = 40

@@ -20,11 +20,11 @@ from the ``np.random.Generator`` passed in, so a seeded suite gives the same var
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["PERTURBATIONS", "punctuation", "typos", "contractions", "casing"]
+__all__ = ["PERTURBATIONS", "casing", "contractions", "punctuation", "typos"]
 
 _END = re.compile(r"[.!?]+$")
 

@@ -16,14 +16,14 @@ worst failing cases, as a table, Markdown or JSON.
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from sentiment_rnn.behaviour.scorers import Scorer
 from sentiment_rnn.behaviour.suite import PROTOCOL, BehaviourTest, case_failures
 
-__all__ = ["run_check", "format_table", "format_examples", "format_protocol", "check_dict"]
+__all__ = ["check_dict", "format_examples", "format_protocol", "format_table", "run_check"]
 
 PART_TITLES = {"heldout": "held-out", "train": "train", "all": "all"}
 BATCH = 512
@@ -42,7 +42,7 @@ def run_check(tests: Sequence[BehaviourTest], scorer: Scorer, examples: int = 3,
     p_of: dict[str, float] = {}
     for begin in range(0, len(texts), BATCH):
         batch = texts[begin:begin + BATCH]
-        p_of.update(zip(batch, np.asarray(scorer.p_positive(batch), dtype=np.float64).tolist()))
+        p_of.update(zip(batch, np.asarray(scorer.p_positive(batch), dtype=np.float64).tolist(), strict=True))
         if progress is not None:
             progress(begin + len(batch), len(texts))
     by_name: dict[str, dict] = {}
@@ -96,12 +96,12 @@ def format_table(results: Sequence[dict], parts: Sequence[str], markdown: bool =
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "| --- | --- | --- | --- |" + " ---: |" * numeric]
         return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
-    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
 
     def line(cells):
-        return "  ".join(c.ljust(w) if i < 4 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        return "  ".join(c.ljust(w) if i < 4 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
 
-    return "\n".join(line(cells).rstrip() for cells in [header] + rows)
+    return "\n".join(line(cells).rstrip() for cells in [header, *rows])
 
 
 def format_examples(results: Sequence[dict], parts: Sequence[str], markdown: bool = False) -> str:
@@ -113,7 +113,7 @@ def format_examples(results: Sequence[dict], parts: Sequence[str], markdown: boo
         for test in result["tests"]:
             for part in parts:
                 for example in test["parts"][part]["examples"]:
-                    shown = " | ".join(f"{p:.2f} {text}" for text, p in zip(example["texts"], example["p"]))
+                    shown = " | ".join(f"{p:.2f} {text}" for text, p in zip(example["texts"], example["p"], strict=True))
                     lines.append(f"{'- ' if markdown else '  '}{test['name']} [{PART_TITLES[part]}]: {shown}")
         lines.append("")
     return "\n".join(lines).rstrip()

@@ -16,17 +16,17 @@ baselines and NLTK's rule-based VADER.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
 from sentiment_rnn.errors import DataError
 from sentiment_rnn.nn.functional import sigmoid
 
-__all__ = ["Scorer", "BASELINE_SCORERS", "model_scorer", "bow_scorer", "fitted_baseline_scorer", "vader_scorer",
-           "has_vader_lexicon", "baseline_scorers", "VADER_RESOURCE"]
+__all__ = ["BASELINE_SCORERS", "VADER_RESOURCE", "Scorer", "baseline_scorers", "bow_scorer", "fitted_baseline_scorer",
+           "has_vader_lexicon", "model_scorer", "vader_scorer"]
 
 VADER_RESOURCE = "sentiment/vader_lexicon.zip/vader_lexicon/vader_lexicon.txt"
 FITTED_BASELINES = ("bow-bigram-logreg", "negation-logreg", "nb")
@@ -79,9 +79,8 @@ def bow_scorer(data_dir=None, on_training: Callable[[str], None] | None = None) 
 def fitted_baseline_scorer(name: str, data_dir=None, on_training: Callable[[str], None] | None = None) -> Scorer:
     """Baseline ``name`` fitted on the treebank's training phrases (tuned on dev), cached after the
     first fit, as a scorer."""
-    from sentiment_rnn.corpora import load_corpus
+    from sentiment_rnn.corpora import cache_dir, load_corpus
     from sentiment_rnn.evaluation.stored_baselines import baseline_cache_key, load_or_fit_baseline
-    from sentiment_rnn.corpora import cache_dir
 
     train = load_corpus("sst", "train", data_dir, level="phrase")
     dev = load_corpus("sst", "dev", data_dir)

@@ -26,8 +26,8 @@ True
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -35,9 +35,9 @@ from sentiment_rnn.behaviour.lexicon import words
 from sentiment_rnn.behaviour.perturbations import PERTURBATIONS
 from sentiment_rnn.behaviour.templates import FAMILIES, SLOT_LISTS, Family, draw_values, render
 
-__all__ = ["NEUTRAL_LOW", "NEUTRAL_HIGH", "INVARIANCE_TOLERANCE", "DIRECTION_TOLERANCE", "DEFAULT_SEED",
-           "CASES_PER_TEST", "VARIANTS", "PROTOCOL", "Case", "BehaviourTest", "capabilities", "build_suite",
-           "verdicts", "case_failures"]
+__all__ = ["CASES_PER_TEST", "DEFAULT_SEED", "DIRECTION_TOLERANCE", "INVARIANCE_TOLERANCE", "NEUTRAL_HIGH",
+           "NEUTRAL_LOW", "PROTOCOL", "VARIANTS", "BehaviourTest", "Case", "build_suite", "capabilities",
+           "case_failures", "verdicts"]
 
 NEUTRAL_LOW, NEUTRAL_HIGH = 1 / 3, 2 / 3
 INVARIANCE_TOLERANCE = 0.1
@@ -139,7 +139,7 @@ def _case_texts(family: Family, part: str, template: str, values: dict[str, str]
         wanted += 1  # the first text is one of the values too
     chosen = [pool[i] for i in rng.choice(len(pool), size=min(wanted, len(pool)), replace=False)]
     if family.kind == "dir" or family.vary in _EMPTY_FIRST:
-        chosen = [""] + chosen
+        chosen = ["", *chosen]
     return tuple(dict.fromkeys(render(template, {**values, family.vary: value}) for value in chosen))
 
 

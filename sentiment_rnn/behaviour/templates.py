@@ -32,8 +32,8 @@ import numpy as np
 
 from sentiment_rnn.behaviour.lexicon import DOMAINS, IDENTITY_GROUPS, PARTS, words
 
-__all__ = ["KINDS", "EXPECTATIONS", "SLOT_LISTS", "Family", "TemplateFamily", "FAMILIES",
-           "template_families", "slots_of", "fill", "render"]
+__all__ = ["EXPECTATIONS", "FAMILIES", "KINDS", "SLOT_LISTS", "Family", "TemplateFamily", "fill", "render",
+           "slots_of", "template_families"]
 
 KINDS = ("mft", "inv", "dir")
 EXPECTATIONS = {"mft": ("positive", "negative", "neutral", "not_negative", "not_positive"),
@@ -68,7 +68,7 @@ class Family:
         assert self.kind in KINDS and self.expect in EXPECTATIONS[self.kind], self.name
         assert (self.kind == "mft") == (self.vary is None and self.perturbation is None), self.name
 
-    def part(self, part: str) -> "TemplateFamily":
+    def part(self, part: str) -> TemplateFamily:
         if part not in PARTS:
             raise ValueError(f"part must be one of {', '.join(PARTS)}, got {part!r}")
         templates = {"train": self.train, "heldout": self.heldout, "all": self.train + self.heldout}[part]

@@ -25,8 +25,8 @@ from sentiment_rnn.cli.predicting import predict
 from sentiment_rnn.cli.serving import serve
 from sentiment_rnn.cli.training import ensemble, pretrain, train, train_review, tune_sentence
 
-__all__ = ["main", "predict", "evaluate", "compare", "explain", "check", "train", "train_review", "tune_sentence", "pretrain", "ensemble",
-           "serve"]
+__all__ = ["check", "compare", "ensemble", "evaluate", "explain", "main", "predict", "pretrain", "serve", "train",
+           "train_review", "tune_sentence"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})

@@ -16,8 +16,9 @@ from sentiment_rnn.errors import SentimentRNNError
 from sentiment_rnn.files import check_output_folder, check_output_path, same_file
 from sentiment_rnn.hyperparameters import HYPERPARAMETERS, Hyperparameter, range_problem
 
-__all__ = ["SEEDS", "SeedList", "Number", "data_dir_option", "model_option", "fail_cleanly", "check_paths", "load", "progress_bar",
-           "step_progress", "DownloadBar", "hyperparameter_option", "hyperparameter_options", "optional_str"]
+__all__ = ["SEEDS", "DownloadBar", "Number", "SeedList", "check_paths", "data_dir_option", "fail_cleanly",
+           "hyperparameter_option", "hyperparameter_options", "load", "model_option", "optional_str", "progress_bar",
+           "step_progress"]
 
 DATA_DIR_HELP = "Folder holding the corpora (sst/, imdb/, nltk_data/); missing ones are downloaded to the cache."
 

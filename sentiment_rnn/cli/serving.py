@@ -45,7 +45,7 @@ def serve(model_path, host, port, workers, max_texts, max_text_chars, max_body_b
     try:
         from sentiment_rnn import serve as server
     except ImportError as error:
-        raise click.ClickException(f'serve needs the serve extra: pip install "sentiment-rnn[serve]" ({error})')
+        raise click.ClickException(f'serve needs the serve extra: pip install "sentiment-rnn[serve]" ({error})') from error
     from sentiment_rnn.io.serialization import load_model
 
     load_model(model_path)  # a bad model file (its shapes, its weights) fails here, in one line, before any worker

@@ -32,7 +32,7 @@ from sentiment_rnn.corpora.sources import SOURCES, Progress, locate
 from sentiment_rnn.errors import DataError
 from sentiment_rnn.text.tokenizer import normalize
 
-__all__ = ["CAD_SPLITS", "CAD_COLUMNS", "load_cad", "read_cad", "match_key", "training_pairs", "concat_corpora"]
+__all__ = ["CAD_COLUMNS", "CAD_SPLITS", "concat_corpora", "load_cad", "match_key", "read_cad", "training_pairs"]
 
 CAD_SPLITS = ("train", "dev")
 CAD_COLUMNS = ("Sentiment", "Text", "batch_id")

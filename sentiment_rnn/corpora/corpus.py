@@ -11,9 +11,8 @@ import numpy as np
 from sentiment_rnn.errors import DataError
 from sentiment_rnn.text.tokenizer import tokenize
 
-__all__ = ["BINARY_LABELS", "SST5_LABELS", "SPLITS", "SPLIT_FRACTIONS", "Corpus", "pretokenized_corpus",
-           "check_choice", "where", "read_utf8", "column_index", "check_unique_columns",
-           "stratified_split"]
+__all__ = ["BINARY_LABELS", "SPLITS", "SPLIT_FRACTIONS", "SST5_LABELS", "Corpus", "check_choice",
+           "check_unique_columns", "column_index", "pretokenized_corpus", "read_utf8", "stratified_split", "where"]
 
 BINARY_LABELS = ("negative", "positive")
 SST5_LABELS = ("very negative", "negative", "neutral", "positive", "very positive")

@@ -14,8 +14,8 @@ from sentiment_rnn.corpora.corpus import BINARY_LABELS, Corpus, pretokenized_cor
 from sentiment_rnn.corpora.sources import SOURCES, Progress, cache_dir, locate, search_roots
 from sentiment_rnn.errors import DataError
 
-__all__ = ["load_sentence_polarity", "load_movie_reviews", "pros_cons_sentences", "objective_sentences",
-           "opinion_words"]
+__all__ = ["load_movie_reviews", "load_sentence_polarity", "objective_sentences", "opinion_words",
+           "pros_cons_sentences"]
 
 
 def _nltk_corpus_root(name: str, data_dir, download: bool, progress: Progress | None) -> Path:

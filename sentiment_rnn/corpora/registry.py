@@ -19,7 +19,7 @@ from sentiment_rnn.errors import DataError
 if TYPE_CHECKING:
     from sentiment_rnn.corpora.sources import Progress
 
-__all__ = ["LOADERS", "CORPORA", "load_corpus", "loader"]
+__all__ = ["CORPORA", "LOADERS", "load_corpus", "loader"]
 
 
 LOADERS = {  # corpus name -> (module, loader function)

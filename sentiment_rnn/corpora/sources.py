@@ -24,9 +24,9 @@ from pathlib import Path
 from sentiment_rnn.errors import DataError, DownloadError
 from sentiment_rnn.files import atomic_write, file_digest
 
-__all__ = ["DATA_ENV", "CACHE_ENV", "MIRROR_ENV", "DOWNLOAD_TIMEOUT", "IMDB_COLUMNS", "Progress", "Source",
-           "SOURCES", "resolve_data_dir", "cache_dir", "search_roots", "mirror_url", "download_file",
-           "download_corpus", "locate"]
+__all__ = ["CACHE_ENV", "DATA_ENV", "DOWNLOAD_TIMEOUT", "IMDB_COLUMNS", "MIRROR_ENV", "SOURCES", "Progress", "Source",
+           "cache_dir", "download_corpus", "download_file", "locate", "mirror_url", "resolve_data_dir",
+           "search_roots"]
 
 DATA_ENV = "SENTIMENT_RNN_DATA"
 CACHE_ENV = "SENTIMENT_RNN_CACHE"

@@ -16,7 +16,7 @@ from sentiment_rnn.corpora.user_files import load_file
 from sentiment_rnn.errors import DataError
 from sentiment_rnn.text.tokenizer import tokenize_many
 
-__all__ = ["TrainingData", "load_training_data", "with_cad_pairs", "unlabeled_sentences", "unlabeled_texts"]
+__all__ = ["TrainingData", "load_training_data", "unlabeled_sentences", "unlabeled_texts", "with_cad_pairs"]
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,15 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sentiment_rnn.corpora.corpus import (BINARY_LABELS, SPLITS, SST5_LABELS, Corpus, check_choice,
-                                          pretokenized_corpus, read_utf8)
+from sentiment_rnn.corpora.corpus import (
+    BINARY_LABELS,
+    SPLITS,
+    SST5_LABELS,
+    Corpus,
+    check_choice,
+    pretokenized_corpus,
+    read_utf8,
+)
 from sentiment_rnn.corpora.sources import Progress, locate
 from sentiment_rnn.errors import DataError
 from sentiment_rnn.text.tokenizer import unescape_ptb
@@ -17,7 +24,7 @@ from sentiment_rnn.text.tokenizer import unescape_ptb
 if TYPE_CHECKING:
     from nltk import Tree
 
-__all__ = ["FINE_GRAINED_LABEL_MAP", "read_sst_trees", "sst_trees", "load_sst"]
+__all__ = ["FINE_GRAINED_LABEL_MAP", "load_sst", "read_sst_trees", "sst_trees"]
 
 # The treebank's five labels (very negative .. very positive) as the binary classes they count towards:
 # ``train --fine-grained`` trains on the five and predicts negative (0) or positive (1); neutral counts for neither.

@@ -8,7 +8,7 @@ import logging
 import re
 import threading
 import uuid
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from dask.utils import parse_timedelta
 from distributed import Client, WorkerPlugin, as_completed, get_worker
@@ -93,7 +93,7 @@ def _client(address: str) -> Client:
     def make() -> None:
         try:
             made["client"] = Client(address, timeout=CONNECT_TIMEOUT)
-        except BaseException as error:  # noqa: BLE001 - every failure becomes the one line below
+        except BaseException as error:  # every failure becomes the one line below
             made["error"] = error
 
     thread = threading.Thread(target=make, name="connect to the Dask scheduler", daemon=True)

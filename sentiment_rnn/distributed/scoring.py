@@ -16,13 +16,13 @@ import glob
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from sentiment_rnn.errors import DataError, SentimentRNNError
 
-__all__ = ["ScoringJob", "FileResult", "plan_outputs", "score_file", "score_files", "finished_outputs", "SCORED_LOG"]
+__all__ = ["SCORED_LOG", "FileResult", "ScoringJob", "finished_outputs", "plan_outputs", "score_file", "score_files"]
 
 SCORED_LOG = ".sentiment-rnn-scored"  # in the output folder: one JSON line {"file", "bytes"} per finished output
 

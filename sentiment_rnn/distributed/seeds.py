@@ -12,13 +12,13 @@ run. `--ensemble` then writes ``DIR/ensemble.npz`` from the seeds' models.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 
 from sentiment_rnn.errors import SentimentRNNError
 
-__all__ = ["parse_seeds", "seed_paths", "train_seed", "train_seeds", "SeedsReport"]
+__all__ = ["SeedsReport", "parse_seeds", "seed_paths", "train_seed", "train_seeds"]
 
 MAX_SEEDS = 10_000
 

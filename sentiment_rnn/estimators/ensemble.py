@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sentiment_rnn.estimators.rnn import RNNClassifier, BaseClassifier, as_tokens, binary_scores, in_chunks
 from sentiment_rnn.errors import SentimentRNNError
+from sentiment_rnn.estimators.rnn import BaseClassifier, RNNClassifier, as_tokens, binary_scores, in_chunks
 
 __all__ = ["EnsembleClassifier"]
 

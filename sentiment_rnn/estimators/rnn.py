@@ -17,7 +17,8 @@ from __future__ import annotations
 import functools
 import inspect
 import os
-from typing import TYPE_CHECKING, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -133,7 +134,7 @@ class BaseClassifier:
     kind: str
 
     @property
-    def networks(self) -> list["RNNClassifier"]:
+    def networks(self) -> list[RNNClassifier]:
         raise NotImplementedError
 
     def predict_proba(self, X: Sequence) -> np.ndarray:
@@ -229,7 +230,7 @@ class RNNClassifier(BaseClassifier):
         self.random_state = random_state
 
     @property
-    def networks(self) -> list["RNNClassifier"]:
+    def networks(self) -> list[RNNClassifier]:
         return [self]
 
     # --- scikit-learn's estimator protocol ---------------------------------------------------------
@@ -240,7 +241,7 @@ class RNNClassifier(BaseClassifier):
     def get_params(self, deep: bool = True) -> dict:
         return {name: getattr(self, name) for name in self._param_names()}
 
-    def set_params(self, **params) -> "RNNClassifier":
+    def set_params(self, **params) -> RNNClassifier:
         for name, value in params.items():
             if name not in self._param_names():
                 raise ValueError(f"invalid parameter {name!r} for RNNClassifier")
@@ -269,7 +270,8 @@ class RNNClassifier(BaseClassifier):
         return ModelConfig(vocab_size=vocab_size, num_classes=num_classes, **network)
 
     def train_config(self) -> TrainConfig:
-        from sentiment_rnn.training.loop import TrainConfig  # the fit loop loads only when training (predict starts faster)
+        # the fit loop loads only when training (predict starts faster)
+        from sentiment_rnn.training.loop import TrainConfig
 
         return TrainConfig(
             epochs=self.epochs,
@@ -297,7 +299,7 @@ class RNNClassifier(BaseClassifier):
         checkpoint: str | os.PathLike | None = None,
         resume: bool = False,
         target_probabilities=None,
-    ) -> "RNNClassifier":
+    ) -> RNNClassifier:
         """Train on texts ``X`` with labels ``y``; early-stop on (``X_dev``, ``y_dev``) when given.
 
         With ``checkpoint`` the training state is saved there after every epoch and on Ctrl-C;
@@ -338,7 +340,7 @@ class RNNClassifier(BaseClassifier):
             held_out = stratified_holdout(targets, self.validation_fraction, rng)
             held_out_rows = np.flatnonzero(held_out)
             dev_targets = self._predicted_index(targets[held_out])  # scored as predicted classes
-            dev_tokens = [tokens[i] for i, t in zip(held_out_rows, dev_targets) if t >= 0]
+            dev_tokens = [tokens[i] for i, t in zip(held_out_rows, dev_targets, strict=True) if t >= 0]
             dev_targets = dev_targets[dev_targets >= 0]
             tokens = [tokens[i] for i in np.flatnonzero(~held_out)]
             targets = targets[~held_out]

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from collections.abc import Callable, Sequence
-
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,14 +29,7 @@ if TYPE_CHECKING:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
-__all__ = [
-    "BASELINES",
-    "PARAM_GRIDS",
-    "FittedBaseline",
-    "make_baseline",
-    "fit_baseline",
-    "word_weights",
-]
+__all__ = ["BASELINES", "PARAM_GRIDS", "FittedBaseline", "fit_baseline", "make_baseline", "word_weights"]
 
 Tokens = Sequence[str]
 

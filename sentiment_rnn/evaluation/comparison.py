@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from collections.abc import Callable, Mapping, Sequence
 
 from sentiment_rnn.evaluation.negation import ContrastItem, load_contrast_set, negation_benchmark
 
-__all__ = ["format_table", "Benchmark", "load_benchmark", "compare_models"]
+__all__ = ["Benchmark", "compare_models", "format_table", "load_benchmark"]
 
 
 # (slice, metric, the metric's count, column title)

@@ -39,9 +39,9 @@ import csv
 import io
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -50,21 +50,9 @@ from sentiment_rnn.nn.functional import cross_entropy
 from sentiment_rnn.nn.model import ModelConfig, RNNModel
 from sentiment_rnn.training.loop import EpochRecord, TrainConfig, fit
 
-__all__ = [
-    "GradientFlow",
-    "EpochDiagnostics",
-    "DiagnosticsLog",
-    "TrainingDiagnostics",
-    "gradient_flow",
-    "sample_indices",
-    "cell_label",
-    "first_token_task",
-    "run_cell",
-    "compare_cells",
-    "plots_available",
-    "plot_run",
-    "plot_comparison",
-]
+__all__ = ["DiagnosticsLog", "EpochDiagnostics", "GradientFlow", "TrainingDiagnostics", "cell_label", "compare_cells",
+           "first_token_task", "gradient_flow", "plot_comparison", "plot_run", "plots_available", "run_cell",
+           "sample_indices"]
 
 TOY_CELLS = (("elman", "tanh"), ("elman", "relu"), ("lstm", "tanh"))
 

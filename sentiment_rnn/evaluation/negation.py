@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import csv
 import importlib.resources
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -32,22 +32,9 @@ from sentiment_rnn.errors import DataError
 from sentiment_rnn.evaluation.metrics import accuracy, classification_report_dict, pair_consistency
 from sentiment_rnn.text.tokenizer import NEGATORS, tokenize, unescape_ptb
 
-__all__ = [
-    "NEGATION_AUXILIARIES",
-    "MAX_NEGATOR_TOKENS",
-    "CONTRAST_SET",
-    "NegationPhrase",
-    "LabelledSentence",
-    "ContrastItem",
-    "binary_label",
-    "tree_tokens",
-    "is_negator_phrase",
-    "negation_phrases",
-    "negated_sentences",
-    "load_contrast_set",
-    "pair_accuracy",
-    "negation_benchmark",
-]
+__all__ = ["CONTRAST_SET", "MAX_NEGATOR_TOKENS", "NEGATION_AUXILIARIES", "ContrastItem", "LabelledSentence",
+           "NegationPhrase", "binary_label", "is_negator_phrase", "load_contrast_set", "negated_sentences",
+           "negation_benchmark", "negation_phrases", "pair_accuracy", "tree_tokens"]
 
 # Auxiliaries and modals that may stand beside a negator in a negator phrase ("does n't",
 # "ca n't", "'s not", "may never"); "ca", "wo", "ai", "sha" are the treebank's halves of

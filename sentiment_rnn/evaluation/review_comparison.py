@@ -23,11 +23,16 @@ from sentiment_rnn.corpora.corpus import stratified_split
 from sentiment_rnn.evaluation.comparison import format_table
 from sentiment_rnn.evaluation.metrics import classification_report_dict, pair_scores
 from sentiment_rnn.evaluation.negation import ContrastItem, load_contrast_set
-from sentiment_rnn.evaluation.stored_baselines import (LinearBaseline, cached_array, cached_tokens, digest,
-                                                       load_or_fit_baseline)
+from sentiment_rnn.evaluation.stored_baselines import (
+    LinearBaseline,
+    cached_array,
+    cached_tokens,
+    digest,
+    load_or_fit_baseline,
+)
 
-__all__ = ["ReviewData", "review_data", "review_scores", "compare_reviews", "format_review_table",
-           "sst_test_overlap", "without_sst_test"]
+__all__ = ["ReviewData", "compare_reviews", "format_review_table", "review_data", "review_scores", "sst_test_overlap",
+           "without_sst_test"]
 
 Tokens = Sequence[str]
 

@@ -9,6 +9,7 @@ of ``compare --corpus imdb`` takes seconds.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -16,6 +17,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
 import numpy as np
 
 from sentiment_rnn.corpora import Corpus, cache_dir
@@ -23,8 +25,8 @@ from sentiment_rnn.errors import ModelFileError
 from sentiment_rnn.files import loads_bounded, open_npz, write_npz_atomic
 from sentiment_rnn.text.tokenizer import mark_negation, tokenize_many
 
-__all__ = ["BASELINE_FORMAT", "LinearBaseline", "baseline_cache_key", "load_or_fit_baseline", "cached_tokens",
-           "cached_array", "digest"]
+__all__ = ["BASELINE_FORMAT", "LinearBaseline", "baseline_cache_key", "cached_array", "cached_tokens", "digest",
+           "load_or_fit_baseline"]
 
 BASELINE_FORMAT = "sentiment-rnn-fitted-baseline"
 FORMAT_VERSION = 2
@@ -53,7 +55,7 @@ class LinearBaseline:
     metadata: dict = field(default_factory=dict)
 
     @classmethod
-    def from_fitted(cls, fitted, **metadata) -> "LinearBaseline":
+    def from_fitted(cls, fitted, **metadata) -> LinearBaseline:
         """From a :class:`~sentiment_rnn.evaluation.baselines.FittedBaseline`; its predictions are these."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -110,7 +112,7 @@ class LinearBaseline:
         return write_npz_atomic(path, arrays)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, key: str | None = None) -> "LinearBaseline":
+    def load(cls, path: str | os.PathLike, key: str | None = None) -> LinearBaseline:
         """Read a file written by :meth:`save` (no pickle; every array's header checked before it is read, as a
         model file's is); ModelFileError if it is not one, or, given the cache ``key`` it must have been stored
         under, if it holds another (a baseline fitted on other data, copied over this one)."""
@@ -210,10 +212,8 @@ def load_or_fit_baseline(
     fitted = fit_baseline(name, tokens(train), train.labels, tokens(dev), dev.labels)
     baseline = LinearBaseline.from_fitted(fitted, key=key, train=train.name, train_examples=len(train),
                                           dev=dev.name, dev_examples=len(dev))
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache only costs the fit next time
         baseline.save(path)
-    except OSError:  # a read-only cache only costs the fit next time
-        pass
     return baseline, True
 
 
@@ -243,8 +243,6 @@ def cached_array(path: Path | None, compute: Callable[[], np.ndarray], valid: Ca
             pass
     array = np.asarray(compute())
     if path is not None:
-        try:
+        with contextlib.suppress(OSError):
             write_npz_atomic(path, {"array": array, "name": np.array(path.name)})
-        except OSError:
-            pass
     return array

@@ -24,14 +24,14 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from typing import BinaryIO
 from collections.abc import Iterator, Sequence
+from typing import BinaryIO
 
 import numpy as np
 
 from sentiment_rnn.text.tokenizer import normalize, review_end, tokenize
 
-__all__ = ["MAX_REVIEW_CHARS", "MAX_REVIEW_TOKENS", "MAX_REVIEW_SENTENCES", "read_review", "iter_lines", "predict_labels", "predict_records", "format_record", "tsv_header"]
+__all__ = ["MAX_REVIEW_CHARS", "MAX_REVIEW_SENTENCES", "MAX_REVIEW_TOKENS", "format_record", "iter_lines", "predict_labels", "predict_records", "read_review", "tsv_header"]
 
 MAX_REVIEW_CHARS = 20_000  # about 4,000 words; the longest IMDB review has 13,704 characters
 MAX_LINE_BYTES = 4 * MAX_REVIEW_CHARS + 4  # a line cut to this many bytes still holds more than MAX_REVIEW_CHARS

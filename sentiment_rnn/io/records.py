@@ -33,8 +33,9 @@ import io
 import json
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from sentiment_rnn.corpora.corpus import check_unique_columns
 from sentiment_rnn.errors import DataError
@@ -211,7 +212,7 @@ def _delimited_rows(stream: BinaryIO, file_format: str, text_column: str, id_col
             if len(values) != len(header):
                 yield Row(line, error=f"row has {len(values)} fields, the header has {len(header)}; row skipped")
                 continue
-            fields = dict(zip(header, values))
+            fields = dict(zip(header, values, strict=True))
             yield Row(line, fields[text_column], _kept(fields, id_column), size=size)
     except csv.Error as error:
         if str(error).startswith("field larger than field limit"):
@@ -265,7 +266,7 @@ def _kept(fields: dict, id_column: str | None) -> dict:
     values = [fields[name] for name in order]
     if _SURROGATE.search("".join(value for value in values if isinstance(value, str))):  # one search a row
         values = [_printable(value) for value in values]
-    return dict(zip([f"input_{name}" if name in OUTPUT_FIELDS else name for name in order], values))
+    return dict(zip([f"input_{name}" if name in OUTPUT_FIELDS else name for name in order], values, strict=True))
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")  # what surrogateescape makes of bytes that are not UTF-8

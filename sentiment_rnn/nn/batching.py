@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["PAD_ID", "UNK_ID", "truncate", "pad_batch", "bucketed_batches", "sequential_batches",
-           "reversed_time_index"]
+__all__ = ["PAD_ID", "UNK_ID", "bucketed_batches", "pad_batch", "reversed_time_index", "sequential_batches",
+           "truncate"]
 
 PAD_ID = 0  # the id that pads a batch; the network never reads it
 UNK_ID = 1  # the id of every word outside the vocabulary (and of words dropped by word dropout)

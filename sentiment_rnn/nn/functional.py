@@ -6,12 +6,12 @@ relu' = [h > 0]), so the backward pass needs only the saved states.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Activation", "ACTIVATIONS", "sigmoid", "softmax", "collapse_classes", "log_softmax", "cross_entropy"]
+__all__ = ["ACTIVATIONS", "Activation", "collapse_classes", "cross_entropy", "log_softmax", "sigmoid", "softmax"]
 
 
 def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

@@ -34,9 +34,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from sentiment_rnn.nn.functional import ACTIVATIONS
-from sentiment_rnn.nn.layout import (GateMajorWeights, LayerWeights, finish_grads, flush_threshold, flush_tiny,
-                                     gate_major, group_rows, recurrent_blocks, step_inputs, steps_past_an_end,
-                                     to_gate_major)
+from sentiment_rnn.nn.layout import (
+    GateMajorWeights,
+    LayerWeights,
+    finish_grads,
+    flush_threshold,
+    flush_tiny,
+    gate_major,
+    group_rows,
+    recurrent_blocks,
+    step_inputs,
+    steps_past_an_end,
+    to_gate_major,
+)
 
 __all__ = ["ElmanCell", "GRUCell", "GateMajorCell", "LSTMCell", "input_projection"]
 

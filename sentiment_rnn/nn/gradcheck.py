@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["numerical_gradient", "relative_error", "check_gradients"]
+__all__ = ["check_gradients", "numerical_gradient", "relative_error"]
 
 
 def numerical_gradient(f: Callable[[], float], x: np.ndarray, step: float = 1e-5) -> np.ndarray:

@@ -30,7 +30,8 @@ What makes it faster than the training pass (BENCHMARKS.md has the measurements)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -40,7 +41,7 @@ from sentiment_rnn.nn.stacked import run_stacked
 if TYPE_CHECKING:  # the network it runs; imported for type names only (model.py builds on this module)
     from sentiment_rnn.nn.model import RNNModel
 
-__all__ = ["Inference", "predict_logits", "MAX_BATCH_TOKENS", "WORD_TABLE_LIMIT"]
+__all__ = ["MAX_BATCH_TOKENS", "WORD_TABLE_LIMIT", "Inference", "predict_logits"]
 
 WORD_TABLE_LIMIT = 64 * 2**20  # bytes: the largest per-vocabulary table of word projections kept per model
 
@@ -56,7 +57,7 @@ class _ModelCache:
     already holds. Any difference rebuilds what depends on it; a stale projection is never used.
     """
 
-    def __init__(self, model: "RNNModel"):
+    def __init__(self, model: RNNModel):
         cfg = model.config
         self.recurrent = {k: v.copy() for k, v in model.params.items() if k.startswith("rnn.")}
         self.weights = [  # [layer][direction] -> GateMajorWeights
@@ -82,7 +83,7 @@ class _ModelCache:
             self.rows = np.empty((V, embedding_dim), dtype=self.dtype)  # (V, E) their inputs
         return self.tables is not None
 
-    def matches(self, model: "RNNModel") -> bool:
+    def matches(self, model: RNNModel) -> bool:
         return all(np.array_equal(value, model.params[name]) for name, value in self.recurrent.items())
 
     def project(self, embedding: np.ndarray, words: np.ndarray) -> None:
@@ -92,13 +93,13 @@ class _ModelCache:
         todo = np.union1d(words[~self.filled[words]], changed)  # (n,)
         if len(todo):
             rows = embedding[todo]  # (n, E)
-            for table, weights in zip(self.tables, self.weights[0]):
+            for table, weights in zip(self.tables, self.weights[0], strict=True):
                 table[:, todo] = weights.project(rows)  # (k, n, H)
             self.rows[todo] = rows
             self.filled[todo] = True
 
 
-def _model_cache(model: "RNNModel") -> _ModelCache:
+def _model_cache(model: RNNModel) -> _ModelCache:
     cache = getattr(model, "_inference_cache", None)
     if cache is None or not cache.matches(model):
         cache = _ModelCache(model)
@@ -110,7 +111,7 @@ class Inference:
     """``model``'s prediction pass, prepared for texts made of the word ids ``words`` (a sorted array
     of distinct ids; every id given to ``logits`` must be one of them, padding excepted)."""
 
-    def __init__(self, model: "RNNModel", words: np.ndarray):
+    def __init__(self, model: RNNModel, words: np.ndarray):
         cfg = model.config
         self.model = model
         self.words = np.asarray(words)  # (U,)
@@ -169,7 +170,7 @@ class Inference:
 MAX_BATCH_TOKENS = 32_768  # padded tokens of one batch: bounds the (k, T, B, H) buffers whatever the lengths
 
 
-def predict_logits(model: "RNNModel", sequences: Sequence[np.ndarray], batch_size: int = 256, max_len=None,
+def predict_logits(model: RNNModel, sequences: Sequence[np.ndarray], batch_size: int = 256, max_len=None,
                    keep="end", max_tokens: int = MAX_BATCH_TOKENS) -> np.ndarray:
     """Logits (N, C) for id sequences, in their original order, batched by similar length, at most
     ``batch_size`` reviews and ``max_tokens`` padded tokens (one review at least) a batch."""

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LayerWeights", "GateMajorWeights", "gate_major", "to_gate_major",
-           "steps_past_an_end", "finish_grads", "group_rows"]
+__all__ = ["GateMajorWeights", "LayerWeights", "finish_grads", "gate_major", "group_rows", "steps_past_an_end",
+           "to_gate_major"]
 
 
 @dataclass(frozen=True)

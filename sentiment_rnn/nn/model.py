@@ -162,7 +162,7 @@ class RNNModel:
         self._inference_cache = None  # the prediction pass's per-model preparation (nn/inference.py)
 
     @classmethod
-    def initialize(cls, config: ModelConfig, rng: np.random.Generator, dtype=np.float32) -> "RNNModel":
+    def initialize(cls, config: ModelConfig, rng: np.random.Generator, dtype=np.float32) -> RNNModel:
         return cls(config, init_params(config, rng, dtype))
 
     @property
@@ -240,7 +240,7 @@ class RNNModel:
             return outputs if layer_mask is None else outputs * layer_mask
 
         finals = run_stacked(cfg.num_layers, cfg.directions, reverse_index, run_direction, dropout_between, inputs)
-        layers = [LayerCache(tuple(c), m) for c, m in zip(caches, dropout_masks + [None])]
+        layers = [LayerCache(tuple(c), m) for c, m in zip(caches, [*dropout_masks, None], strict=True)]
         top_states = states[-1]  # per direction (T + 1, B, H)
         features = np.concatenate(finals, axis=-1)  # (B, H·dirs) each direction's state at the last real token
         feature_mask = _dropout_mask(rng, features.shape, cfg.dropout, dtype) if train else None

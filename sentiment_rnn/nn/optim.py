@@ -12,7 +12,7 @@ import numpy as np
 
 from sentiment_rnn.nn.embedding import EmbeddingGrad
 
-__all__ = ["SGD", "Adam", "OPTIMIZERS", "make_optimizer", "global_norm", "clip_grad_norm"]
+__all__ = ["OPTIMIZERS", "SGD", "Adam", "clip_grad_norm", "global_norm", "make_optimizer"]
 
 
 def _values(grad) -> np.ndarray:

@@ -252,7 +252,7 @@ def layer_forward(cell, X: np.ndarray, mask: np.ndarray, weights: LayerWeights) 
     for t in range(T):
         new_state, step = cell.step_forward(X[t], state, weights)  # (B, H) each
         m = mask[t]  # (B, 1)
-        state = tuple(m * new + (1 - m) * old for new, old in zip(new_state, state))  # (B, H) each
+        state = tuple(m * new + (1 - m) * old for new, old in zip(new_state, state, strict=True))  # (B, H) each
         Hs.append(state[0])
         steps.append(step)
     return np.stack(Hs), LayerCache(cell, tuple(steps), mask)  # (T + 1, B, H)
@@ -269,13 +269,13 @@ def layer_backward(dHs: np.ndarray, cache: LayerCache) -> tuple[np.ndarray, Laye
     dXs = [None] * T
     grads = None
     for t in reversed(range(T)):
-        dstate = (dstate[0] + dHs[t],) + dstate[1:]  # (B, H) the output of step t is its h
+        dstate = (dstate[0] + dHs[t], *dstate[1:])  # (B, H) the output of step t is its h
         # state = m * new_state + (1 - m) * old_state
         m = cache.mask[t]  # (B, 1)
         dnew_state = tuple(m * d for d in dstate)  # into the cell's new state
         dcarried = tuple((1 - m) * d for d in dstate)  # into the old state, carried past the end
         # new_state, step = cell.step_forward(x_t, old_state, weights)
         dXs[t], dold_state, step_grads = cache.cell.step_backward(dnew_state, cache.steps[t])
-        dstate = tuple(a + b for a, b in zip(dold_state, dcarried))  # (B, H) each
+        dstate = tuple(a + b for a, b in zip(dold_state, dcarried, strict=True))  # (B, H) each
         grads = step_grads if grads is None else _add(grads, step_grads)  # the weights serve every step
     return np.stack(dXs), grads  # (T, B, D)

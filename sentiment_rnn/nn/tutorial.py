@@ -37,30 +37,17 @@ Run ``python -m sentiment_rnn.nn.tutorial`` for a short training trace of both m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from sentiment_rnn.errors import TrainingError
 from sentiment_rnn.nn.functional import sigmoid
 
-__all__ = [
-    "make_count_ones_data",
-    "make_contains_one_data",
-    "LinearRNNCache",
-    "linear_rnn_forward",
-    "state_gradients",
-    "linear_rnn_backward",
-    "LogisticRNNCache",
-    "logistic_rnn_forward",
-    "logistic_rnn_backward",
-    "mse_loss",
-    "TrainingHistory",
-    "sgd",
-    "train_count_ones",
-    "train_contains_one",
-]
+__all__ = ["LinearRNNCache", "LogisticRNNCache", "TrainingHistory", "linear_rnn_backward", "linear_rnn_forward",
+           "logistic_rnn_backward", "logistic_rnn_forward", "make_contains_one_data", "make_count_ones_data",
+           "mse_loss", "sgd", "state_gradients", "train_contains_one", "train_count_ones"]
 
 
 # ---------------------------------------------------------------------------------------------------

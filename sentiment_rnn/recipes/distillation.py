@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sentiment_rnn.estimators.rnn import BaseClassifier
 from sentiment_rnn.corpora import Corpus, unlabeled_sentences
 from sentiment_rnn.errors import SentimentRNNError
+from sentiment_rnn.estimators.rnn import BaseClassifier
 
 __all__ = ["distillation_targets"]
 

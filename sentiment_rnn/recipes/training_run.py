@@ -7,19 +7,19 @@ process or on a Dask worker (a :class:`TrainingRun` holds only plain values, so 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.corpora import FINE_GRAINED_LABEL_MAP, load_training_data, with_cad_pairs
-from sentiment_rnn.recipes.distillation import distillation_targets
 from sentiment_rnn.errors import SentimentRNNError, TrainingError
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.io.predict import predict_labels
 from sentiment_rnn.io.serialization import load_model, round_for_compact_storage, save_model
+from sentiment_rnn.recipes.distillation import distillation_targets
 
 __all__ = ["TrainingRun", "run_training"]
 

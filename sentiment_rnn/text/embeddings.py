@@ -34,8 +34,8 @@ import itertools
 import json
 import os
 import zipfile
-from pathlib import Path
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -46,20 +46,9 @@ from sentiment_rnn.files import loads_bounded, open_npz, write_npz_atomic
 from sentiment_rnn.memory import check_fits
 from sentiment_rnn.text.tokenizer import tokenize_many
 
-__all__ = [
-    "check_pretraining_fits",
-    "FORMAT_VERSION",
-    "build_vocabulary",
-    "cooccurrence_counts",
-    "ppmi_matrix",
-    "ppmi_svd_vectors",
-    "pretrain_from_texts",
-    "save_vectors",
-    "load_vectors",
-    "load_vectors_metadata",
-    "embedding_matrix",
-    "nearest_neighbours",
-]
+__all__ = ["FORMAT_VERSION", "build_vocabulary", "check_pretraining_fits", "cooccurrence_counts", "embedding_matrix",
+           "load_vectors", "load_vectors_metadata", "nearest_neighbours", "ppmi_matrix", "ppmi_svd_vectors",
+           "pretrain_from_texts", "save_vectors"]
 
 FORMAT_VERSION = 1
 

@@ -22,17 +22,8 @@ import re
 import sys
 import unicodedata
 
-__all__ = [
-    "NEGATORS",
-    "normalize",
-    "split_sentences",
-    "tokenize",
-    "tokenize_sentence",
-    "tokenize_sentences",
-    "tokenize_many",
-    "unescape_ptb",
-    "mark_negation",
-]
+__all__ = ["NEGATORS", "mark_negation", "normalize", "split_sentences", "tokenize", "tokenize_many",
+           "tokenize_sentence", "tokenize_sentences", "unescape_ptb"]
 
 # Words that negate what follows; used by the negation benchmark and the negation-aware baseline.
 NEGATORS = frozenset(

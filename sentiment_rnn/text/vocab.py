@@ -18,7 +18,7 @@ import numpy as np
 
 from sentiment_rnn.nn.batching import PAD_ID, UNK_ID
 
-__all__ = ["PAD", "UNK", "PAD_ID", "UNK_ID", "Vocab"]
+__all__ = ["PAD", "PAD_ID", "UNK", "UNK_ID", "Vocab"]
 
 PAD = "<pad>"
 UNK = "<unk>"

@@ -23,13 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment_rnn.version import __version__
 from sentiment_rnn.errors import ModelFileError, TrainingError
 from sentiment_rnn.files import json_default, open_npz, read_json_metadata, write_npz_atomic
 from sentiment_rnn.training.state import EpochRecord, Position, TrainingState
+from sentiment_rnn.version import __version__
 
-__all__ = ["CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "save_checkpoint", "load_checkpoint", "data_fingerprint",
-           "run_identity", "save_training_state", "resume_training_state"]
+__all__ = ["CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "data_fingerprint", "load_checkpoint", "resume_training_state",
+           "run_identity", "save_checkpoint", "save_training_state"]
 
 CHECKPOINT_FORMAT = "sentiment-rnn-checkpoint"
 CHECKPOINT_VERSION = 1

@@ -25,25 +25,25 @@ import os
 import signal
 import time
 import warnings
-from dataclasses import asdict, dataclass
 from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from sentiment_rnn.errors import TrainingError, TrainingInterrupted
 from sentiment_rnn.hyperparameters import DEFAULTS
+from sentiment_rnn.memory import check_fits
 from sentiment_rnn.nn.batching import bucketed_batches, pad_batch, truncate
 from sentiment_rnn.nn.functional import collapse_classes, cross_entropy, softmax
 from sentiment_rnn.nn.inference import predict_logits
-from sentiment_rnn.memory import check_fits
 from sentiment_rnn.nn.model import ModelConfig, RNNModel, training_bytes
 from sentiment_rnn.nn.optim import clip_grad_norm, make_optimizer
 from sentiment_rnn.training.checkpoint import data_fingerprint, resume_training_state, run_identity, save_training_state
 from sentiment_rnn.training.signals import interrupts_held, termination_as_interrupt
 from sentiment_rnn.training.state import EarlyStopping, EpochRecord, Position, TrainingState, TrainResult
 
-__all__ = ["TrainConfig", "EpochRecord", "TrainResult", "LossAndGrads", "fit", "train_loop", "TRAIN_BATCH_TOKENS",
-           "check_training_fits", "stratified_holdout", "large_enough_dev_split"]
+__all__ = ["TRAIN_BATCH_TOKENS", "EpochRecord", "LossAndGrads", "TrainConfig", "TrainResult", "check_training_fits",
+           "fit", "large_enough_dev_split", "stratified_holdout", "train_loop"]
 
 TRAIN_BATCH_TOKENS = 32_768  # padded tokens of one training batch (one review at least): bounds BPTT's caches
 
@@ -319,6 +319,6 @@ def stratified_holdout(targets: np.ndarray, fraction: float, rng: np.random.Gene
     held_out = np.zeros(len(targets), dtype=bool)
     for label in np.unique(targets):
         members = np.flatnonzero(targets == label)
-        count = max(1, int(round(fraction * len(members))))
+        count = max(1, int(round(fraction * len(members))))  # noqa: RUF046 - round(NumPy float) is a float before NumPy 2
         held_out[rng.choice(members, size=min(count, len(members) - 1), replace=False)] = True
     return held_out

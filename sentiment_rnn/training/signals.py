@@ -9,7 +9,7 @@ import contextlib
 import signal
 import threading
 
-__all__ = ["TERMINATING_SIGNALS", "termination_as_interrupt", "interrupts_held"]
+__all__ = ["TERMINATING_SIGNALS", "interrupts_held", "termination_as_interrupt"]
 
 
 # What ``timeout``, ``docker stop``, Slurm and a closed terminal send: treated as Ctrl-C while training.

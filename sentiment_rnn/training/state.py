@@ -14,7 +14,7 @@ import numpy as np
 if TYPE_CHECKING:
     from sentiment_rnn.nn.optim import SGD, Adam
 
-__all__ = ["EpochRecord", "TrainResult", "Position", "EarlyStopping", "TrainingState"]
+__all__ = ["EarlyStopping", "EpochRecord", "Position", "TrainResult", "TrainingState"]
 
 
 @dataclass(frozen=True)
