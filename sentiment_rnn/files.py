@@ -174,7 +174,7 @@ def _remove_stale_temporaries(path: Path) -> None:
     _remove_if_stale(path.parent.glob(f".{glob.escape(path.name)}.*.tmp"))
 
 
-def remove_stale_temporaries(folder: str | os.PathLike) -> None:
+def remove_stale_temporaries(folder: str | os.PathLike[str]) -> None:
     """Delete the ``.<name>.*.tmp`` files of killed saves of any file in ``folder``, in one scan of it."""
     try:
         with os.scandir(folder) as entries:

@@ -39,7 +39,7 @@ def typos(text: str, rng: np.random.Generator, count: int = 3) -> list[str]:
     """``count`` variants, each with two neighbouring letters swapped inside one word of four or more
     letters (the word and the place drawn by ``rng``)."""
     spans = [match.span() for match in re.finditer(r"[A-Za-z]{4,}", text)]
-    variants = []
+    variants: list[str] = []
     for _ in range(count * 3):
         if not spans or len(variants) == count:
             break

@@ -133,6 +133,7 @@ def _case_texts(family: Family, part: str, template: str, values: dict[str, str]
     if family.perturbation is not None:
         text = render(template, values)
         return (text, *PERTURBATIONS[family.perturbation](text, rng))
+    assert family.vary is not None  # not an mft and no perturbation: a slot varies (Family checks)
     pool = words(f"identity_{family.group}" if family.vary == "identity" else SLOT_LISTS[family.vary], part)
     wanted = IDENTITY_VARIANTS if family.vary == "identity" else VARIANTS
     if family.kind == "inv" and family.vary not in _EMPTY_FIRST:

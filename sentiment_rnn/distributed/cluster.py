@@ -9,6 +9,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from typing import cast
 
 from dask.utils import parse_timedelta
 from distributed import Client, WorkerPlugin, as_completed, get_worker
@@ -63,7 +64,8 @@ def model_digest(path: str | None) -> str:
 def worker_model(path: str | None, digest: str | None = None):
     """The model at ``path`` (None: the shipped one), as this worker loaded it once; with ``digest``,
     SentimentRNNError unless the worker's file has that sha256 (the client's file)."""
-    return get_worker().plugins[MODELS].get(path, digest)
+    models = cast(ModelCache, get_worker().plugins[MODELS])  # registered by connect()
+    return models.get(path, digest)
 
 
 _ADDRESS = re.compile(r"(?:tcp://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):([0-9]{1,5})")

@@ -62,7 +62,8 @@ def plan_outputs(pattern: str, output_dir: str | Path, output_format: str = "jso
         raise DataError(f"no file matches {pattern!r}")
     if not sources[0].is_file():
         raise DataError("no such file", sources[0])
-    pairs, taken = [], {}
+    pairs: list[tuple[Path, Path]] = []
+    taken: dict[Path, Path] = {}  # output -> the input scored into it
     inputs = {os.path.realpath(source) for source in sources}
     for source in sources:
         output = Path(output_dir) / f"{source.stem}.{output_format}"

@@ -132,6 +132,9 @@ class BaseClassifier:
     """
 
     kind: str
+    classes_: np.ndarray  # (C,) the class values, sorted
+    label_names_: tuple[str, ...]  # (C,) their names
+    metadata_: dict  # the model file's metadata, on a loaded classifier
 
     @property
     def networks(self) -> list[RNNClassifier]:
@@ -358,7 +361,7 @@ class RNNClassifier(BaseClassifier):
         dev_ids = None if dev_tokens is None else [self.vocab_.encode(t) for t in dev_tokens]
         from sentiment_rnn.training.loop import fit
 
-        self.training_: TrainResult = fit(
+        self.training_: TrainResult | None = fit(  # None on a loaded classifier
             self.model_, train_ids, targets if soft is None else soft, self.train_config(), dev_ids, dev_targets,
             progress, on_epoch,
             checkpoint=checkpoint, resume=resume, output_map=self._output_map(),

@@ -73,8 +73,8 @@ def iter_rows(stream: BinaryIO, file_format: str, *, text_column: str = "text", 
     """Chunks of at most ``chunk_size`` rows of a binary stream in ``file_format``, in input order."""
     stream = as_utf8(stream)
     if file_format == "lines":
-        for chunk in iter_lines(stream, chunk_size):
-            yield [Row(number, text) for number, text in chunk]
+        for lines in iter_lines(stream, chunk_size):
+            yield [Row(number, text) for number, text in lines]
         return
     rows = (_jsonl_rows(stream, text_column, id_column) if file_format == "jsonl"
             else _delimited_rows(stream, file_format, text_column, id_column, source))

@@ -29,6 +29,7 @@ review goes on skip the mask altogether.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,10 +60,11 @@ def input_projection(X: np.ndarray, W_ih: np.ndarray, bias: np.ndarray) -> np.nd
     return XW
 
 
-class GateMajorCell:
+class GateMajorCell(ABC):
     """What every cell shares: its public passes (the contract of ``sentiment_rnn.nn.cells``) in terms of
     its gate-major kernels ``forward_gate_major`` and ``backward_gates``."""
 
+    gates: int  # k, the blocks of the gate-major layout: G = k·H rows of the weights
     order: tuple[int, ...]  # block j of the gate-major layout is PyTorch gate order[j]
     halved: tuple[bool, ...]  # which blocks are sigmoid gates, their weights halved
     shared_bias = True  # both biases only ever summed (Elman, LSTM); the GRU's b_hn sits inside r
@@ -76,6 +78,16 @@ class GateMajorCell:
         """The weights gate-major in this cell's order, the sigmoid gates halved."""
         return gate_major(weights, self.order, self.halved, self.input_bias(weights),
                           None if self.shared_bias else weights.bias_hh)
+
+    # The three passes each cell writes (their contracts are in the module docstring):
+    @abstractmethod
+    def forward_gate_major(self, XW, X, mask, weights: LayerWeights, layout: GateMajorWeights, h0): ...
+
+    @abstractmethod
+    def backward_gates(self, dHs, cache, state_grads=None): ...
+
+    @abstractmethod
+    def infer(self, XW, active, weights: GateMajorWeights, states=None, positions=None): ...
 
     def forward(self, X, mask, weights: LayerWeights, h0):
         """X (T, B, D), mask (T, B, 1), h0 (B, H) -> (Hs (T + 1, B, H), cache)."""
@@ -226,6 +238,7 @@ class GRUCell(GateMajorCell):
         _, T, B, H = XW.shape
         gates = XW  # (3, T, B, H) the input projections, becoming the gates
         W_rz, W_n = layout.weight_hh[:2], layout.weight_hh[2]  # (2, H, H) halved, (H, H)
+        assert layout.bias_hh is not None  # kept apart, as shared_bias is false
         b_rz, b_n = layout.bias_hh[:2], layout.bias_hh[2]  # (2, 1, H) halved, (1, H)
         Hs = np.empty((T + 1, B, H), dtype=XW.dtype)
         Wh_n = np.empty((T, B, H), dtype=XW.dtype)

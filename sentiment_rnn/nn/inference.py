@@ -68,7 +68,8 @@ class _ModelCache:
         self.table_shape, self.dtype = (k, V, H), model.dtype
         self.table_fits = cfg.directions * k * V * H * np.dtype(model.dtype).itemsize <= WORD_TABLE_LIMIT
         self.tables: list[np.ndarray] | None = None  # per direction (k, V, H), from the second call on
-        self.filled = self.rows = None
+        self.filled: np.ndarray | None = None  # (V,) rows of the tables computed, with the tables
+        self.rows: np.ndarray | None = None  # (V, E) their inputs, with the tables
         self.calls = 0
 
     def keep_tables(self, directions: int, embedding_dim: int) -> bool:
@@ -86,8 +87,9 @@ class _ModelCache:
     def matches(self, model: RNNModel) -> bool:
         return all(np.array_equal(value, model.params[name]) for name, value in self.recurrent.items())
 
-    def project(self, embedding: np.ndarray, words: np.ndarray) -> None:
-        """Make the tables hold ``words`` (sorted distinct ids) for the current embedding rows."""
+    def project(self, embedding: np.ndarray, words: np.ndarray) -> list[np.ndarray]:
+        """Make the tables hold ``words`` (sorted distinct ids) for the current embedding rows -> the tables."""
+        assert self.tables is not None and self.filled is not None and self.rows is not None  # keep_tables made them
         seen = words[self.filled[words]]  # (S,) already in the tables: check their inputs
         changed = seen[np.any(embedding[seen] != self.rows[seen], axis=1)] if len(seen) else seen
         todo = np.union1d(words[~self.filled[words]], changed)  # (n,)
@@ -97,6 +99,7 @@ class _ModelCache:
                 table[:, todo] = weights.project(rows)  # (k, n, H)
             self.rows[todo] = rows
             self.filled[todo] = True
+        return self.tables
 
 
 def _model_cache(model: RNNModel) -> _ModelCache:
@@ -119,8 +122,7 @@ class Inference:
         self.weights = cache.weights
         embedding = model.params["embedding.weight"]  # (V, E)
         if cache.keep_tables(cfg.directions, cfg.embedding_dim):  # the model's per-vocabulary table, by word id
-            cache.project(embedding, self.words)
-            self.word_projections = cache.tables  # per direction (k, V, H)
+            self.word_projections = cache.project(embedding, self.words)  # per direction (k, V, H)
             self.position = None
         else:  # too large a vocabulary to keep: this call's words only
             rows = embedding[self.words]  # (U, E)

@@ -11,7 +11,7 @@ import numpy as np
 __all__ = ["orthogonal", "xavier_uniform"]
 
 
-def xavier_uniform(rng: np.random.Generator, shape: tuple[int, int], dtype=np.float32) -> np.ndarray:
+def xavier_uniform(rng: np.random.Generator, shape: tuple[int, ...], dtype=np.float32) -> np.ndarray:
     """U(-a, a) with a = sqrt(6 / (fan_in + fan_out)) for a (fan_out, fan_in) matrix."""
     fan_out, fan_in = shape
     bound = np.sqrt(6.0 / (fan_in + fan_out))

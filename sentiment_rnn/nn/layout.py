@@ -106,7 +106,7 @@ class step_inputs:
         self.XW, self.positions = XW, positions
         self.batch = XW.shape[2] if positions is None else positions.shape[1]  # B
         k, H = XW.shape[0], XW.shape[-1]
-        self.buffer = None if positions is None else np.empty(k * self.batch * H, dtype=XW.dtype)
+        self.buffer = np.empty(0 if positions is None else k * self.batch * H, dtype=XW.dtype)  # (k·B·H,) or unused
 
     def __call__(self, t: int, n: int) -> np.ndarray:
         if self.positions is None:

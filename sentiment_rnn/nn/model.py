@@ -143,10 +143,11 @@ class ForwardCache:
     positions: np.ndarray | None = None  # (T, B) each position's index into words
 
 
-def _dropout_mask(rng: np.random.Generator, shape, rate: float, dtype) -> np.ndarray | None:
+def _dropout_mask(rng: np.random.Generator | None, shape, rate: float, dtype) -> np.ndarray | None:
     """Inverted dropout: keep with probability 1 - rate and scale by 1 / (1 - rate)."""
     if rate <= 0.0:
         return None
+    assert rng is not None  # forward refuses to train with dropout and no rng
     keep = (rng.random(shape) >= rate).astype(dtype)
     return keep / np.asarray(1.0 - rate, dtype=dtype)
 
@@ -159,7 +160,7 @@ class RNNModel:
         self.cell = make_cell(config.cell, config.activation)
         self.params = params
         self.check_params()
-        self._inference_cache = None  # the prediction pass's per-model preparation (nn/inference.py)
+        self._inference_cache: object | None = None  # the prediction pass's per-model preparation (nn/inference.py)
 
     @classmethod
     def initialize(cls, config: ModelConfig, rng: np.random.Generator, dtype=np.float32) -> RNNModel:
@@ -201,6 +202,7 @@ class RNNModel:
             raise ValueError("training with dropout needs an rng")
         ids = np.asarray(ids).T  # (T, B) time-major
         if train and cfg.word_dropout > 0:  # word dropout: forget some words, keep the padding
+            assert rng is not None  # checked above
             ids = np.where((rng.random(ids.shape) < cfg.word_dropout) & (ids != PAD_ID), UNK_ID, ids)  # (T, B)
         lengths = np.asarray(lengths)
         T, B = ids.shape
@@ -219,13 +221,14 @@ class RNNModel:
         words, positions = distinct_words(ids) if by_word else (None, None)  # (U,), (T, B)
         inputs = None if by_word else table[ids] * embedding_mask  # (T, B, E)
 
-        caches = [[] for _ in range(cfg.num_layers)]  # [layer][direction] the cell caches
-        states = [[] for _ in range(cfg.num_layers)]  # [layer][direction] Hs (T + 1, B, H), cell time order
+        caches: list[list] = [[] for _ in range(cfg.num_layers)]  # [layer][direction] the cell caches
+        states: list[list[np.ndarray]] = [[] for _ in range(cfg.num_layers)]  # [layer][direction] Hs (T + 1, B, H), cell time order
         dropout_masks = []  # per layer below the top: (T, B, H·dirs) on its outputs, or None
 
         def run_direction(layer, d, x):  # x (T, B, D) in the direction's time order, or None: the words
             weights = self.layer_weights(layer, cfg.suffixes[d])
             if x is None:  # x = embedding rows: each word projected once, gathered
+                assert positions is not None  # by_word
                 cell_positions = positions[reverse_index, batch] if d == 1 else positions  # (T, B)
                 Hs, cell_cache = self.cell.forward_words(table[words], cell_positions, mask, weights, h0)
             else:
@@ -266,7 +269,7 @@ class RNNModel:
         H = cfg.hidden_size
         T, B = cache.ids.shape
         batch = np.arange(B)[None, :]
-        grads: dict[str, np.ndarray] = {}
+        grads: dict[str, np.ndarray | EmbeddingGrad] = {}  # the embedding's may be an EmbeddingGrad
 
         # into the linear layer: logits = features @ W.T + b
         grads["fc.weight"] = np.matmul(dlogits.T, cache.features)  # (C, H·dirs)
@@ -281,6 +284,7 @@ class RNNModel:
             cell_cache = cache.layers[layer].caches[d]
             record = state_grads if (layer == cfg.num_layers - 1 and d == 0) else None
             if layer == 0 and cache.words is not None:  # dx (U, E): each word's gradient
+                assert cache.positions is not None  # kept with the words
                 positions = cache.positions[cache.reverse_index, batch] if d == 1 else cache.positions
                 rows = self.params["embedding.weight"][cache.words]  # (U, E)
                 dx, layer_grads = self.cell.backward_words(dHs, cell_cache, rows, positions, record)

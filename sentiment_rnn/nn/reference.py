@@ -233,7 +233,7 @@ def make_reference_cell(cell: str, activation: str = "tanh"):
 
 @dataclass(frozen=True)
 class LayerCache:
-    cell: object  # the cell that ran
+    cell: ElmanCell | GRUCell | LSTMCell  # the cell that ran
     steps: tuple  # (T,) each step's cell cache
     mask: np.ndarray  # (T, B, 1) 1 on a review's tokens, 0 past its end
 
@@ -266,8 +266,8 @@ def layer_backward(dHs: np.ndarray, cache: LayerCache) -> tuple[np.ndarray, Laye
     """
     T = len(dHs)
     dstate = tuple(np.zeros_like(dHs[0]) for _ in range(cache.cell.states))  # (B, H) each: from later steps
-    dXs = [None] * T
-    grads = None
+    dXs: list[np.ndarray] = []  # into each step's input, from the last step back
+    grads: LayerWeights | None = None
     for t in reversed(range(T)):
         dstate = (dstate[0] + dHs[t], *dstate[1:])  # (B, H) the output of step t is its h
         # state = m * new_state + (1 - m) * old_state
@@ -275,7 +275,9 @@ def layer_backward(dHs: np.ndarray, cache: LayerCache) -> tuple[np.ndarray, Laye
         dnew_state = tuple(m * d for d in dstate)  # into the cell's new state
         dcarried = tuple((1 - m) * d for d in dstate)  # into the old state, carried past the end
         # new_state, step = cell.step_forward(x_t, old_state, weights)
-        dXs[t], dold_state, step_grads = cache.cell.step_backward(dnew_state, cache.steps[t])
+        dX, dold_state, step_grads = cache.cell.step_backward(dnew_state, cache.steps[t])
+        dXs.append(dX)  # (B, D)
         dstate = tuple(a + b for a, b in zip(dold_state, dcarried, strict=True))  # (B, H) each
         grads = step_grads if grads is None else _add(grads, step_grads)  # the weights serve every step
-    return np.stack(dXs), grads  # (T, B, D)
+    assert grads is not None  # a layer runs at least one step
+    return np.stack(dXs[::-1]), grads  # (T, B, D)

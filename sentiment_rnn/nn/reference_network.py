@@ -101,9 +101,9 @@ def reference_backward(dlogits: np.ndarray, cache: NetworkCache) -> dict[str, np
     grads["fc.bias"] = dlogits.sum(axis=0)  # (C,)
     dfeatures = dlogits @ params["fc.weight"]  # (B, H·dirs)
 
-    dX = None  # (T, B, H·dirs) into the layer above's inputs = this layer's outputs, text order
+    dX: np.ndarray | None = None  # (T, B, H·dirs) into the layer above's inputs = this layer's outputs, text order
     for layer in reversed(range(len(cache.layers))):
-        dinputs = 0.0
+        dinputs = []  # per direction, into the layer's inputs, text order
         for d, suffix in enumerate(suffixes):
             reverse = suffix == "_reverse"
             dHs = np.zeros((T, B, H), dtype=dlogits.dtype) if dX is None else dX[:, :, d * H:(d + 1) * H]
@@ -113,13 +113,14 @@ def reference_backward(dlogits: np.ndarray, cache: NetworkCache) -> dict[str, np
                 dHs[T - 1] += dfeatures[:, d * H:(d + 1) * H]
             # Hs = layer_forward(cell, X, mask, weights)
             dx, layer_grads = layer_backward(dHs, cache.layers[layer][d])  # (T, B, D)
-            dinputs = dinputs + (_reverse_each(dx, cache.reverse_index) if reverse else dx)  # text order
+            dinputs.append(_reverse_each(dx, cache.reverse_index) if reverse else dx)  # text order
             for name in _WEIGHT_NAMES:
                 grads[f"rnn.{name}_l{layer}{suffix}"] = getattr(layer_grads, name)
-        dX = dinputs  # (T, B, D)
+        dX = dinputs[0] if len(dinputs) == 1 else dinputs[0] + dinputs[1]  # (T, B, D) both directions summed
 
     # X = embedding.weight[ids]: each position adds its gradient to its word's row
     dembedding = np.zeros_like(params["embedding.weight"])  # (V, E)
+    assert dX is not None  # (T, B, E) into the first layer's inputs
     np.add.at(dembedding, cache.ids, dX)
     grads["embedding.weight"] = dembedding
     return grads

@@ -22,8 +22,9 @@ import numpy as np
 __all__ = ["backward_stacked", "run_stacked"]
 
 
-def _reverse_each(x: np.ndarray, reverse_index: np.ndarray) -> np.ndarray:
+def _reverse_each(x: np.ndarray, reverse_index: np.ndarray | None) -> np.ndarray:
     """(T, B, ·) -> each review's steps in reverse order, padding in place (a gathered copy)."""
+    assert reverse_index is not None, "a reverse direction needs reverse_index"
     return x[reverse_index, np.arange(x.shape[1])[None, :]]
 
 
@@ -41,7 +42,7 @@ def run_stacked(num_layers: int, directions: int, reverse_index: np.ndarray | No
     (B, H). ``between(layer, outputs) -> outputs`` is applied to the (T, B, H·dirs) outputs of every
     layer but the top one. ``reverse_index`` may be None with one direction.
     """
-    finals = []
+    finals: list[np.ndarray] = []
     for layer in range(num_layers):
         outputs, finals = [], []
         for d in range(directions):
@@ -83,6 +84,7 @@ def backward_stacked(num_layers: int, directions: int, reverse_index: np.ndarray
                 dstates = np.zeros((T, B, H), dtype=dfinals[d].dtype)  # (T, B, H)
                 dstates[T - 1] += dfinals[d]
             else:
+                assert doutputs is not None  # the layer above has run
                 H = doutputs.shape[2] // directions
                 dstates = doutputs[:, :, d * H:(d + 1) * H]  # (T, B, H) text order
                 dstates = _reverse_each(dstates, reverse_index) if reverse else dstates.copy()  # its own order
