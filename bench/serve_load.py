@@ -167,7 +167,10 @@ def _combine(slices: list[dict]) -> dict:
     for s in slices:
         for kind, count in s["error_kinds"].items():
             errors[kind] = errors.get(kind, 0) + count
-    quantile = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+
+    def quantile(q):  # ms
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+
     return {"requests": len(latencies) + sum(v for k, v in errors.items() if not k.startswith("HTTP")),
             "seconds": seconds, "requests_per_second": len(latencies) / seconds,
             "p50_ms": quantile(0.50), "p90_ms": quantile(0.90), "p99_ms": quantile(0.99), "max_ms": latencies[-1] * 1000,

@@ -162,7 +162,10 @@ def test_real_overlap_with_imdb_is_the_documented_one(data_dir):
     keys = {split: {match_key(t) for t in texts[split]} for split in texts}
     keys["full-train"] = keys["train"] | keys["dev"]
     cad_train, cad_dev = (load_corpus("cad", split, data_dir) for split in ("train", "dev"))
-    count = lambda corpus, split: sum(match_key(t) in keys[split] for t in corpus.texts)  # noqa: E731
+
+    def count(corpus, split):
+        return sum(match_key(t) in keys[split] for t in corpus.texts)
+
     assert (count(cad_train, "full-train"), count(cad_train, "dev"), count(cad_train, "test")) == (1710, 172, 6)
     assert (count(cad_dev, "full-train"), count(cad_dev, "dev"), count(cad_dev, "test")) == (245, 22, 0)
     assert len(np.unique(training_pairs(cad_train, texts["test"]).pair_ids)) == 1701

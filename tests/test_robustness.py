@@ -537,7 +537,10 @@ def test_ctrl_c_then_resume_gives_the_uninterrupted_weights(uninterrupted, tmp_p
     resumed = _classifier(optimizer=optimizer).fit(texts, labels, checkpoint=checkpoint, resume=True)
     reference = uninterrupted[optimizer]
     assert _same_weights(resumed.params_, reference.params_)
-    strip = lambda history: [(r.epoch, r.train_loss, r.dev_loss, r.dev_accuracy) for r in history]  # noqa: E731
+
+    def strip(history):
+        return [(r.epoch, r.train_loss, r.dev_loss, r.dev_accuracy) for r in history]
+
     assert strip(resumed.training_.history) == strip(reference.training_.history)
     assert resumed.training_.best_epoch == reference.training_.best_epoch
 

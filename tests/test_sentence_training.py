@@ -156,7 +156,10 @@ def test_neutralising_shrinks_only_the_words_without_an_opinion_along_the_direct
     assert not moved[tokens.index("not")] if "not" in tokens else True
     along_before, along_after = (before[moved] - before.mean(0)) @ direction, (E[moved] - before.mean(0)) @ direction
     assert np.allclose(along_after, 0.25 * along_before, atol=1e-5)
-    rest = lambda X: X - np.outer(X @ direction, direction)  # noqa: E731
+
+    def rest(X):  # the part of each row off the direction
+        return X - np.outer(X @ direction, direction)
+
     assert np.allclose(rest(E[moved]), rest(before[moved]), atol=1e-5)
 
 

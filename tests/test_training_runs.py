@@ -17,7 +17,7 @@ from fixtures_data import sst_zip_bytes
 from sentiment_rnn.cli import main
 from sentiment_rnn.corpora import load_corpus
 from sentiment_rnn.errors import DataError, DownloadError
-from test_download import cache, dead_url, mirror, publish, web_root, with_checksums  # noqa: F401
+from test_download import cache, dead_url, mirror, publish, web_root, with_checksums  # noqa: F401 - pytest fixtures, found by name
 from test_robustness import _assert_one_line_failure, _tsv
 
 

@@ -308,7 +308,7 @@ def compare_cells(cells: Sequence[tuple[str, str]] = TOY_CELLS, *, n_train: int 
 def plots_available() -> bool:
     """True when matplotlib can be imported."""
     try:
-        import matplotlib  # noqa: F401
+        import matplotlib  # noqa: F401 - imported only to see whether it can be
     except ImportError:
         return False
     return True

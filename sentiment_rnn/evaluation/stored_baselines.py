@@ -223,7 +223,10 @@ def cached_tokens(texts: Sequence[str], n_jobs: int = 1) -> list[list[str]]:
     if not len(texts):
         return []
     key = digest("tokens", FORMAT_VERSION, _tokenizer_digest(), list(texts))
-    compute = lambda: _lines_array([" ".join(doc) for doc in tokenize_many(list(texts), n_jobs)])  # noqa: E731
+
+    def compute() -> np.ndarray:
+        return _lines_array([" ".join(doc) for doc in tokenize_many(list(texts), n_jobs)])
+
     documents = _array_lines(cached_array(cache_dir() / "tokens" / f"{key[:20]}.npz", compute,
                                      lambda lines: lines.tobytes().count(b"\n") == len(texts) - 1))
     return [document.split(" ") if document else [] for document in documents]
