@@ -292,8 +292,12 @@ def worker_load(job: dict) -> dict:
         start = time.perf_counter()
         model = load_model(job["model"])
         times.append(time.perf_counter() - start)
+    networks = model.networks  # a review model's: its sentence network; an ensemble's: its members
+    arrays = [a for network in networks for a in network.params_.values()]
+    if hasattr(model, "review_params"):  # a review model's own recurrent weights and head
+        arrays += list(model.review_params().values())
     return dict(first_load=times[0], median_load=statistics.median(times[1:]), vocab=len(model.vocab_),
-                params=int(sum(p.size for p in model.params_.values())), cell=model.cell)
+                params=int(sum(a.size for a in arrays)), cell=networks[0].cell)
 
 
 def worker_imdb(job: dict) -> dict:

@@ -1,5 +1,5 @@
 """The layout holds: every module has a layer, imports only run downward or sideways, no import cycle,
-no module over 500 lines. The layers are the table of docs/design.md, bottom first."""
+no module over 500 lines, no function over 80. The layers are the table of docs/design.md, bottom first."""
 
 import ast
 from pathlib import Path
@@ -8,6 +8,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sentiment_rnn"
 MAX_LINES = 500
+MAX_FUNCTION_LINES = 80  # from the ``def`` line to the last line of the body; decorators not counted
 
 # Bottom first; a module may import modules of its own layer or of a lower one, never a higher one. Every layer
 # above the network is a subpackage, or one of the few modules left at the package's top.
@@ -144,6 +145,39 @@ def test_no_import_cycles():
 def test_no_module_is_over_500_lines(module):
     lines = MODULES[module].read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_LINES, f"sentiment_rnn.{module} has {lines} lines"
+
+
+def functions_of(path: Path) -> list[tuple[str, int, int]]:
+    """(qualified name, first line, lines) of every function and method in ``path``, nested ones included
+    (a nested function's lines count in its parent's too)."""
+    found = []
+
+    def visit(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = prefix + child.name
+                if not isinstance(child, ast.ClassDef):
+                    found.append((name, child.lineno, child.end_lineno - child.lineno + 1))
+                visit(child, name + ".")
+            else:
+                visit(child, prefix)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), "")
+    return found
+
+
+def test_the_function_walk_measures_functions():
+    # guards the walker: a method named by its class, a nested function inside its parent, from def to last line
+    found = {name: lines for name, _, lines in functions_of(Path(__file__))}
+    assert 5 < found["functions_of.visit"] < found["functions_of"]
+    assert found["test_the_function_walk_measures_functions"] == 6
+    assert "RNNClassifier.fit" in {name for name, _, _ in functions_of(MODULES["estimators.rnn"])}
+
+
+def test_no_function_is_over_80_lines():
+    long = [f"sentiment_rnn/{path.relative_to(PACKAGE)}:{line} {name} has {lines} lines"
+            for path in MODULES.values() for name, line, lines in functions_of(path) if lines > MAX_FUNCTION_LINES]
+    assert not long, f"over {MAX_FUNCTION_LINES} lines (split them):\n" + "\n".join(long)
 
 
 def test_the_network_knows_nothing_of_text_or_files():

@@ -14,7 +14,6 @@ from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.evaluation import explain
 from sentiment_rnn.evaluation.baselines import fit_baseline, word_weights
 from sentiment_rnn.evaluation.explain import (
-    BowWeights,
     Trajectory,
     explanation_dict,
     prefix_probabilities,
@@ -22,6 +21,7 @@ from sentiment_rnn.evaluation.explain import (
     running_probabilities,
     trajectory,
 )
+from sentiment_rnn.evaluation.stored_baselines import LinearBaseline
 from sentiment_rnn.io.serialization import save_model
 
 TEXTS = ["a good film", "great acting , i loved it", "not good at all", "a bad and dull film",
@@ -97,31 +97,51 @@ def _bow_tokens():
     return [t.split() for t in TEXTS]
 
 
-def test_bow_weights_agree_with_the_baseline():
+def _bow(words, coef, intercept=0.0, **metadata) -> LinearBaseline:
+    return LinearBaseline("bow-logreg", list(words), np.array(coef, dtype=np.float64), intercept, (1, 1),
+                          metadata=metadata)
+
+
+@pytest.mark.parametrize("name", ["bow-logreg", "nb"])
+def test_bow_weights_agree_with_the_baseline(name):
     docs = _bow_tokens()
-    fitted = fit_baseline("bow-logreg", docs, LABELS, docs, LABELS)
-    bow = BowWeights.from_fitted(fitted)
+    fitted = fit_baseline(name, docs, LABELS, docs, LABELS)
+    bow = LinearBaseline.from_fitted(fitted)
     tokens = "not good , a film i loved unseen good".split()
     np.testing.assert_allclose(bow.word_weights(tokens), [w for _, w in word_weights(fitted, tokens)], atol=1e-12)
     assert bow.decision(tokens) == pytest.approx(fitted.decision_function([tokens])[0])
+    assert bow.decision(tokens) == pytest.approx(bow.decision_function([tokens])[0])
     assert bow.word_weights(["great"])[0] > 0 > bow.word_weights(["hated"])[0]
-    with pytest.raises(ValueError, match="unigram"):
-        BowWeights.from_fitted(fit_baseline("bow-bigram-logreg", docs, LABELS, docs, LABELS))
+
+
+@pytest.mark.parametrize("name", ["bow-bigram-logreg", "tfidf-svm", "negation-logreg"])
+def test_only_a_unigram_count_model_has_word_weights(name):
+    docs = _bow_tokens()
+    bow = LinearBaseline.from_fitted(fit_baseline(name, docs, LABELS, docs, LABELS))
+    with pytest.raises(ValueError, match="not a unigram count model"):
+        bow.word_weights(["good"])
+
+
+def test_a_negation_marking_model_weighs_the_marked_words():
+    bow = LinearBaseline("x", ["good", "good_NEG", "not"], np.array([2.0, -1.5, -0.5]), 0.0, (1, 1), negation=True)
+    assert bow.word_weights(["not", "good", "."]).tolist() == [-0.5, -1.5, 0.0]
+    assert bow.decision(["good"]) == 2.0 == bow.decision_function([["good"]])[0]
 
 
 def test_bow_weights_round_trip(tmp_path):
-    bow = BowWeights(np.array(["good", "bad"]), np.array([1.25, -2.5]), 0.5, {"baseline": "bow-logreg"})
-    loaded = BowWeights.load(bow.save(tmp_path / "bow.npz"))
-    assert loaded.vocabulary.tolist() == ["good", "bad"] and loaded.intercept == 0.5
+    bow = _bow(["good", "bad"], [1.25, -2.5], 0.5, trained_on="x")
+    loaded = LinearBaseline.load(bow.save(tmp_path / "bow.npz"))
+    assert loaded.name == "bow-logreg" and loaded.vocabulary == ["good", "bad"] and loaded.intercept == 0.5
     assert loaded.word_weights(["bad", "good"]).tolist() == [-2.5, 1.25] and loaded.metadata == bow.metadata
     np.savez(tmp_path / "other.npz", x=np.zeros(3))
-    with pytest.raises(ModelFileError, match="not a readable bag-of-words"):
-        BowWeights.load(tmp_path / "other.npz")
+    with pytest.raises(ModelFileError, match="not a readable fitted baseline"):
+        LinearBaseline.load(tmp_path / "other.npz")
 
 
 def test_the_shipped_bow_weights_load():
-    bow = BowWeights.load(explain.shipped_bow_path())
-    assert bow.metadata["baseline"] == "bow-logreg" and len(bow.vocabulary) > 10_000
+    bow = LinearBaseline.load(explain.shipped_bow_path())
+    assert bow.name == "bow-logreg" and len(bow.vocabulary) > 10_000
+    assert bow.ngram_range == (1, 1) and bow.idf is None and not bow.negation
     good, bad, not_ = bow.word_weights(["good", "bad", "not"])
     assert good > 0 > bad and not_ < 0
 
@@ -133,7 +153,7 @@ def test_bow_weights_are_trained_once_then_cached(tmp_path, monkeypatch):
 
     def fake_fit(data_dir):
         calls.append(data_dir)
-        return BowWeights(np.array(["good"]), np.array([1.0]), 0.0, {"baseline": "bow-logreg"})
+        return _bow(["good"], [1.0])
 
     monkeypatch.setattr(explain, "fit_bow_weights", fake_fit)
     first = explain.load_bow_weights("DATA", on_training=messages.append)
@@ -141,6 +161,8 @@ def test_bow_weights_are_trained_once_then_cached(tmp_path, monkeypatch):
     assert calls == ["DATA"] and len(messages) == 1 and "cached" in messages[0]
     assert (tmp_path / "cache" / explain.BOW_FILE).is_file()
     assert first.word_weights(["good"]) == second.word_weights(["good"]) == [1.0]
+    (tmp_path / "cache" / explain.BOW_FILE).write_bytes(b"damaged")  # trained again, not an error
+    assert explain.load_bow_weights("DATA").word_weights(["good"]) == [1.0] and calls == ["DATA", "DATA"]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -157,7 +179,7 @@ def _rows(chart: str) -> list[str]:
 
 
 def test_the_chart_has_one_row_per_token_in_80_columns():
-    bow = BowWeights(np.array(["not", "goodgoodgoodgoodgood"]), np.array([-3.0, 1.0]), 0.2)
+    bow = _bow(["not", "goodgoodgoodgoodgood"], [-3.0, 1.0], 0.2)
     chart = render_chart(_flip(), bow, text="this movie is not " + "good" * 30)
     rows = _rows(chart)
     assert len(rows) == 5
@@ -177,13 +199,13 @@ def test_the_bar_swings_to_the_side_of_the_prediction():
 
 
 def test_the_ascii_chart_is_ascii():
-    chart = render_chart(_flip(), BowWeights(np.array(["not"]), np.array([-9.0]), 0.0), ascii_only=True)
+    chart = render_chart(_flip(), _bow(["not"], [-9.0]), ascii_only=True)
     chart.encode("ascii")
     assert "#" in chart and "|" in chart
 
 
 def test_explanation_dict():
-    bow = BowWeights(np.array(["not"]), np.array([-1.0]), 0.5, {"baseline": "bow-logreg", "trained_on": "x"})
+    bow = _bow(["not"], [-1.0], 0.5, trained_on="x")
     result = json.loads(json.dumps(explanation_dict(_flip(), bow, text="t")))
     assert result["tokens"] == list(_flip().tokens) and len(result["trajectory"]) == 5
     assert result["prediction"] == {"label": "negative", "probabilities": {"negative": 0.95, "positive": 0.05},

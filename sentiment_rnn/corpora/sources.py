@@ -148,7 +148,7 @@ SOURCES: dict[str, Source] = {
         installed="imdb/imdb_50k.csv.gz",
         md5="7c2ac02c03563afcf9b574c7e56c153a",
     ),
-    "cad": Source(  # two files, each checked by sha256 (sentiment_rnn.corpora.cad.download_cad)
+    "cad": Source(  # two files, each checked by sha256 (_download_cad below)
         title="the counterfactually augmented IMDb review pairs (CAD)",
         url="https://raw.githubusercontent.com/acmi-lab/counterfactually-augmented-data/master/sentiment/combined/paired/{file}",
         folder="cad",

@@ -18,7 +18,7 @@ the treebank's phrases, the data of the shipped model. Its score for a text is
 ``intercept + Σ coef[token]``, so each token's weight is its own coefficient whatever its context:
 "good" weighs the same in "good" and in "not good", which is the contrast the chart shows.
 
->>> bow = BowWeights(np.array(["good", "not"]), np.array([1.5, -0.5]), 0.25)
+>>> bow = LinearBaseline("bow-logreg", ["good", "not"], np.array([1.5, -0.5]), 0.25, (1, 1))
 >>> bow.word_weights(["not", "good", "film"]).tolist(), bow.decision(["not", "good"])
 ([-0.5, 1.5, 0.0], 1.25)
 """
@@ -28,12 +28,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 
-import functools
-import json
-import os
 import re
-import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -42,6 +38,7 @@ import numpy as np
 
 from sentiment_rnn.estimators.rnn import as_tokens
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
+from sentiment_rnn.evaluation.stored_baselines import LinearBaseline
 from sentiment_rnn.nn.batching import UNK_ID, truncate
 from sentiment_rnn.nn.functional import softmax
 from sentiment_rnn.nn.inference import predict_logits
@@ -50,7 +47,6 @@ from sentiment_rnn.nn.model import RNNModel
 __all__ = [
     "shown",
     "Trajectory",
-    "BowWeights",
     "BOW_BASELINE",
     "BOW_FILE",
     "trajectory",
@@ -65,7 +61,6 @@ __all__ = [
 
 BOW_BASELINE = "bow-logreg"
 BOW_FILE = "bow-logreg.npz"  # shipped in models/ beside the default model; else cached after training
-BOW_FORMAT = "sentiment-rnn-bow"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -162,84 +157,7 @@ def trajectory(classifier, text) -> Trajectory:
 # ---------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class BowWeights:
-    """A unigram linear bag-of-words model as plain arrays: the score (log-odds of positive) of a
-    text is ``intercept + Σ coef[token]`` over its tokens; tokens outside the vocabulary weigh 0."""
-
-    vocabulary: np.ndarray  # (F,) str
-    coef: np.ndarray  # (F,)
-    intercept: float
-    metadata: dict = field(default_factory=dict)  # baseline name, training data, C, dev accuracy
-
-    @functools.cached_property
-    def _index(self) -> dict[str, int]:
-        return {str(word): i for i, word in enumerate(self.vocabulary)}
-
-    def word_weights(self, tokens: Sequence[str]) -> np.ndarray:
-        """(T,) each token's contribution to the score."""
-        index = self._index
-        return np.array([float(self.coef[index[t]]) if t in index else 0.0 for t in tokens])  # (T,)
-
-    def decision(self, tokens: Sequence[str]) -> float:
-        """The score: log-odds of positive."""
-        return float(self.intercept + self.word_weights(tokens).sum())
-
-    def p_positive(self, tokens: Sequence[str]) -> float:
-        return float(1.0 / (1.0 + np.exp(-self.decision(tokens))))
-
-    @classmethod
-    def from_fitted(cls, fitted, **metadata) -> BowWeights:
-        """From a :class:`~sentiment_rnn.evaluation.baselines.FittedBaseline` whose vectorizer counts unigrams
-        and whose classifier is linear (``bow-logreg``); its word_weights then agree with these."""
-        from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-
-        from sentiment_rnn.evaluation.baselines import identity
-
-        vectorizer = fitted.pipeline.named_steps["vectorizer"]
-        classifier = fitted.pipeline.named_steps["classifier"]
-        plain_counts = (isinstance(vectorizer, CountVectorizer) and not isinstance(vectorizer, TfidfVectorizer)
-                        and vectorizer.preprocessor is identity)
-        if not plain_counts or vectorizer.ngram_range != (1, 1) or not hasattr(classifier, "coef_"):
-            raise ValueError(f"baseline {fitted.name!r} is not a unigram linear bag of words")
-        vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
-        metadata = {"baseline": fitted.name, "param": {fitted.param_name: fitted.param},
-                    "dev_accuracy": fitted.dev_accuracy.get(fitted.param), **metadata}
-        return cls(np.array(vocabulary), classifier.coef_.ravel().copy(), float(np.ravel(classifier.intercept_)[0]),
-                   metadata)
-
-    def save(self, path: str | os.PathLike) -> Path:
-        """One .npz (atomic write): vocabulary (F,) str, coef (F,) float32, intercept, JSON metadata."""
-        from sentiment_rnn.files import write_npz_atomic
-
-        metadata = {"format": BOW_FORMAT, "format_version": 1, **self.metadata}
-        return write_npz_atomic(path, {
-            "metadata": np.array(json.dumps(metadata)),
-            "vocabulary": np.asarray(self.vocabulary, dtype=str),
-            "coef": np.asarray(self.coef, dtype=np.float32),
-            "intercept": np.array(self.intercept),
-        })
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> BowWeights:
-        """Read a file written by :meth:`save` (no pickle); ModelFileError if it is not one."""
-        from sentiment_rnn.files import loads_bounded, open_npz
-
-        try:
-            with open_npz(Path(path), "bag-of-words weights") as data:
-                metadata = loads_bounded(str(data["metadata"]))
-                if metadata.pop("format", None) != BOW_FORMAT:
-                    raise ValueError("not a bag-of-words weights file")
-                metadata.pop("format_version", None)
-                weights = cls(data["vocabulary"], data["coef"].astype(np.float64), float(data["intercept"]), metadata)
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as error:
-            raise ModelFileError(f"{path}: not a readable bag-of-words weights file ({error})") from None
-        if weights.vocabulary.shape != weights.coef.shape:
-            raise ModelFileError(f"{path}: vocabulary and coefficients differ in length")
-        return weights
-
-
-def fit_bow_weights(data_dir=None) -> BowWeights:
+def fit_bow_weights(data_dir=None) -> LinearBaseline:
     """Train ``bow-logreg`` on the treebank's training phrases (C chosen on the dev sentences), the
     data of the shipped model. Needs the treebank (downloaded to the cache when missing)."""
     from sentiment_rnn.evaluation.baselines import fit_baseline
@@ -248,7 +166,7 @@ def fit_bow_weights(data_dir=None) -> BowWeights:
     train = load_corpus("sst", "train", data_dir, level="phrase")
     dev = load_corpus("sst", "dev", data_dir)
     fitted = fit_baseline(BOW_BASELINE, train.tokens, train.labels, dev.tokens, dev.labels)
-    return BowWeights.from_fitted(fitted, trained_on="sst train phrases (binary)", train_examples=len(train))
+    return LinearBaseline.from_fitted(fitted, trained_on="sst train phrases (binary)", train_examples=len(train))
 
 
 def shipped_bow_path() -> Path:
@@ -258,15 +176,17 @@ def shipped_bow_path() -> Path:
     return default_model_path().parent / BOW_FILE
 
 
-def load_bow_weights(data_dir=None, *, on_training: Callable[[str], None] | None = None) -> BowWeights:
+def load_bow_weights(data_dir=None, *, on_training: Callable[[str], None] | None = None) -> LinearBaseline:
     """The bag-of-words model the chart shows: the shipped file, else the cached one, else trained
     now (about ten seconds; ``on_training`` is told first) and cached for next time."""
     from sentiment_rnn.corpora import cache_dir
 
     cached = cache_dir() / BOW_FILE
-    for path in (shipped_bow_path(), cached):
-        if path.is_file():
-            return BowWeights.load(path)
+    if shipped_bow_path().is_file():
+        return LinearBaseline.load(shipped_bow_path())
+    if cached.is_file():
+        with contextlib.suppress(ModelFileError):  # a damaged or older file is trained again and replaced
+            return LinearBaseline.load(cached)
     if on_training is not None:
         on_training(f"training the bag-of-words baseline on the treebank's phrases (once; cached in {cached})")
     weights = fit_bow_weights(data_dir)
@@ -284,7 +204,7 @@ def _probabilities_dict(names: Sequence[str], p: np.ndarray) -> dict[str, float]
     return {name: round(float(q), 6) for name, q in zip(names, p, strict=True)}
 
 
-def explanation_dict(traj: Trajectory, bow: BowWeights | None = None, *, text: str | None = None) -> dict:
+def explanation_dict(traj: Trajectory, bow: LinearBaseline | None = None, *, text: str | None = None) -> dict:
     """Everything the chart shows, as plain JSON types."""
     names = traj.label_names
     has_positive = "positive" in names
@@ -315,7 +235,7 @@ def explanation_dict(traj: Trajectory, bow: BowWeights | None = None, *, text: s
     if bow is not None:
         p = bow.p_positive(traj.tokens)
         result["baseline"] = {
-            "name": bow.metadata.get("baseline", BOW_BASELINE),
+            "name": bow.name,
             "trained_on": bow.metadata.get("trained_on"),
             "intercept": round(bow.intercept, 6),
             "decision": round(bow.decision(traj.tokens), 6),
@@ -373,7 +293,7 @@ def shown(text: str) -> str:
     return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
-def render_chart(traj: Trajectory, bow: BowWeights | None = None, *, text: str | None = None,
+def render_chart(traj: Trajectory, bow: LinearBaseline | None = None, *, text: str | None = None,
                  ascii_only: bool = False) -> str:
     """The trajectory as a chart of at most 80 columns: one row per token with the probability of the
     focus class (P(positive)) after it, a bar from the 0.5 mark (left: negative, right: positive)
@@ -394,7 +314,7 @@ def render_chart(traj: Trajectory, bow: BowWeights | None = None, *, text: str |
         weights = bow.word_weights(traj.tokens)  # (T,)
         p = bow.p_positive(traj.tokens)
         lines.append(f"BoW  {'positive' if p > 0.5 else 'negative':<9s} P(positive) = {p:.3f}"
-                     f"   (intercept {bow.intercept:+.2f}, {bow.metadata.get('baseline', BOW_BASELINE)})")
+                     f"   (intercept {bow.intercept:+.2f}, {bow.name})")
     if traj.skipped:
         lines.append(f"(the first {traj.skipped} tokens are not shown: the model keeps the last {len(traj.tokens)}"
                      + (f"; a bidirectional model is explained on at most {MAX_PREFIX_TOKENS:,}"

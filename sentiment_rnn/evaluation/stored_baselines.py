@@ -1,5 +1,9 @@
 """Fitted bag-of-words baselines as plain arrays, and the cache that keeps them.
 
+One class, :class:`LinearBaseline`, holds every fitted linear bag of words: the baselines ``compare``
+scores, and the unigram ``bow-logreg`` whose word weights ``explain`` and ``check`` show (shipped as
+``models/bow-logreg.npz``).
+
 Each fitted baseline is stored in the cache folder as plain arrays (its n-gram vocabulary, coefficients,
 intercept and idf weights) plus JSON metadata, never pickled, under a key that hashes the training and
 dev data, the baseline's settings, the tokenizer's source and the scikit-learn version. A stored
@@ -10,6 +14,7 @@ of ``compare --corpus imdb`` takes seconds.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -43,6 +48,15 @@ class LinearBaseline:
     ``intercept + x · coef`` where x counts its n-grams (``ngram_range``, after ``mark_negation`` when
     ``negation``), scaled by ``idf`` and l2-normalised when ``idf`` is given (TF-IDF); positive means
     the positive class. For naive Bayes the coefficients are the two classes' log-odds.
+
+    A unigram count model's score is also a sum over the text's words, ``intercept + Σ coef[word]``
+    (words outside the vocabulary weigh 0): :meth:`word_weights` gives each word's share.
+
+    >>> bow = LinearBaseline("bow-logreg", ["good", "not"], np.array([1.5, -0.5]), 0.25, (1, 1))
+    >>> bow.word_weights(["not", "good", "film"]).tolist(), bow.decision(["not", "good"])
+    ([-0.5, 1.5, 0.0], 1.25)
+    >>> bow.decision_function([["not", "good"], []]).tolist()
+    [1.25, 0.25]
     """
 
     name: str
@@ -74,11 +88,15 @@ class LinearBaseline:
                    float(intercept), tuple(vectorizer.ngram_range), vectorizer.preprocessor is mark_negation,
                    np.asarray(vectorizer.idf_, dtype=np.float64).copy() if tfidf else None, metadata)
 
+    @functools.cached_property
+    def _index(self) -> dict[str, int]:
+        return {str(gram): j for j, gram in enumerate(self.vocabulary)}
+
     def features(self, docs: Sequence[Tokens]):
         """The (N, F) sparse feature matrix of N token lists (counts, or TF-IDF rows of norm 1)."""
         from scipy import sparse
 
-        index = {gram: j for j, gram in enumerate(self.vocabulary)}
+        index = self._index
         rows, cols = [], []
         for i, doc in enumerate(docs):
             tokens = mark_negation(list(doc)) if self.negation else list(doc)
@@ -99,6 +117,24 @@ class LinearBaseline:
     def predict(self, docs: Sequence[Tokens]) -> np.ndarray:
         """Labels (N,) int64, 0 = negative, 1 = positive."""
         return (self.decision_function(docs) > 0).astype(np.int64)  # (N,)
+
+    def word_weights(self, tokens: Tokens) -> np.ndarray:
+        """(T,) each token's share of one text's score: its coefficient (the token marked by ``mark_negation``
+        when ``negation``), 0 outside the vocabulary. Only a unigram count model's score is such a sum:
+        ValueError for n-grams or TF-IDF."""
+        if self.ngram_range != (1, 1) or self.idf is not None:
+            raise ValueError(f"baseline {self.name!r} is not a unigram count model: its score is no sum of word weights")
+        index = self._index
+        read = mark_negation(list(tokens)) if self.negation else tokens
+        return np.array([float(self.coef[index[t]]) if t in index else 0.0 for t in read])  # (T,)
+
+    def decision(self, tokens: Tokens) -> float:
+        """One text's score from its word weights (log-odds of positive for a logistic regression)."""
+        return float(self.intercept + self.word_weights(tokens).sum())
+
+    def p_positive(self, tokens: Tokens) -> float:
+        """One text's probability of positive, the sigmoid of :meth:`decision`."""
+        return float(1.0 / (1.0 + np.exp(-self.decision(tokens))))
 
     def save(self, path: str | os.PathLike) -> Path:
         """One .npz (atomic write): vocabulary (as UTF-8 lines), coef, intercept, idf (when TF-IDF),

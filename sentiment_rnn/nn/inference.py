@@ -1,5 +1,5 @@
 """The forward pass for prediction only: ``RNNModel.forward``'s logits without the caches BPTT needs,
-arranged for speed (``tests/test_inference.py`` checks that the two agree for every cell and shape).
+arranged for speed (``tests/test_fast_paths.py`` checks that the two agree for every cell and shape).
 
     Inference(model, words)            weights rearranged, and the first layer's input projection of
                                        each distinct word of the texts to predict (kept per model)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sentiment_rnn.evaluation import explain
+from sentiment_rnn.evaluation.stored_baselines import LinearBaseline
 from sentiment_rnn.io.predict import MAX_REVIEW_CHARS, read_review
 from sentiment_rnn.text.tokenizer import tokenize
 
@@ -86,7 +87,7 @@ def load_bow_weights():
     """The shipped bag-of-words weights, or None when the package has none (explanations then have
     no baseline; the server does not train one)."""
     path = explain.shipped_bow_path()
-    return explain.BowWeights.load(path) if path.is_file() else None
+    return LinearBaseline.load(path) if path.is_file() else None
 
 
 _FOLDERS = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^/\\\s;,'\"]+)+[/\\]")  # /home/x/ or C:\\x\\ before a file name

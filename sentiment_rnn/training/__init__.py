@@ -1,6 +1,7 @@
 """Training a network: the fit loop and what it rests on.
 
     loop.py        the fit loop: mini-batches, clipping, early stopping on the dev split, the best weights kept
+    state.py       what training changes, as one object (TrainingState): weights, optimizer, position, stopper, curve
     checkpoint.py  the fit loop's resumable state and its file
     signals.py     SIGTERM and SIGHUP raised as Ctrl-C; updates applied whole
 
