@@ -6,6 +6,8 @@
     cells.py       Elman, GRU and LSTM over a padded, time-major sequence: forward and BPTT
     model.py       embedding -> recurrent layers -> last real state -> linear: loss and gradients
     inference.py   the forward pass for prediction only, arranged for speed
+    language_model.py  the many-to-many network: next-word prediction over streams, truncated BPTT
+    sampled_softmax.py the language model's output layer: sampled softmax (training), full softmax (perplexity)
     batching.py    padding, truncation and length-bucketed mini-batches
     optim.py       SGD and Adam, clipping by global norm
     gradcheck.py   centred finite differences
