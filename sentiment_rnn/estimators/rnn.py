@@ -26,7 +26,9 @@ from sentiment_rnn.hyperparameters import DEFAULTS, HYPERPARAMETERS
 from sentiment_rnn.nn.batching import pad_batch
 from sentiment_rnn.nn.functional import collapse_classes, softmax
 from sentiment_rnn.nn.inference import predict_logits
-from sentiment_rnn.nn.model import ModelConfig, RNNModel
+from sentiment_rnn.estimators.from_language_model import (copy_recurrent_layers, layer_lr_scales,
+                                                          start_from_language_model)
+from sentiment_rnn.nn.model import ModelConfig, RNNModel, param_shapes
 from sentiment_rnn.text.tokenizer import tokenize
 from sentiment_rnn.text.vocab import Vocab
 
@@ -191,6 +193,7 @@ class RNNClassifier(BaseClassifier):
         batch_size: int = DEFAULTS.batch_size,
         learning_rate: float = DEFAULTS.learning_rate,
         optimizer: str = DEFAULTS.optimizer,
+        layer_lr_decay: float = DEFAULTS.layer_lr_decay,
         clip_norm: float | None = DEFAULTS.clip_norm,
         lr_decay: float = DEFAULTS.lr_decay,
         patience: int | None = DEFAULTS.patience,
@@ -200,6 +203,7 @@ class RNNClassifier(BaseClassifier):
         max_len: int | None = DEFAULTS.max_len,
         pretrained_vectors: str | None = DEFAULTS.pretrained_vectors,
         freeze_embeddings: bool = DEFAULTS.freeze_embeddings,
+        from_lm: str | None = DEFAULTS.from_lm,
         train_label_map: Sequence[int | None] | None = DEFAULTS.train_label_map,
         random_state: int = DEFAULTS.random_state,
     ):
@@ -216,6 +220,7 @@ class RNNClassifier(BaseClassifier):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.optimizer = optimizer
+        self.layer_lr_decay = layer_lr_decay
         self.clip_norm = clip_norm
         self.lr_decay = lr_decay
         self.patience = patience
@@ -225,6 +230,7 @@ class RNNClassifier(BaseClassifier):
         self.max_len = max_len
         self.pretrained_vectors = pretrained_vectors
         self.freeze_embeddings = freeze_embeddings
+        self.from_lm = from_lm
         self.train_label_map = train_label_map
         self.random_state = random_state
 
@@ -282,6 +288,7 @@ class RNNClassifier(BaseClassifier):
             max_len=self.max_len,
             seed=self.random_state,
             frozen=("embedding.weight",) if self.freeze_embeddings else (),
+            lr_scales=layer_lr_scales(param_shapes(self.model_config(3, 2)), self.num_layers, self.layer_lr_decay),
         )
 
     def fit(
@@ -346,12 +353,13 @@ class RNNClassifier(BaseClassifier):
         else:
             dev_tokens, dev_targets = None, None
 
-        self.vocab_, embedding = self._build_vocab_and_embedding(tokens, rng)
+        self.vocab_, embedding, recurrent = self._build_vocab_and_embedding(tokens, rng)
         num_outputs = len(self.classes_) if self.train_label_map is None else len(self.train_label_map)
         self._check_training_fits(len(self.vocab_), max(map(len, tokens), default=1), num_outputs)
         self.model_ = RNNModel.initialize(self.model_config(len(self.vocab_), num_outputs), rng)
         if embedding is not None:
             self.model_.params["embedding.weight"][...] = embedding
+        copy_recurrent_layers(self.model_.params, recurrent)  # from the language model, if any
         train_ids = [self.vocab_.encode(t) for t in tokens]
         dev_ids = None if dev_tokens is None else [self.vocab_.encode(t) for t in dev_tokens]
         from sentiment_rnn.training.loop import fit
@@ -422,9 +430,14 @@ class RNNClassifier(BaseClassifier):
                             longest if self.max_len is None else min(longest, self.max_len))
 
     def _build_vocab_and_embedding(self, tokens, rng):
+        """-> (vocabulary, embedding (V, E) or None, recurrent weights to start from {name: array})."""
         vocab = Vocab.build(tokens, min_count=self.min_count, max_size=self.max_vocab)
+        if self.from_lm is not None and self.pretrained_vectors is not None:
+            raise SentimentRNNError("from_lm and pretrained_vectors both give the word vectors: choose one")
+        if self.from_lm is not None:
+            return start_from_language_model(self.from_lm, vocab, self.model_config(3, 2), self.max_vocab, rng)
         if self.pretrained_vectors is None:
-            return vocab, None
+            return vocab, None, {}
         from sentiment_rnn.text.embeddings import embedding_matrix, load_vectors
 
         words, vectors = load_vectors(self.pretrained_vectors)
@@ -432,13 +445,9 @@ class RNNClassifier(BaseClassifier):
             raise SentimentRNNError(
                 f"pretrained vectors have {vectors.shape[1]} dimensions but embedding_dim is {self.embedding_dim}"
             )
-        # Words with a pretrained vector keep their meaning even when the training data never shows them:
-        # they join the vocabulary after the training words, most frequent first, up to max_vocab.
-        extra = [w for w in words if w not in vocab]
-        room = len(extra) if self.max_vocab is None else max(0, self.max_vocab - len(vocab))
-        vocab = Vocab.from_list(vocab.to_list() + extra[:room])
+        vocab = vocab.extended(words, self.max_vocab)  # pretrained words after the training words
         weight, _ = embedding_matrix(vocab.to_list(), words, vectors.astype(np.float32), rng)
-        return vocab, weight
+        return vocab, weight, {}
 
     # --- prediction --------------------------------------------------------------------------------
     def _check_fitted(self) -> None:
