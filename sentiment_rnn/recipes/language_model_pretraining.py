@@ -25,7 +25,8 @@ from sentiment_rnn.nn.language_model import LanguageModel, LMConfig
 from sentiment_rnn.text.tokenizer import tokenize_many
 from sentiment_rnn.text.vocab import Vocab
 
-__all__ = ["EOS", "LMText", "language_model_text", "run_lm_pretraining"]
+__all__ = ["EOS", "LMText", "review_token_lists", "held_out_split", "language_model_text", "run_lm_pretraining",
+           "read_review_text"]
 
 EOS = "<eos>"
 TOKENIZE_CHUNK = 1000  # documents tokenized at a time, until the token budget is reached
@@ -41,35 +42,49 @@ class LMText:
     description: dict
 
 
+def review_token_lists(documents: list, token_budget: int | None = None, *, seed: int = 0, n_jobs: int = 2,
+                       progress=None) -> list[list[str]]:
+    """``documents`` (raw texts or token lists) shuffled with ``seed`` and tokenized, each ending in ``<eos>``,
+    until ``token_budget`` tokens (None: all)."""
+    order = np.random.default_rng(seed).permutation(len(documents))
+    token_lists, count = [], 0
+    for start in range(0, len(order), TOKENIZE_CHUNK):
+        chunk = [documents[i] for i in order[start:start + TOKENIZE_CHUNK]]
+        tokenized = iter(tokenize_many([d for d in chunk if isinstance(d, str)], n_jobs))
+        for d in chunk:
+            tokens = next(tokenized) if isinstance(d, str) else [str(t).lower() for t in d]
+            token_lists.append(tokens + [EOS])
+            count += len(tokens) + 1
+        if progress is not None:
+            progress(min(len(order), start + TOKENIZE_CHUNK), len(order))
+        if token_budget is not None and count >= token_budget:
+            break
+    return token_lists
+
+
+def held_out_split(token_lists: list[list[str]], held_out_tokens: int) -> tuple[list, list]:
+    """The first whole reviews holding ``held_out_tokens`` + 1 tokens at least, and the rest (to train on)."""
+    held_out, train, seen = [], [], 0
+    for tokens in token_lists:
+        (held_out if seen < held_out_tokens + 1 else train).append(tokens)
+        seen += len(tokens)
+    return held_out, train
+
+
 def language_model_text(documents: list, *, max_words: int = 20000, min_count: int = 2,
                         train_tokens: int | None = None, held_out_tokens: int = 20000, seed: int = 0,
                         n_jobs: int = 2, progress=None) -> LMText:
     """Shuffle ``documents`` (raw texts or token lists) with ``seed``, hold out the first whole reviews for
     ``held_out_tokens`` tokens, train on the next ones up to ``train_tokens`` (None: all)."""
-    order = np.random.default_rng(seed).permutation(len(documents))
     budget = None if train_tokens is None else train_tokens + held_out_tokens + 1
-    token_lists, count = [], 0
-    for start in range(0, len(order), TOKENIZE_CHUNK):
-        chunk = [documents[i] for i in order[start:start + TOKENIZE_CHUNK]]
-        texts = [d for d in chunk if isinstance(d, str)]
-        tokenized = iter(tokenize_many(texts, n_jobs))
-        token_lists += [next(tokenized) if isinstance(d, str) else [str(t).lower() for t in d] for d in chunk]
-        count = sum(len(t) + 1 for t in token_lists)
-        if progress is not None:
-            progress(min(len(order), start + TOKENIZE_CHUNK), len(order))
-        if budget is not None and count >= budget:
-            break
-    held_out, train, seen = [], [], 0
-    for tokens in token_lists:
-        (held_out if seen < held_out_tokens + 1 else train).append(tokens + [EOS])
-        seen += len(tokens) + 1
+    held_out, train = held_out_split(review_token_lists(documents, budget, seed=seed, n_jobs=n_jobs,
+                                                        progress=progress), held_out_tokens)
     if not train:
-        raise SentimentRNNError(f"{count:,} tokens of text leave nothing to train on after holding out "
-                                f"{held_out_tokens:,}")
-    vocab = Vocab.build(train, min_count=min_count, max_size=max_words)
-    train_stream = np.concatenate([vocab.encode(t) for t in train])  # (L,)
-    if train_tokens is not None:
-        train_stream = train_stream[:train_tokens]
+        raise SentimentRNNError(f"{sum(map(len, held_out)):,} tokens of text leave nothing to train on after "
+                                f"holding out {held_out_tokens:,}")
+    train_text = [token for tokens in train for token in tokens][:train_tokens]  # exactly what is trained on
+    vocab = Vocab.build([train_text], min_count=min_count, max_size=max_words)
+    train_stream = vocab.encode(train_text)  # (L,)
     held_out_stream = np.concatenate([vocab.encode(t) for t in held_out])[:held_out_tokens + 1]
     description = {"documents": len(train) + len(held_out), "train_tokens": int(len(train_stream)),
                    "held_out_tokens": int(len(held_out_stream) - 1), "held_out_documents": len(held_out),
