@@ -148,6 +148,8 @@ _ALL = (
     Hyperparameter("layer_lr_decay", float, 1.0, "Discriminative fine-tuning: each layer below the output learns "
                    "at this times the rate of the layer above (word vectors lowest).", "train", low=0, high=1,
                    open="low"),
+    Hyperparameter("gradual_unfreezing", bool, False, "Fine-tuning: train the output layer alone the first "
+                   "epoch, then one more layer each epoch, top down (word vectors last).", "train"),
     Hyperparameter("clip_norm", float, 5.0, "Clip gradients to this global norm.", "train", low=0, open="low",
                    nullable=True),
     Hyperparameter("patience", int, 3, "Stop after this many epochs without a better dev accuracy.", "train",

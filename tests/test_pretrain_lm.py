@@ -35,7 +35,8 @@ def lm_file(tmp_path):
     data = tmp_path / "data"
     write_imdb_csv(data, rows=imdb_rows())
     output = tmp_path / "lm.npz"
-    result = CliRunner().invoke(main, ["pretrain-lm", "--data-dir", str(data), *LM_OPTIONS, "-o", str(output), "--json"])
+    options = ["--data-dir", str(data), *LM_OPTIONS, "-o", str(output), "--json"]
+    result = CliRunner().invoke(main, ["pretrain-lm", *options])
     assert result.exit_code == 0, result.output
     return output, json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -128,3 +129,20 @@ def test_an_lm_file_round_trips(tmp_path):
     assert loaded_words == words and loaded.config == model.config and metadata["provenance"] == {"note": "test"}
     stream = np.array([2, 3, 4, 2, 3])
     assert perplexity(loaded, stream) == perplexity(model, stream)
+
+
+def test_gradual_unfreezing_trains_the_output_layer_alone_first(tmp_path, lm_file):
+    path, _ = lm_file
+    lm, _, _ = load_language_model(path)
+    texts, labels = GOOD + BAD + ["a good story", "a bad story"], [1, 1, 0, 0, 1, 0]
+
+    def fitted(epochs):
+        return RNNClassifier(embedding_dim=8, hidden_size=8, epochs=epochs, from_lm=str(path), gradual_unfreezing=True,
+                             patience=None, lr_decay=1.0).fit(texts, labels)
+
+    first, second = fitted(1), fitted(2)
+    np.testing.assert_array_equal(first.params_["rnn.weight_hh_l0"], lm.params["rnn.weight_hh_l0"])  # frozen
+    assert not np.allclose(second.params_["rnn.weight_hh_l0"], lm.params["rnn.weight_hh_l0"])  # the 2nd epoch frees it
+    np.testing.assert_array_equal(second.params_["embedding.weight"], first.params_["embedding.weight"])  # still frozen
+    assert not np.allclose(first.params_["fc.weight"], RNNClassifier(embedding_dim=8, hidden_size=8, epochs=1,
+                           from_lm=str(path), patience=None, learning_rate=1e-12).fit(texts, labels).params_["fc.weight"])

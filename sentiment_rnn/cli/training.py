@@ -141,10 +141,15 @@ def train(corpus, level, fine_grained, mix, train_file, dev_file, text_column, l
                                log=log, progress=progress, download_progress=DownloadBar(), step_progress=step_progress)
     except TrainingInterrupted as stop:
         close()
-        click.echo(f"Interrupted: {stop}" + ("; run the same command with --resume to continue" if stop.checkpoint else ""),
-                   err=True)
-        sys.exit(128 + stop.signal)  # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP, as the shell reports them
+        _exit_interrupted(stop)
     _print_summary(summary, as_json)
+
+
+def _exit_interrupted(stop) -> None:
+    """Say where training stopped and exit 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP (as the shell reports)."""
+    click.echo(f"Interrupted: {stop}" + ("; run the same command with --resume to continue" if stop.checkpoint else ""),
+               err=True)
+    sys.exit(128 + stop.signal)
 
 
 def _print_summary(summary: dict, as_json: bool) -> None:
@@ -418,11 +423,13 @@ def pretrain_lm(corpora, max_words, min_count, train_tokens, held_out_tokens, ce
       sentiment-rnn pretrain-lm --train-tokens 2000000 --hidden-size 256 -o lm.npz
     """
     from sentiment_rnn.errors import TrainingInterrupted
-    from sentiment_rnn.recipes.language_model_pretraining import language_model_text, read_review_text, run_lm_pretraining
+    from sentiment_rnn.recipes.language_model_pretraining import (language_model_text, read_review_text,
+                                                                  run_lm_pretraining)
     from sentiment_rnn.estimators.language_model import LMTrainConfig
 
     if tied and embedding_dim != hidden_size:
-        raise click.UsageError(f"--tied needs --embedding-dim equal to --hidden-size ({embedding_dim} and {hidden_size})")
+        raise click.UsageError(f"--tied needs --embedding-dim equal to --hidden-size ({embedding_dim} and "
+                               f"{hidden_size})")
     checkpoint = checkpoint or output.with_suffix(".ckpt.npz")
     check_paths([("--output", output), ("--checkpoint", checkpoint)])
     corpora = corpora or ("imdb",)
@@ -441,7 +448,5 @@ def pretrain_lm(corpora, max_words, min_count, train_tokens, held_out_tokens, ce
                                      keep_checkpoint=keep_checkpoint, corpora=corpora, log=log,
                                      progress=eta_progress("pretraining segments"))
     except TrainingInterrupted as stop:
-        click.echo(f"Interrupted: {stop}" + ("; run the same command with --resume to continue" if stop.checkpoint else ""),
-                   err=True)
-        sys.exit(128 + stop.signal)
+        _exit_interrupted(stop)
     _print_summary(summary, as_json)

@@ -9,6 +9,8 @@ lacks); its recurrent layers start from the language model's layers of the same 
 Discriminative learning rates (Howard & Ruder 2018): with ``layer_lr_decay`` = d < 1 the output layer
 learns at the full rate, the top recurrent layer at d times it, the one below at d², ... and the word
 vectors at d^(L + 1), so fine-tuning changes most what the language model knew least about: sentiment.
+Gradual unfreezing (the same paper): the first epoch trains the output layer alone, each later epoch one
+more layer, top down, the word vectors last.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from sentiment_rnn.errors import SentimentRNNError
 if TYPE_CHECKING:
     from sentiment_rnn.text.vocab import Vocab
 
-__all__ = ["start_from_language_model", "copy_recurrent_layers", "layer_lr_scales"]
+__all__ = ["start_from_language_model", "copy_recurrent_layers", "layer_lr_scales", "unfreezing_groups",
+           "fine_tuning_schedule"]
 
 
 def _language_model(path):
@@ -92,3 +95,22 @@ def layer_lr_scales(param_names, num_layers: int, decay: float) -> tuple[tuple[s
         else:
             scales.append((name, 1.0))
     return tuple(scales)
+
+
+def unfreezing_groups(param_names, num_layers: int) -> tuple[tuple[str, ...], ...]:
+    """The groups gradual unfreezing frees one per epoch after the first: each recurrent layer, top down, then
+    the word vectors.
+
+    >>> unfreezing_groups(["embedding.weight", "rnn.weight_hh_l0", "rnn.weight_hh_l1", "fc.weight"], 2)
+    (('rnn.weight_hh_l1',), ('rnn.weight_hh_l0',), ('embedding.weight',))
+    """
+    layers = [tuple(n for n in param_names if n.startswith("rnn.") and n.split("_l")[-1].removesuffix("_reverse")
+                    == str(layer)) for layer in reversed(range(num_layers))]
+    return (*layers, tuple(n for n in param_names if n.startswith("embedding.")))
+
+
+def fine_tuning_schedule(param_names, num_layers: int, layer_lr_decay: float, gradual_unfreezing: bool) -> dict:
+    """The fit loop's settings (TrainConfig's ``lr_scales``, ``unfreeze_groups``) of these options."""
+    names = list(param_names)
+    return {"lr_scales": layer_lr_scales(names, num_layers, layer_lr_decay),
+            "unfreeze_groups": unfreezing_groups(names, num_layers) if gradual_unfreezing else ()}

@@ -1,5 +1,6 @@
-"""Pretraining a language model (``sentiment_rnn.nn.language_model``) through the fit loop: token streams cut into segments, truncated BPTT with
-the state carried from segment to segment (and through checkpoints), held-out perplexity, the LM file.
+"""Pretraining a language model (``sentiment_rnn.nn.language_model``) through the fit loop: token streams cut
+into segments, truncated BPTT with the state carried from segment to segment (and through checkpoints),
+held-out perplexity, the LM file.
 
     stream (L,) ids  ->  B rows of L // B consecutive tokens  (B, L')     the tail of L % B tokens left out
     segment k: inputs rows[:, kT : kT + T], targets rows[:, kT + 1 : kT + T + 1]    (B, T) each, the last shorter
@@ -89,7 +90,8 @@ def perplexity(model: LanguageModel, stream: np.ndarray, progress=None) -> tuple
 
 def _state_names(model: LanguageModel) -> list[list[str]]:
     """The carried arrays' names, per layer: state/l0/h (and state/l0/c for the LSTM) ..."""
-    return [[f"state/l{layer}/{part}" for part in "hc"[:len(arrays)]] for layer, arrays in enumerate(model.zero_state(1))]
+    return [[f"state/l{layer}/{part}" for part in "hc"[:len(arrays)]]
+            for layer, arrays in enumerate(model.zero_state(1))]
 
 
 def pretrain_language_model(model: LanguageModel, train_stream: np.ndarray, held_out_stream: np.ndarray | None,
@@ -137,7 +139,8 @@ def pretrain_language_model(model: LanguageModel, train_stream: np.ndarray, held
     identity = None
     if checkpoint is not None:
         digest = hashlib.sha256(np.asarray(train_stream, np.int64).tobytes())
-        digest.update(b"held-out" + np.asarray(held_out_stream if held_out_stream is not None else [], np.int64).tobytes())
+        held_out = [] if held_out_stream is None else held_out_stream
+        digest.update(b"held-out" + np.asarray(held_out, np.int64).tobytes())
         identity = run_identity(asdict(config), cfg.to_dict(), digest.hexdigest())
     lengths = config.streams * (ends - starts)  # (K,) tokens predicted per segment
     return train_loop(model.params, loss_and_grads, lengths, train_config, evaluate, progress, on_epoch,

@@ -26,8 +26,7 @@ from sentiment_rnn.hyperparameters import DEFAULTS, HYPERPARAMETERS
 from sentiment_rnn.nn.batching import pad_batch
 from sentiment_rnn.nn.functional import collapse_classes, softmax
 from sentiment_rnn.nn.inference import predict_logits
-from sentiment_rnn.estimators.from_language_model import (copy_recurrent_layers, layer_lr_scales,
-                                                          start_from_language_model)
+from sentiment_rnn.estimators import from_language_model as lm_start
 from sentiment_rnn.nn.model import ModelConfig, RNNModel, param_shapes
 from sentiment_rnn.text.tokenizer import tokenize
 from sentiment_rnn.text.vocab import Vocab
@@ -194,6 +193,7 @@ class RNNClassifier(BaseClassifier):
         learning_rate: float = DEFAULTS.learning_rate,
         optimizer: str = DEFAULTS.optimizer,
         layer_lr_decay: float = DEFAULTS.layer_lr_decay,
+        gradual_unfreezing: bool = DEFAULTS.gradual_unfreezing,
         clip_norm: float | None = DEFAULTS.clip_norm,
         lr_decay: float = DEFAULTS.lr_decay,
         patience: int | None = DEFAULTS.patience,
@@ -221,6 +221,7 @@ class RNNClassifier(BaseClassifier):
         self.learning_rate = learning_rate
         self.optimizer = optimizer
         self.layer_lr_decay = layer_lr_decay
+        self.gradual_unfreezing = gradual_unfreezing
         self.clip_norm = clip_norm
         self.lr_decay = lr_decay
         self.patience = patience
@@ -288,7 +289,8 @@ class RNNClassifier(BaseClassifier):
             max_len=self.max_len,
             seed=self.random_state,
             frozen=("embedding.weight",) if self.freeze_embeddings else (),
-            lr_scales=layer_lr_scales(param_shapes(self.model_config(3, 2)), self.num_layers, self.layer_lr_decay),
+            **lm_start.fine_tuning_schedule(param_shapes(self.model_config(3, 2)), self.num_layers,
+                                            self.layer_lr_decay, self.gradual_unfreezing),
         )
 
     def fit(
@@ -359,7 +361,7 @@ class RNNClassifier(BaseClassifier):
         self.model_ = RNNModel.initialize(self.model_config(len(self.vocab_), num_outputs), rng)
         if embedding is not None:
             self.model_.params["embedding.weight"][...] = embedding
-        copy_recurrent_layers(self.model_.params, recurrent)  # from the language model, if any
+        lm_start.copy_recurrent_layers(self.model_.params, recurrent)  # from the language model, if any
         train_ids = [self.vocab_.encode(t) for t in tokens]
         dev_ids = None if dev_tokens is None else [self.vocab_.encode(t) for t in dev_tokens]
         from sentiment_rnn.training.loop import fit
@@ -435,16 +437,15 @@ class RNNClassifier(BaseClassifier):
         if self.from_lm is not None and self.pretrained_vectors is not None:
             raise SentimentRNNError("from_lm and pretrained_vectors both give the word vectors: choose one")
         if self.from_lm is not None:
-            return start_from_language_model(self.from_lm, vocab, self.model_config(3, 2), self.max_vocab, rng)
+            return lm_start.start_from_language_model(self.from_lm, vocab, self.model_config(3, 2), self.max_vocab, rng)
         if self.pretrained_vectors is None:
             return vocab, None, {}
         from sentiment_rnn.text.embeddings import embedding_matrix, load_vectors
 
         words, vectors = load_vectors(self.pretrained_vectors)
         if vectors.shape[1] != self.embedding_dim:
-            raise SentimentRNNError(
-                f"pretrained vectors have {vectors.shape[1]} dimensions but embedding_dim is {self.embedding_dim}"
-            )
+            raise SentimentRNNError(f"pretrained vectors have {vectors.shape[1]} dimensions but embedding_dim is "
+                                    f"{self.embedding_dim}")
         vocab = vocab.extended(words, self.max_vocab)  # pretrained words after the training words
         weight, _ = embedding_matrix(vocab.to_list(), words, vectors.astype(np.float32), rng)
         return vocab, weight, {}

@@ -132,7 +132,8 @@ class LanguageModel:
     @classmethod
     def initialize(cls, config: LMConfig, rng: np.random.Generator, dtype=np.float32) -> "LanguageModel":
         """The classifier's initialisation for the shared parameters; Xavier decoder, zero decoder bias."""
-        params = {k: v for k, v in init_params(config.recurrent_config(), rng, dtype).items() if not k.startswith("fc.")}
+        shared = init_params(config.recurrent_config(), rng, dtype)
+        params = {k: v for k, v in shared.items() if not k.startswith("fc.")}
         if not config.tied:
             params["decoder.weight"] = xavier_uniform(rng, (config.vocab_size, config.hidden_size), dtype)
         params["decoder.bias"] = np.zeros(config.vocab_size, dtype=dtype)

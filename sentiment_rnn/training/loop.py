@@ -69,6 +69,7 @@ class TrainConfig:
     frozen: tuple[str, ...] = ()  # parameters left unchanged (e.g. pretrained embeddings)
     in_order: bool = False  # batches are the examples one by one, in order (a language model's segments)
     lr_scales: tuple[tuple[str, float], ...] = ()  # (parameter, multiple of the learning rate): lower layers slower
+    unfreeze_groups: tuple[tuple[str, ...], ...] = ()  # gradual unfreezing: group i is frozen until epoch i + 2
     seed: int = DEFAULTS.random_state
 
     def __post_init__(self):
@@ -235,7 +236,8 @@ class _Run:
             start = time.perf_counter()
             index = position.batches[position.batch]
             loss, grads, *carry = self.loss_and_grads(index, self.rng)  # carry: the new values of ``carried``
-            grads = {name: g for name, g in grads.items() if name not in config.frozen}
+            frozen = set(config.frozen).union(*config.unfreeze_groups[position.epoch:])
+            grads = {name: g for name, g in grads.items() if name not in frozen}
             grads, norm = clip_grad_norm(grads, config.clip_norm)
             if not (np.isfinite(loss) and np.isfinite(norm)):
                 what = "loss" if not np.isfinite(loss) else "gradient"
