@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from fixtures_data import write_imdb_csv
-from sentiment_rnn import RNNClassifier
+from sentiment_rnn import RNNClassifier, load_model
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import SentimentRNNError, TrainingInterrupted
 from sentiment_rnn.estimators.language_model import (LMTrainConfig, load_language_model, perplexity,
@@ -111,8 +111,15 @@ def test_a_language_model_of_other_sizes_is_a_one_line_error(tmp_path, lm_file):
     path, _ = lm_file
     train = tmp_path / "train.csv"
     train.write_text("text,label\n" + "".join(f"{t},{i % 2}\n" for i, t in enumerate(GOOD + BAD)), encoding="utf-8")
-    result = CliRunner().invoke(main, ["train", "--train-file", str(train), "--from-lm", str(path), "--embedding-dim",
-                                       "8", "--hidden-size", "16", "--epochs", "1", "-o", str(tmp_path / "m.npz")])
+    def train_from_lm(hidden_size):
+        return CliRunner().invoke(main, ["train", "--train-file", str(train), "--from-lm", str(path), "--embedding-dim",
+                                         "8", "--hidden-size", hidden_size, "--epochs", "1", "-o", str(tmp_path / "m.npz")])
+
+    good = train_from_lm("8")
+    assert good.exit_code == 0, good.output
+    model = load_model(tmp_path / "m.npz")
+    assert model.metadata_["hyperparameters"]["from_lm"] == str(path) and model.from_lm is None
+    result = train_from_lm("16")
     assert result.exit_code == 1
     message = result.output.strip().splitlines()
     assert len(message) == 1 and "the language model is lstm E=8 H=8" in message[0], result.output

@@ -116,10 +116,11 @@ def train(corpus, level, fine_grained, mix, train_file, dev_file, text_column, l
         checkpoint = checkpoint or output.with_suffix(".ckpt.npz")
         check_paths([("--output", output), ("--checkpoint", checkpoint)],
                     [("--train-file", train_file), ("--dev-file", dev_file), ("--teacher", teacher_path),
-                     ("--pretrained-vectors", hyperparameters["pretrained_vectors"])],
+                     ("--pretrained-vectors", hyperparameters["pretrained_vectors"]),
+                     ("--from-lm", hyperparameters["from_lm"])],
                     folders=[hyperparameters["diagnostics_dir"]])
-    if hyperparameters["pretrained_vectors"] is not None:
-        hyperparameters["pretrained_vectors"] = str(hyperparameters["pretrained_vectors"])
+    for name in ("pretrained_vectors", "from_lm"):  # paths as the plain strings a model file's JSON holds
+        hyperparameters[name] = optional_str(hyperparameters[name])
     run = TrainingRun(
         corpus=corpus, level=level, fine_grained=fine_grained, mix=mix, train_file=optional_str(train_file), dev_file=optional_str(dev_file),
         text_column=text_column, label_column=label_column, data_dir=optional_str(data_dir), teacher_path=optional_str(teacher_path),
