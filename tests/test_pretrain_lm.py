@@ -153,3 +153,9 @@ def test_gradual_unfreezing_trains_the_output_layer_alone_first(tmp_path, lm_fil
     np.testing.assert_array_equal(second.params_["embedding.weight"], first.params_["embedding.weight"])  # still frozen
     assert not np.allclose(first.params_["fc.weight"], RNNClassifier(embedding_dim=8, hidden_size=8, epochs=1,
                            from_lm=str(path), patience=None, learning_rate=1e-12).fit(texts, labels).params_["fc.weight"])
+
+
+def test_a_language_model_too_large_for_memory_is_refused_before_reading_text(tmp_path):
+    result = CliRunner().invoke(main, ["pretrain-lm", "--data-dir", str(tmp_path / "none"), "--hidden-size", "3000000",
+                                       "-o", str(tmp_path / "lm.npz")])
+    assert result.exit_code == 1 and "would need" in result.output and len(result.output.strip().splitlines()) == 1

@@ -426,7 +426,8 @@ def pretrain_lm(corpora, max_words, min_count, train_tokens, held_out_tokens, ce
     from sentiment_rnn.errors import TrainingInterrupted
     from sentiment_rnn.recipes.language_model_pretraining import (language_model_text, read_review_text,
                                                                   run_lm_pretraining)
-    from sentiment_rnn.estimators.language_model import LMTrainConfig
+    from sentiment_rnn.estimators.language_model import LMTrainConfig, check_language_model_fits
+    from sentiment_rnn.nn.language_model import LMConfig
 
     if tied and embedding_dim != hidden_size:
         raise click.UsageError(f"--tied needs --embedding-dim equal to --hidden-size ({embedding_dim} and "
@@ -435,15 +436,16 @@ def pretrain_lm(corpora, max_words, min_count, train_tokens, held_out_tokens, ce
     check_paths([("--output", output), ("--checkpoint", checkpoint)])
     corpora = corpora or ("imdb",)
     log = lambda message: click.echo(message, err=True)  # noqa: E731
+    model_config = dict(embedding_dim=embedding_dim, hidden_size=hidden_size, cell=cell, num_layers=num_layers,
+                        dropout=dropout, embedding_dropout=embedding_dropout, tied=tied)
+    train_config = LMTrainConfig(epochs=epochs, streams=streams, bptt=bptt, samples=samples, learning_rate=lr,
+                                 clip_norm=clip_norm, seed=seed)
+    check_language_model_fits(LMConfig(vocab_size=max_words, **model_config), train_config)  # before reading text
     documents = read_review_text(corpora, data_dir, progress=DownloadBar())
     text = language_model_text(documents, max_words=max_words, min_count=min_count, train_tokens=train_tokens,
                                held_out_tokens=held_out_tokens, seed=seed, progress=step_progress("tokenizing"))
     log(f"{len(text.train_stream):,} training tokens, {len(text.held_out_stream) - 1:,} held out, "
         f"{len(text.words):,} words")
-    model_config = dict(embedding_dim=embedding_dim, hidden_size=hidden_size, cell=cell, num_layers=num_layers,
-                        dropout=dropout, embedding_dropout=embedding_dropout, tied=tied)
-    train_config = LMTrainConfig(epochs=epochs, streams=streams, bptt=bptt, samples=samples, learning_rate=lr,
-                                 clip_norm=clip_norm, seed=seed)
     try:
         summary = run_lm_pretraining(text, model_config, train_config, output, checkpoint=checkpoint, resume=resume,
                                      keep_checkpoint=keep_checkpoint, corpora=corpora, log=log,

@@ -31,7 +31,7 @@ from sentiment_rnn.training.checkpoint import run_identity
 from sentiment_rnn.training.loop import TrainConfig, train_loop
 from sentiment_rnn.version import __version__
 
-__all__ = ["LMTrainConfig", "stream_rows", "segment_starts", "perplexity", "pretrain_language_model",
+__all__ = ["LMTrainConfig", "check_language_model_fits", "stream_rows", "segment_starts", "perplexity", "pretrain_language_model",
            "save_language_model", "load_language_model", "LM_FORMAT"]
 
 LM_FORMAT = "sentiment-rnn-language-model"
@@ -94,6 +94,14 @@ def _state_names(model: LanguageModel) -> list[list[str]]:
             for layer, arrays in enumerate(model.zero_state(1))]
 
 
+def check_language_model_fits(cfg: LMConfig, config: LMTrainConfig) -> None:
+    """MemoryBudgetError, before any work, when a training step of these sizes cannot fit in memory."""
+    samples = config.samples if 0 < config.samples < cfg.vocab_size - 1 else cfg.vocab_size
+    check_fits(lm_training_bytes(cfg, config.streams * config.bptt, samples),
+               f"training a language model of {cfg.hidden_size} hidden units over {cfg.vocab_size:,} words",
+               "choose smaller sizes, fewer streams or fewer samples")
+
+
 def pretrain_language_model(model: LanguageModel, train_stream: np.ndarray, held_out_stream: np.ndarray | None,
                             config: LMTrainConfig, progress=None, on_epoch=None, *, checkpoint=None,
                             resume: bool = False):
@@ -109,9 +117,7 @@ def pretrain_language_model(model: LanguageModel, train_stream: np.ndarray, held
     if rows.shape[1] < 2:
         raise SentimentRNNError(f"the training text ({len(train_stream):,} tokens) is too short for "
                                 f"{config.streams} streams")
-    check_fits(lm_training_bytes(cfg, config.streams * config.bptt, samples or cfg.vocab_size),
-               f"training a language model of {cfg.hidden_size} hidden units over {cfg.vocab_size:,} words",
-               "choose smaller sizes, fewer streams or fewer samples")
+    check_language_model_fits(cfg, config)
     starts = segment_starts(rows.shape[1], config.bptt)  # (K,)
     ends = np.minimum(starts + config.bptt, rows.shape[1] - 1)  # (K,)
     names = _state_names(model)
