@@ -86,8 +86,8 @@ def lm_training_bytes(config: LMConfig, batch_tokens: int, num_samples: int, ite
     and per token of a segment every layer's cached inputs, states and gates with their gradients, plus
     the (1 + S) candidate logits and their gradient.
 
-    >>> lm_training_bytes(LMConfig(vocab_size=10, embedding_dim=4, hidden_size=2), 1, 3)
-    1264
+    >>> lm_training_bytes(LMConfig(vocab_size=10, embedding_dim=4, hidden_size=2), 1, 3)  # 4 (4·134 + 36 + 2·4)
+    2320
     """
     params = sum(int(np.prod(shape, dtype=np.float64)) for shape in lm_param_shapes(config).values())
     H, E = config.hidden_size, config.embedding_dim
