@@ -145,6 +145,11 @@ _ALL = (
     Hyperparameter("lr_decay", float, 1.0, "Multiply the learning rate by this after every epoch.", "train",
                    low=0, high=1, open="low"),
     Hyperparameter("optimizer", str, "adam", "Optimizer.", "train", choices=tuple(OPTIMIZERS)),
+    Hyperparameter("layer_lr_decay", float, 1.0, "Discriminative fine-tuning: each layer below the output learns "
+                   "at this times the rate of the layer above (word vectors lowest).", "train", low=0, high=1,
+                   open="low"),
+    Hyperparameter("gradual_unfreezing", bool, False, "Fine-tuning: train the output layer alone the first "
+                   "epoch, then one more layer each epoch, top down (word vectors last).", "train"),
     Hyperparameter("clip_norm", float, 5.0, "Clip gradients to this global norm.", "train", low=0, open="low",
                    nullable=True),
     Hyperparameter("patience", int, 3, "Stop after this many epochs without a better dev accuracy.", "train",
@@ -160,6 +165,9 @@ _ALL = (
                    "Initialise word vectors from this file: from `sentiment-rnn pretrain`, or a trained model "
                    "(the word vectors it tuned).", "data", nullable=True),
     Hyperparameter("freeze_embeddings", bool, False, "Keep the word vectors fixed during training.", "data"),
+    Hyperparameter("from_lm", "path", None,
+                   "Start the word vectors and recurrent layers from this language model (`sentiment-rnn pretrain-lm`); "
+                   "its cell and sizes must be the network's.", "data", nullable=True),
     Hyperparameter("train_label_map", tuple, None,
                    "Train on finer labels than are predicted: training label k counts towards predicted class "
                    "train_label_map[k] (None: towards none).", "data", nullable=True, option=None),

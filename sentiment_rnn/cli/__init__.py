@@ -1,5 +1,5 @@
 """The command line: ``sentiment-rnn train | train-review | tune-sentence | predict | evaluate | compare | explain |
-check | pretrain | ensemble | serve``.
+check | pretrain | pretrain-lm | ensemble | serve``.
 
 Commands parse options, call the library and print. Results go to stdout, progress and logs to
 stderr. The library's errors become one-line messages: exit 1 for failures, 2 for usage errors.
@@ -8,7 +8,7 @@ stderr. The library's errors become one-line messages: exit 1 for failures, 2 fo
     predicting.py  predict
     measuring.py   evaluate, compare, explain
     checking.py    check
-    training.py    train, train-review, tune-sentence, pretrain, ensemble
+    training.py    train, train-review, tune-sentence, pretrain, pretrain-lm, ensemble
     serving.py     serve
 
 (The modules are named for what their commands do, not after a command, so that ``sentiment_rnn.cli.train``
@@ -23,10 +23,10 @@ from sentiment_rnn.cli.checking import check
 from sentiment_rnn.cli.measuring import compare, evaluate, explain
 from sentiment_rnn.cli.predicting import predict
 from sentiment_rnn.cli.serving import serve
-from sentiment_rnn.cli.training import ensemble, pretrain, train, train_review, tune_sentence
+from sentiment_rnn.cli.training import ensemble, pretrain, pretrain_lm, train, train_review, tune_sentence
 
-__all__ = ["check", "compare", "ensemble", "evaluate", "explain", "main", "predict", "pretrain", "serve", "train",
-           "train_review", "tune_sentence"]
+__all__ = ["check", "compare", "ensemble", "evaluate", "explain", "main", "predict", "pretrain", "pretrain_lm", "serve",
+           "train", "train_review", "tune_sentence"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -40,6 +40,6 @@ def main():
     """
 
 
-for command in (predict, evaluate, compare, explain, check, train, train_review, tune_sentence, pretrain, ensemble,
-                serve):
+for command in (predict, evaluate, compare, explain, check, train, train_review, tune_sentence, pretrain, pretrain_lm,
+                ensemble, serve):
     main.add_command(command)

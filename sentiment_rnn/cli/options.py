@@ -16,7 +16,7 @@ from sentiment_rnn.errors import SentimentRNNError
 from sentiment_rnn.files import check_output_folder, check_output_path, same_file
 from sentiment_rnn.hyperparameters import HYPERPARAMETERS, Hyperparameter, range_problem
 
-__all__ = ["SEEDS", "DownloadBar", "Number", "SeedList", "check_paths", "data_dir_option", "fail_cleanly",
+__all__ = ["SEEDS", "DownloadBar", "Number", "SeedList", "check_paths", "data_dir_option", "eta_progress", "fail_cleanly",
            "hyperparameter_option", "hyperparameter_options", "load", "model_option", "optional_str", "progress_bar",
            "step_progress"]
 
@@ -118,6 +118,30 @@ def step_progress(label: str):
         if now - last >= PLAIN_PROGRESS_SECONDS or (done >= total and now - start >= PLAIN_PROGRESS_SECONDS):
             click.echo(f"{label}: {done:,} of {total:,}", err=True)
             last = now
+
+    return update
+
+
+def eta_progress(label: str, every: float = PLAIN_PROGRESS_SECONDS):
+    """A ``progress(done, total)`` callback for a long loop (an epoch of a language model): a line on stderr
+    at most every ``every`` seconds with the rate and the time left, e.g. ``pretraining: 1,200 of 5,400
+    (22%), 4.1/s, 17 min left``. A ``done`` below the last one starts the clock again (the next epoch)."""
+    start = last = time.monotonic()
+    previous = 0
+
+    def update(done: int, total: int) -> None:
+        nonlocal start, last, previous
+        now = time.monotonic()
+        if done < previous:
+            start = last = now
+        previous = done
+        if now - last < every and done < total:
+            return
+        last = now
+        rate = done / max(now - start, 1e-9)
+        left = (total - done) / rate if rate > 0 else float("inf")
+        when = f"{left / 60:.0f} min left" if left >= 90 else f"{left:.0f} s left"
+        click.echo(f"{label}: {done:,} of {total:,} ({done / total:.0%}), {rate:.1f}/s, {when}", err=True)
 
     return update
 

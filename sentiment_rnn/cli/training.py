@@ -1,5 +1,5 @@
-"""`sentiment-rnn train | train-review | pretrain | ensemble`: making models (one seed, many seeds, a review
-model around a sentence model, word vectors, ensembles)."""
+"""`sentiment-rnn train | train-review | pretrain | pretrain-lm | ensemble`: making models (one seed, many seeds, a
+review model around a sentence model, word vectors, a language model, ensembles)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from sentiment_rnn.cli.options import (SEEDS, DownloadBar, Number, check_paths, data_dir_option, fail_cleanly,
-                                       hyperparameter_option, hyperparameter_options, load, optional_str,
-                                       progress_bar, step_progress)
+from sentiment_rnn.cli.options import (SEEDS, DownloadBar, Number, check_paths, data_dir_option, eta_progress,
+                                       fail_cleanly, hyperparameter_option, hyperparameter_options, load,
+                                       optional_str, progress_bar, step_progress)
 from sentiment_rnn.corpora.registry import CORPORA
 
 
@@ -116,10 +116,11 @@ def train(corpus, level, fine_grained, mix, train_file, dev_file, text_column, l
         checkpoint = checkpoint or output.with_suffix(".ckpt.npz")
         check_paths([("--output", output), ("--checkpoint", checkpoint)],
                     [("--train-file", train_file), ("--dev-file", dev_file), ("--teacher", teacher_path),
-                     ("--pretrained-vectors", hyperparameters["pretrained_vectors"])],
+                     ("--pretrained-vectors", hyperparameters["pretrained_vectors"]),
+                     ("--from-lm", hyperparameters["from_lm"])],
                     folders=[hyperparameters["diagnostics_dir"]])
-    if hyperparameters["pretrained_vectors"] is not None:
-        hyperparameters["pretrained_vectors"] = str(hyperparameters["pretrained_vectors"])
+    for name in ("pretrained_vectors", "from_lm"):  # paths as the plain strings a model file's JSON holds
+        hyperparameters[name] = optional_str(hyperparameters[name])
     run = TrainingRun(
         corpus=corpus, level=level, fine_grained=fine_grained, mix=mix, train_file=optional_str(train_file), dev_file=optional_str(dev_file),
         text_column=text_column, label_column=label_column, data_dir=optional_str(data_dir), teacher_path=optional_str(teacher_path),
@@ -141,10 +142,15 @@ def train(corpus, level, fine_grained, mix, train_file, dev_file, text_column, l
                                log=log, progress=progress, download_progress=DownloadBar(), step_progress=step_progress)
     except TrainingInterrupted as stop:
         close()
-        click.echo(f"Interrupted: {stop}" + ("; run the same command with --resume to continue" if stop.checkpoint else ""),
-                   err=True)
-        sys.exit(128 + stop.signal)  # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP, as the shell reports them
+        _exit_interrupted(stop)
     _print_summary(summary, as_json)
+
+
+def _exit_interrupted(stop) -> None:
+    """Say where training stopped and exit 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP (as the shell reports)."""
+    click.echo(f"Interrupted: {stop}" + ("; run the same command with --resume to continue" if stop.checkpoint else ""),
+               err=True)
+    sys.exit(128 + stop.signal)
 
 
 def _print_summary(summary: dict, as_json: bool) -> None:
@@ -360,3 +366,90 @@ def tune_sentence(sentence_model, neutral_phrases, own_weight, pros_cons, object
     click.echo(json.dumps({"output": str(output), "sst2_dev_before": record["dev_before"],
                            "sst2_dev": record.get("best_dev_accuracy"), "sst2_test": record["sst2_test_accuracy"],
                            "seconds": round(record["seconds"])}))
+
+
+@click.command("pretrain-lm")
+@click.option("--corpus", "corpora", multiple=True, type=click.Choice(["imdb", "movie-reviews"]),
+              help="Unlabeled training text (imdb: its training reviews only); repeat for several  [default: imdb]")
+@click.option("--max-words", type=Number(int, 3), default=20000, show_default=True,
+              help="Vocabulary: the most frequent words (<unk> for the rest).")
+@click.option("--min-count", type=Number(int, 1), default=2, show_default=True, help="Drop words seen fewer times.")
+@click.option("--train-tokens", type=Number(int, 2), default=None,
+              help="Train on at most this many tokens  [default: all the text]")
+@click.option("--held-out-tokens", type=Number(int, 1), default=20000, show_default=True,
+              help="Whole training reviews held out (never trained on) for the perplexity.")
+@click.option("--cell", type=click.Choice(["lstm", "gru", "elman"]), default="lstm", show_default=True,
+              help="Recurrent cell.")
+@click.option("--embedding-dim", type=Number(int, 1), default=128, show_default=True, help="Word vector size E.")
+@click.option("--hidden-size", type=Number(int, 1), default=128, show_default=True, help="Hidden state size H.")
+@click.option("--num-layers", type=Number(int, 1), default=1, show_default=True, help="Stacked recurrent layers.")
+@click.option("--dropout", type=Number(float, 0, 1, open="high"), default=0.1, show_default=True,
+              help="Locked dropout on every layer's outputs (one mask per stream and segment).")
+@click.option("--embedding-dropout", type=Number(float, 0, 1, open="high"), default=0.1, show_default=True,
+              help="Locked dropout on the word vectors.")
+@click.option("--tied", is_flag=True, help="Tie the output layer to the word vectors (needs E = H).")
+@click.option("--epochs", type=Number(int, 1), default=1, show_default=True, help="Passes over the text.")
+@click.option("--streams", type=Number(int, 1), default=32, show_default=True,
+              help="The text is read as this many parallel streams (the batch).")
+@click.option("--bptt", type=Number(int, 1), default=35, show_default=True,
+              help="Steps per segment: how far back truncated BPTT runs (the state is carried further).")
+@click.option("--samples", type=Number(int, 0), default=1024, show_default=True,
+              help="Words of the sampled softmax per segment (0: the full softmax).")
+@click.option("--lr", type=Number(float, 0, open="low"), default=2e-3, show_default=True, help="Adam's learning rate.")
+@click.option("--clip-norm", type=Number(float, 0, open="low"), default=1.0, show_default=True,
+              help="Clip gradients to this global norm.")
+@click.option("--seed", type=Number(int, 0), default=0, show_default=True,
+              help="Seed of the held-out draw, the weights, the samples and dropout.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("lm.npz"),
+              help="Where to write the language model (atomically).")
+@click.option("--checkpoint", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to save the training state after every epoch and on Ctrl-C  [default: <output>.ckpt.npz]")
+@click.option("--resume", is_flag=True, help="Continue from --checkpoint (same text and options).")
+@click.option("--keep-checkpoint", is_flag=True, help="Keep the checkpoint once the model is written.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@data_dir_option
+@fail_cleanly
+def pretrain_lm(corpora, max_words, min_count, train_tokens, held_out_tokens, cell, embedding_dim, hidden_size,
+                num_layers, dropout, embedding_dropout, tied, epochs, streams, bptt, samples, lr, clip_norm, seed,
+                output, checkpoint, resume, keep_checkpoint, as_json, data_dir):
+    """Pretrain a recurrent language model on unlabeled review text, for `train --from-lm`.
+
+    Next-word prediction over the reviews read as long streams, by truncated BPTT with the state carried
+    from segment to segment, a sampled softmax in training and the full softmax for the perplexity of
+    held-out training reviews. Only training text is read (IMDB's training reviews), never a test or
+    dev split. The training state is saved after every epoch and on Ctrl-C; --resume continues.
+
+    \b
+    Example:
+      sentiment-rnn pretrain-lm --train-tokens 2000000 --hidden-size 256 -o lm.npz
+    """
+    from sentiment_rnn.errors import TrainingInterrupted
+    from sentiment_rnn.recipes.language_model_pretraining import (language_model_text, read_review_text,
+                                                                  run_lm_pretraining)
+    from sentiment_rnn.estimators.language_model import LMTrainConfig, check_language_model_fits
+    from sentiment_rnn.nn.language_model import LMConfig
+
+    if tied and embedding_dim != hidden_size:
+        raise click.UsageError(f"--tied needs --embedding-dim equal to --hidden-size ({embedding_dim} and "
+                               f"{hidden_size})")
+    checkpoint = checkpoint or output.with_suffix(".ckpt.npz")
+    check_paths([("--output", output), ("--checkpoint", checkpoint)])
+    corpora = corpora or ("imdb",)
+    log = lambda message: click.echo(message, err=True)  # noqa: E731
+    model_config = dict(embedding_dim=embedding_dim, hidden_size=hidden_size, cell=cell, num_layers=num_layers,
+                        dropout=dropout, embedding_dropout=embedding_dropout, tied=tied)
+    train_config = LMTrainConfig(epochs=epochs, streams=streams, bptt=bptt, samples=samples, learning_rate=lr,
+                                 clip_norm=clip_norm, seed=seed)
+    check_language_model_fits(LMConfig(vocab_size=max_words, **model_config), train_config)  # before reading text
+    documents = read_review_text(corpora, data_dir, progress=DownloadBar())
+    text = language_model_text(documents, max_words=max_words, min_count=min_count, train_tokens=train_tokens,
+                               held_out_tokens=held_out_tokens, seed=seed, progress=step_progress("tokenizing"))
+    log(f"{len(text.train_stream):,} training tokens, {len(text.held_out_stream) - 1:,} held out, "
+        f"{len(text.words):,} words")
+    try:
+        summary = run_lm_pretraining(text, model_config, train_config, output, checkpoint=checkpoint, resume=resume,
+                                     keep_checkpoint=keep_checkpoint, corpora=corpora, log=log,
+                                     progress=eta_progress("pretraining segments"))
+    except TrainingInterrupted as stop:
+        _exit_interrupted(stop)
+    _print_summary(summary, as_json)

@@ -27,7 +27,8 @@ from sentiment_rnn.hyperparameters import DEFAULTS, HYPERPARAMETERS
 from sentiment_rnn.nn.batching import pad_batch
 from sentiment_rnn.nn.functional import collapse_classes, softmax
 from sentiment_rnn.nn.inference import predict_logits
-from sentiment_rnn.nn.model import ModelConfig, RNNModel
+from sentiment_rnn.estimators import from_language_model as lm_start
+from sentiment_rnn.nn.model import ModelConfig, RNNModel, param_shapes
 from sentiment_rnn.text.tokenizer import tokenize
 from sentiment_rnn.text.vocab import Vocab
 
@@ -195,6 +196,8 @@ class RNNClassifier(BaseClassifier):
         batch_size: int = DEFAULTS.batch_size,
         learning_rate: float = DEFAULTS.learning_rate,
         optimizer: str = DEFAULTS.optimizer,
+        layer_lr_decay: float = DEFAULTS.layer_lr_decay,
+        gradual_unfreezing: bool = DEFAULTS.gradual_unfreezing,
         clip_norm: float | None = DEFAULTS.clip_norm,
         lr_decay: float = DEFAULTS.lr_decay,
         patience: int | None = DEFAULTS.patience,
@@ -204,6 +207,7 @@ class RNNClassifier(BaseClassifier):
         max_len: int | None = DEFAULTS.max_len,
         pretrained_vectors: str | None = DEFAULTS.pretrained_vectors,
         freeze_embeddings: bool = DEFAULTS.freeze_embeddings,
+        from_lm: str | None = DEFAULTS.from_lm,
         train_label_map: Sequence[int | None] | None = DEFAULTS.train_label_map,
         random_state: int = DEFAULTS.random_state,
     ):
@@ -220,6 +224,8 @@ class RNNClassifier(BaseClassifier):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.optimizer = optimizer
+        self.layer_lr_decay = layer_lr_decay
+        self.gradual_unfreezing = gradual_unfreezing
         self.clip_norm = clip_norm
         self.lr_decay = lr_decay
         self.patience = patience
@@ -229,6 +235,7 @@ class RNNClassifier(BaseClassifier):
         self.max_len = max_len
         self.pretrained_vectors = pretrained_vectors
         self.freeze_embeddings = freeze_embeddings
+        self.from_lm = from_lm
         self.train_label_map = train_label_map
         self.random_state = random_state
 
@@ -287,6 +294,8 @@ class RNNClassifier(BaseClassifier):
             max_len=self.max_len,
             seed=self.random_state,
             frozen=("embedding.weight",) if self.freeze_embeddings else (),
+            **lm_start.fine_tuning_schedule(param_shapes(self.model_config(3, 2)), self.num_layers,
+                                            self.layer_lr_decay, self.gradual_unfreezing),
         )
 
     def fit(
@@ -351,12 +360,13 @@ class RNNClassifier(BaseClassifier):
         else:
             dev_tokens, dev_targets = None, None
 
-        self.vocab_, embedding = self._build_vocab_and_embedding(tokens, rng)
+        self.vocab_, embedding, recurrent = self._build_vocab_and_embedding(tokens, rng)
         num_outputs = len(self.classes_) if self.train_label_map is None else len(self.train_label_map)
         self._check_training_fits(len(self.vocab_), max(map(len, tokens), default=1), num_outputs)
         self.model_ = RNNModel.initialize(self.model_config(len(self.vocab_), num_outputs), rng)
         if embedding is not None:
             self.model_.params["embedding.weight"][...] = embedding
+        lm_start.copy_recurrent_layers(self.model_.params, recurrent)  # from the language model, if any
         train_ids = [self.vocab_.encode(t) for t in tokens]
         dev_ids = None if dev_tokens is None else [self.vocab_.encode(t) for t in dev_tokens]
         from sentiment_rnn.training.loop import fit
@@ -427,23 +437,23 @@ class RNNClassifier(BaseClassifier):
                             longest if self.max_len is None else min(longest, self.max_len))
 
     def _build_vocab_and_embedding(self, tokens, rng):
+        """-> (vocabulary, embedding (V, E) or None, recurrent weights to start from {name: array})."""
         vocab = Vocab.build(tokens, min_count=self.min_count, max_size=self.max_vocab)
+        if self.from_lm is not None and self.pretrained_vectors is not None:
+            raise SentimentRNNError("from_lm and pretrained_vectors both give the word vectors: choose one")
+        if self.from_lm is not None:
+            return lm_start.start_from_language_model(self.from_lm, vocab, self.model_config(3, 2), self.max_vocab, rng)
         if self.pretrained_vectors is None:
-            return vocab, None
+            return vocab, None, {}
         from sentiment_rnn.text.embeddings import embedding_matrix, load_vectors
 
         words, vectors = load_vectors(self.pretrained_vectors)
         if vectors.shape[1] != self.embedding_dim:
-            raise SentimentRNNError(
-                f"pretrained vectors have {vectors.shape[1]} dimensions but embedding_dim is {self.embedding_dim}"
-            )
-        # Words with a pretrained vector keep their meaning even when the training data never shows them:
-        # they join the vocabulary after the training words, most frequent first, up to max_vocab.
-        extra = [w for w in words if w not in vocab]
-        room = len(extra) if self.max_vocab is None else max(0, self.max_vocab - len(vocab))
-        vocab = Vocab.from_list(vocab.to_list() + extra[:room])
+            raise SentimentRNNError(f"pretrained vectors have {vectors.shape[1]} dimensions but embedding_dim is "
+                                    f"{self.embedding_dim}")
+        vocab = vocab.extended(words, self.max_vocab)  # pretrained words after the training words
         weight, _ = embedding_matrix(vocab.to_list(), words, vectors.astype(np.float32), rng)
-        return vocab, weight
+        return vocab, weight, {}
 
     # --- prediction --------------------------------------------------------------------------------
     def _check_fitted(self) -> None:

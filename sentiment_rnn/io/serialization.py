@@ -256,10 +256,10 @@ def _load_network(path: Path, data, metadata: dict, prefix: str):
         if isinstance(hyperparameters.get("train_label_map"), list):  # JSON gave a list
             hyperparameters["train_label_map"] = tuple(hyperparameters["train_label_map"])
         check_hyperparameters(hyperparameters)
-        # The word vectors a model started from are in its weights now, and the file named here is on the
+        # The word vectors (and language model) a model started from are in its weights now, and the file named here is on the
         # machine that trained it: a loaded model (and its clone, refitted) starts from random vectors.
         # The name stays in metadata_["hyperparameters"].
-        hyperparameters["pretrained_vectors"] = None
+        hyperparameters["pretrained_vectors"] = hyperparameters["from_lm"] = None
         classifier = RNNClassifier(**hyperparameters)
         label_names = _label_names(metadata.get("label_names"), classes)
     except (KeyError, TypeError, ValueError, zipfile.BadZipFile, OSError, EOFError) as error:

@@ -12,6 +12,8 @@
     embedding.py            the embedding's row-sparse gradient (EmbeddingGrad)
     model.py                embedding -> recurrent layers -> last real state -> linear: loss and gradients
     inference.py            the forward pass for prediction only, arranged for speed
+    language_model.py       the many-to-many network: next-word prediction over streams, truncated BPTT
+    sampled_softmax.py      the language model's output layer: sampled softmax (training), full softmax (perplexity)
     batching.py             padding, truncation and length-bucketed mini-batches
     optim.py                SGD and Adam, clipping by global norm
     gradcheck.py            centred finite differences

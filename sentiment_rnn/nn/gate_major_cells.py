@@ -2,7 +2,7 @@
 
 Each cell's arithmetic is written three times, each pass shaped by what it must keep:
 
-    forward_gate_major(XW, X, mask, weights, layout, h0) -> (Hs, cache)
+    forward_gate_major(XW, X, mask, weights, layout, h0, c0=None) -> (Hs, cache)
                                        the training forward pass over a whole padded, time-major batch,
                                        from the gate-major input projections XW (k, T, B, H) (overwritten;
                                        they become the gates the backward pass reads)
@@ -81,7 +81,7 @@ class GateMajorCell(ABC):
 
     # The three passes each cell writes (their contracts are in the module docstring):
     @abstractmethod
-    def forward_gate_major(self, XW, X, mask, weights: LayerWeights, layout: GateMajorWeights, h0): ...
+    def forward_gate_major(self, XW, X, mask, weights: LayerWeights, layout: GateMajorWeights, h0, c0=None): ...
 
     @abstractmethod
     def backward_gates(self, dHs, cache, state_grads=None): ...
@@ -89,11 +89,12 @@ class GateMajorCell(ABC):
     @abstractmethod
     def infer(self, XW, active, weights: GateMajorWeights, states=None, positions=None): ...
 
-    def forward(self, X, mask, weights: LayerWeights, h0):
-        """X (T, B, D), mask (T, B, 1), h0 (B, H) -> (Hs (T + 1, B, H), cache)."""
+    def forward(self, X, mask, weights: LayerWeights, h0, c0=None):
+        """X (T, B, D), mask (T, B, 1), h0 (B, H) -> (Hs (T + 1, B, H), cache). ``c0`` (B, H) is the
+        LSTM's initial cell state (zeros when None; a language model carries it across segments)."""
         XW = input_projection(X, weights.weight_ih, self.input_bias(weights))  # (T, B, G)
         XW = to_gate_major(XW, self.order, self.halved)  # (k, T, B, H)
-        return self.forward_gate_major(XW, X, mask, weights, self.gate_major_weights(weights), h0)
+        return self.forward_gate_major(XW, X, mask, weights, self.gate_major_weights(weights), h0, c0)
 
     def forward_words(self, rows, positions, mask, weights: LayerWeights, h0):
         """``forward`` when the inputs are rows of a table: rows (U, D) the distinct words' inputs,
@@ -149,8 +150,9 @@ class ElmanCell(GateMajorCell):
             raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
         self.activation = ACTIVATIONS[activation]
 
-    def forward_gate_major(self, XW, X, mask, weights: LayerWeights, layout: GateMajorWeights, h0):
-        """forward with the projection given gate-major, XW (1, T, B, H), overwritten; X may be None."""
+    def forward_gate_major(self, XW, X, mask, weights: LayerWeights, layout: GateMajorWeights, h0, c0=None):
+        """forward with the projection given gate-major, XW (1, T, B, H), overwritten; X may be None;
+        the state is h alone (``c0`` is the LSTM's)."""
         _, T, B, H = XW.shape
         H_new = XW[0]  # (T, B, H) the input projections, becoming the activations
         W_hh = layout.weight_hh[0]  # (H, H) contiguous W_hh.T
@@ -233,8 +235,9 @@ class GRUCell(GateMajorCell):
         """The bias that goes with the input projection: b_ih only, as b_hn sits inside the reset gate."""
         return weights.bias_ih  # (3H,)
 
-    def forward_gate_major(self, XW, X, mask, weights: LayerWeights, layout: GateMajorWeights, h0):
-        """forward with the projection given gate-major, XW (3, T, B, H) r, z halved, overwritten."""
+    def forward_gate_major(self, XW, X, mask, weights: LayerWeights, layout: GateMajorWeights, h0, c0=None):
+        """forward with the projection given gate-major, XW (3, T, B, H) r, z halved, overwritten; the
+        state is h alone (``c0`` is the LSTM's)."""
         _, T, B, H = XW.shape
         gates = XW  # (3, T, B, H) the input projections, becoming the gates
         W_rz, W_n = layout.weight_hh[:2], layout.weight_hh[2]  # (2, H, H) halved, (H, H)
@@ -360,8 +363,9 @@ class LSTMCell(GateMajorCell):
     gates = 4
     order, halved = (3, 0, 1, 2), (True, True, True, False)
 
-    def forward_gate_major(self, XW, X, mask, weights: LayerWeights, layout: GateMajorWeights, h0):
-        """forward with the projection given gate-major, XW (4, T, B, H) o, i, f halved, overwritten."""
+    def forward_gate_major(self, XW, X, mask, weights: LayerWeights, layout: GateMajorWeights, h0, c0=None):
+        """forward with the projection given gate-major, XW (4, T, B, H) o, i, f halved, overwritten;
+        the cell state starts at ``c0`` (B, H), or zeros."""
         _, T, B, H = XW.shape
         gates = XW  # (4, T, B, H) the input projections, becoming the gates
         Hs = np.empty((T + 1, B, H), dtype=XW.dtype)
@@ -371,7 +375,7 @@ class LSTMCell(GateMajorCell):
         ig = np.empty((B, H), dtype=XW.dtype)  # scratch
         ended = steps_past_an_end(mask)
         Hs[0] = h = h0
-        Cs[0] = c = np.zeros_like(h0)
+        Cs[0] = c = np.zeros_like(h0) if c0 is None else c0
         for t in range(T):
             a = gates[:, t]  # (4, B, H) the input projections, becoming the pre-activations ...
             a += np.matmul(h, layout.weight_hh, out=hW)  # ... plus one matmul per gate

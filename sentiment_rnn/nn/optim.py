@@ -1,6 +1,7 @@
 """Optimizers with their own state (SGD with momentum, Adam) and clipping by global norm.
 
-``step(params, grads)`` updates the parameter arrays in place: that is an optimizer's job. A gradient
+``step(params, grads)`` updates the parameter arrays in place: that is an optimizer's job. ``lr_scales``
+gives some parameters a multiple of the learning rate (discriminative fine-tuning: lower layers slower). A gradient
 may be an ``EmbeddingGrad`` holding only the rows seen in the batch; those rows alone are updated
 (the "lazy" sparse update of PyTorch's SparseAdam), which keeps a step's cost independent of the
 vocabulary size.
@@ -45,8 +46,8 @@ def clip_grad_norm(grads: dict, max_norm: float | None) -> tuple[dict, float]:
 class SGD:
     """v = momentum · v + g;  p -= lr · v  (plain SGD when momentum = 0)."""
 
-    def __init__(self, params: dict, lr: float = 0.1, momentum: float = 0.0):
-        self.lr, self.momentum = lr, momentum
+    def __init__(self, params: dict, lr: float = 0.1, momentum: float = 0.0, lr_scales: dict | None = None):
+        self.lr, self.momentum, self.lr_scales = lr, momentum, dict(lr_scales or {})
         self.state = {"step": np.zeros((), np.int64)}
         if momentum:
             self.state.update({f"velocity/{k}": np.zeros_like(v) for k, v in params.items()})
@@ -61,14 +62,15 @@ class SGD:
                 velocity = self.state[f"velocity/{name}"]
                 velocity[rows] = self.momentum * velocity[rows] + g
                 g = velocity[rows]
-            param[rows] -= self.lr * g
+            param[rows] -= self.lr * self.lr_scales.get(name, 1.0) * g
 
 
 class Adam:
     """Adam (Kingma & Ba 2015) with bias correction: m, v running moments of g and g²."""
 
-    def __init__(self, params: dict, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
-        self.lr, self.betas, self.eps = lr, tuple(betas), eps
+    def __init__(self, params: dict, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 lr_scales: dict | None = None):
+        self.lr, self.betas, self.eps, self.lr_scales = lr, tuple(betas), eps, dict(lr_scales or {})
         self.state = {"step": np.zeros((), np.int64)}
         for k, v in params.items():
             self.state[f"m/{k}"] = np.zeros_like(v)
@@ -81,13 +83,14 @@ class Adam:
         step_size = self.lr * np.sqrt(1 - beta2**t) / (1 - beta1**t)  # bias corrections folded in
         for name, grad in grads.items():
             param, m, v = params[name], self.state[f"m/{name}"], self.state[f"v/{name}"]
+            size = step_size * self.lr_scales.get(name, 1.0)
             if isinstance(grad, EmbeddingGrad):  # only the rows seen: update copies, then write them back
                 rows = grad.rows
                 param_rows, m_rows, v_rows = param[rows], m[rows], v[rows]  # (U, E) each
-                self._update(param_rows, m_rows, v_rows, grad.values, step_size)
+                self._update(param_rows, m_rows, v_rows, grad.values, size)
                 param[rows], m[rows], v[rows] = param_rows, m_rows, v_rows
             else:
-                self._update(param, m, v, grad, step_size)
+                self._update(param, m, v, grad, size)
 
     def _update(self, param, m, v, g, step_size: float) -> None:
         """One Adam update of arrays of the same shape, in place (no temporaries of the parameters' size
@@ -111,8 +114,8 @@ class Adam:
 OPTIMIZERS = {"adam": Adam, "sgd": SGD}
 
 
-def make_optimizer(name: str, params: dict, lr: float, momentum: float = 0.9):
-    """Build an optimizer from its registry name ('sgd' uses ``momentum``)."""
+def make_optimizer(name: str, params: dict, lr: float, momentum: float = 0.9, lr_scales: dict | None = None):
+    """Build an optimizer from its registry name ('sgd' uses ``momentum``); ``lr_scales`` {name: multiple of lr}."""
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
-    return SGD(params, lr, momentum) if name == "sgd" else Adam(params, lr)
+    return SGD(params, lr, momentum, lr_scales) if name == "sgd" else Adam(params, lr, lr_scales=lr_scales)

@@ -65,6 +65,17 @@ class Vocab:
         """Rebuild a vocabulary from :meth:`to_list` output (a list or a numpy string array)."""
         return cls([str(t) if isinstance(t, str) else t for t in tokens])  # np.str_ -> str
 
+    def extended(self, words: Iterable[str], max_size: int | None = None) -> Vocab:
+        """This vocabulary followed by ``words`` it lacks, in their order, up to ``max_size`` in all
+        (pretrained words the training data never shows keep their meaning).
+
+        >>> Vocab.build([["a"]]).extended(["b", "a", "c"], max_size=4).to_list()
+        ['<pad>', '<unk>', 'a', 'b']
+        """
+        extra = [w for w in words if w not in self and w not in _SPECIALS]
+        room = len(extra) if max_size is None else max(0, max_size - len(self))
+        return Vocab(self.to_list() + extra[:room])
+
     def to_list(self) -> list[str]:
         """All tokens in id order, ``PAD`` and ``UNK`` first."""
         return list(self._id_to_token)

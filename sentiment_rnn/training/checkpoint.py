@@ -2,7 +2,8 @@
 
 A checkpoint is one npz file: a ``metadata`` JSON string (format ``sentiment-rnn-checkpoint``) and named
 arrays — ``param/*`` (the weights), ``best/*`` (the best weights so far), ``optim/*`` (the optimizer's
-moments or velocities) and ``batches/*`` (this epoch's batch order) — read back with
+moments or velocities), ``batches/*`` (this epoch's batch order) and ``carried/*`` (what the loss carries
+from batch to batch: a language model's recurrent state) — read back with
 ``allow_pickle=False``. The JSON holds the settings a resumed run must share, a sha256 of the training
 data, the generator's state, the position in the epoch and the learning curve.
 
@@ -112,6 +113,7 @@ def save_training_state(path, state: TrainingState, identity: dict) -> None:
     }
     arrays = {f"param/{name}": value for name, value in state.params.items()}
     arrays.update({f"optim/{key}": value for key, value in state.optimizer.state.items()})
+    arrays.update({f"carried/{key}": value for key, value in state.carried.items()})
     if stopping.best_params is not None:
         arrays.update({f"best/{name}": value for name, value in stopping.best_params.items()})
     if position.batches is not None:
@@ -139,6 +141,7 @@ def resume_training_state(path, state: TrainingState, identity: dict, examples: 
             raise TrainingError(f"{cannot}: it was made with other settings ({'; '.join(differences)})")
         _load_arrays(arrays, "param/", state.params, path)
         _load_arrays(arrays, "optim/", state.optimizer.state, path)
+        _load_arrays(arrays, "carried/", state.carried, path)
         stopping = state.stopping
         stopping.best_params = None
         if metadata["has_best"]:

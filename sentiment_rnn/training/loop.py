@@ -47,7 +47,8 @@ __all__ = ["TRAIN_BATCH_TOKENS", "EpochRecord", "LossAndGrads", "TrainConfig", "
 
 TRAIN_BATCH_TOKENS = 32_768  # padded tokens of one training batch (one review at least): bounds BPTT's caches
 
-# (batch index (B,), generator) -> (the sum of the batch's example losses, gradients of their mean)
+# (batch index (B,), generator) -> (the sum of the batch's example losses, gradients of their mean[, the new
+# values of the carried arrays, written into them with the update])
 LossAndGrads = Callable[[np.ndarray, np.random.Generator], tuple[float, dict[str, np.ndarray]]]
 
 
@@ -66,6 +67,9 @@ class TrainConfig:
     max_len: int | None = DEFAULTS.max_len
     keep: str = "end"  # which part of a review longer than max_len to keep
     frozen: tuple[str, ...] = ()  # parameters left unchanged (e.g. pretrained embeddings)
+    in_order: bool = False  # batches are the examples one by one, in order (a language model's segments)
+    lr_scales: tuple[tuple[str, float], ...] = ()  # (parameter, multiple of the learning rate): lower layers slower
+    unfreeze_groups: tuple[tuple[str, ...], ...] = ()  # gradual unfreezing: group i is frozen until epoch i + 2
     seed: int = DEFAULTS.random_state
 
     def __post_init__(self):
@@ -163,6 +167,7 @@ def train_loop(
     checkpoint: str | os.PathLike | None = None,
     identity: dict | None = None,
     resume: bool = False,
+    carried: dict[str, np.ndarray] | None = None,
 ) -> TrainResult:
     """Train ``params`` in place over examples of ``lengths`` (N,) (tokens, for the batches and the speed):
     each epoch draws length-bucketed batches of ``config.batch_size``, and each batch's gradients
@@ -172,12 +177,14 @@ def train_loop(
     weights. The epoch's train loss is the sum of the batches' losses over ``examples_weight`` (N if
     None). With ``checkpoint`` (and the run's ``identity``, see
     :func:`~sentiment_rnn.training.checkpoint.run_identity`), the whole state is saved after every
-    epoch and on Ctrl-C, and ``resume=True`` continues from it.
+    epoch and on Ctrl-C, and ``resume=True`` continues from it. ``carried`` holds arrays that
+    ``loss_and_grads`` carries from batch to batch and updates in place (with ``config.in_order``: a
+    language model's state across segments); they are saved and resumed with the rest.
     """
     if resume and checkpoint is None:
         raise ValueError("resume=True needs a checkpoint to resume from")
     run = _Run(params, loss_and_grads, np.asarray(lengths), config, evaluate, checkpoint, identity,
-               len(lengths) if examples_weight is None else examples_weight)
+               len(lengths) if examples_weight is None else examples_weight, carried)
     if resume:
         run.resume()
     try:
@@ -197,13 +204,15 @@ class _Run:
     """One training run: its :class:`TrainingState`, the generator, and the steps of :func:`train_loop`
     that change them."""
 
-    def __init__(self, params, loss_and_grads, lengths, config, evaluate, checkpoint, identity, examples_weight):
+    def __init__(self, params, loss_and_grads, lengths, config, evaluate, checkpoint, identity, examples_weight,
+                 carried=None):
         self.loss_and_grads, self.lengths, self.config, self.evaluate = loss_and_grads, lengths, config, evaluate
         self.checkpoint, self.identity, self.examples_weight = checkpoint, identity, examples_weight
         self.rng = np.random.default_rng(config.seed)
-        optimizer = make_optimizer(config.optimizer, params, config.learning_rate, config.momentum)
+        optimizer = make_optimizer(config.optimizer, params, config.learning_rate, config.momentum,
+                                   dict(config.lr_scales))
         self.state = TrainingState(params, optimizer, EarlyStopping(config.patience),
-                                   Position(rng_state=self.rng.bit_generator.state))
+                                   Position(rng_state=self.rng.bit_generator.state), carried=carried or {})
         self.saved: str | None = None  # which position the checkpoint file holds
 
     def resume(self) -> None:
@@ -219,20 +228,24 @@ class _Run:
         """The rest of the current epoch's batches: forward, backward, clip, update (each update whole)."""
         position, config, state = self.state.position, self.config, self.state
         if position.batches is None:
-            batches = bucketed_batches(self.lengths, config.batch_size, self.rng, max_tokens=TRAIN_BATCH_TOKENS)
+            batches = ([np.array([i]) for i in range(len(self.lengths))] if config.in_order else
+                       bucketed_batches(self.lengths, config.batch_size, self.rng, max_tokens=TRAIN_BATCH_TOKENS))
             with interrupts_held():
                 position.batches, position.rng_state = batches, self.rng.bit_generator.state
         while position.batch < len(position.batches):
             start = time.perf_counter()
             index = position.batches[position.batch]
-            loss, grads = self.loss_and_grads(index, self.rng)
-            grads = {name: g for name, g in grads.items() if name not in config.frozen}
+            loss, grads, *carry = self.loss_and_grads(index, self.rng)  # carry: the new values of ``carried``
+            frozen = set(config.frozen).union(*config.unfreeze_groups[position.epoch:])
+            grads = {name: g for name, g in grads.items() if name not in frozen}
             grads, norm = clip_grad_norm(grads, config.clip_norm)
             if not (np.isfinite(loss) and np.isfinite(norm)):
                 what = "loss" if not np.isfinite(loss) else "gradient"
                 raise self.non_finite(what, f"epoch {position.epoch + 1}, batch {position.batch + 1}")
             with interrupts_held():  # an update is applied whole, with the position that records it
                 state.optimizer.step(state.params, grads)
+                for name, value in (carry[0] if carry else {}).items():
+                    state.carried[name][...] = value
                 position.total_loss += loss
                 position.tokens += int(self.lengths[index].sum())
                 position.batch += 1

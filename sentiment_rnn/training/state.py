@@ -97,6 +97,8 @@ class TrainingState:
     stopping: EarlyStopping
     position: Position = field(default_factory=Position)
     history: list[EpochRecord] = field(default_factory=list)
+    carried: dict[str, np.ndarray] = field(default_factory=dict)  # what the loss carries from batch to batch
+    # (a language model's recurrent state across segments), updated in place and saved with the rest
 
     @property
     def result(self) -> TrainResult:
