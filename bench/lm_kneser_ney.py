@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import math
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 
 from nltk.lm import KneserNeyInterpolated
 from nltk.lm.models import InterpolatedLanguageModel
@@ -48,7 +48,7 @@ class TabulatedKneserNey(KneserNey):
             self._tables[level] = with_word, totals
         return self._tables[level]
 
-    def _continuation_counts(self, word, context=tuple()):
+    def _continuation_counts(self, word, context=()):
         with_word, totals = self._table(len(context) + 2)
         return with_word[tuple(context), word], totals[tuple(context)]
 
@@ -95,7 +95,7 @@ def main():
         print(f"{zero} held-out tokens have probability 0 under Kneser-Ney (words its training text lacks)")
     reference = KneserNeyInterpolated(args.order)
     reference.fit([everygrams(train_stream, max_len=args.order)], vocabulary_text=words)
-    mismatch = max(abs(a - b) for a, b in zip(log2p, log2_probabilities(reference, held, args.order, args.check)))
+    mismatch = max(abs(a - b) for a, b in zip(log2p, log2_probabilities(reference, held, args.order, args.check), strict=False))
     perplexity = 2 ** (-sum(log2p) / len(log2p))
     print(f"Kneser-Ney order {args.order} (nltk.lm, discount 0.1): trained on {len(train_stream):,} tokens, "
           f"held-out perplexity {perplexity:.2f} over {len(log2p):,} tokens (vocabulary {len(words):,}, <unk> "

@@ -23,11 +23,11 @@ import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from sentiment_rnn.nn.language_model import LanguageModel, LMConfig  # noqa: E402
-from sentiment_rnn.nn.optim import Adam, clip_grad_norm  # noqa: E402
-from sentiment_rnn.nn.sampled_softmax import draw_samples, log_expected_count  # noqa: E402
+from sentiment_rnn.nn.language_model import LanguageModel, LMConfig
+from sentiment_rnn.nn.optim import Adam, clip_grad_norm
+from sentiment_rnn.nn.sampled_softmax import draw_samples, log_expected_count
 
 
 def numpy_step(args):

@@ -11,8 +11,13 @@ from fixtures_data import write_imdb_csv
 from sentiment_rnn import RNNClassifier, load_model
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import SentimentRNNError, TrainingInterrupted
-from sentiment_rnn.estimators.language_model import (LMTrainConfig, load_language_model, perplexity,
-                                                     pretrain_language_model, save_language_model)
+from sentiment_rnn.estimators.language_model import (
+    LMTrainConfig,
+    load_language_model,
+    perplexity,
+    pretrain_language_model,
+    save_language_model,
+)
 from sentiment_rnn.nn.language_model import LanguageModel, LMConfig
 
 GOOD = ["a good film with a fine cast .", "the story was great and the music was good ."]
@@ -43,7 +48,7 @@ def lm_file(tmp_path):
 
 def test_pretrain_lm_reads_training_reviews_only_and_reports_perplexity(lm_file):
     path, summary = lm_file
-    model, words, metadata = load_language_model(path)
+    _model, words, metadata = load_language_model(path)
     assert "<eos>" in words and "good" in words
     assert "zzzsecret" not in words  # no test review was read
     assert summary["held_out_tokens"] == 30 and metadata["provenance"]["text"]["held_out_tokens"] == 30
@@ -123,7 +128,7 @@ def test_a_language_model_of_other_sizes_is_a_one_line_error(tmp_path, lm_file):
     assert result.exit_code == 1
     message = result.output.strip().splitlines()
     assert len(message) == 1 and "the language model is lstm E=8 H=8" in message[0], result.output
-    with pytest.raises(SentimentRNNError, match="train.csv: "):  # not a language model: refused, not read
+    with pytest.raises(SentimentRNNError, match=r"train\.csv: "):  # not a language model: refused, not read
         RNNClassifier(from_lm=str(train), epochs=1, patience=None).fit(GOOD + BAD, [1, 1, 0, 0])
 
 

@@ -24,8 +24,13 @@ from sentiment_rnn.errors import SentimentRNNError
 if TYPE_CHECKING:
     from sentiment_rnn.text.vocab import Vocab
 
-__all__ = ["start_from_language_model", "copy_recurrent_layers", "layer_lr_scales", "unfreezing_groups",
-           "fine_tuning_schedule"]
+__all__ = [
+    "copy_recurrent_layers",
+    "fine_tuning_schedule",
+    "layer_lr_scales",
+    "start_from_language_model",
+    "unfreezing_groups",
+]
 
 
 def _language_model(path):
@@ -40,11 +45,14 @@ def _embedding_matrix(*args):
     return embedding_matrix(*args)
 
 
-def start_from_language_model(path, vocab: Vocab, model_config, max_vocab: int | None, rng: np.random.Generator):
+def start_from_language_model(path, vocab: Vocab, model_config, max_vocab: int | None, rng: np.random.Generator,
+                              pretrained_vectors=None):
     """-> (vocabulary, embedding (V, E), {name: array} of the recurrent layers to copy) from the LM at ``path``.
 
     Raises SentimentRNNError, one line, when the language model's cell or sizes differ from the classifier's
-    ``model_config`` (a ModelConfig of any vocabulary size)."""
+    ``model_config`` (a ModelConfig of any vocabulary size), or when ``pretrained_vectors`` are given too."""
+    if pretrained_vectors is not None:
+        raise SentimentRNNError("from_lm and pretrained_vectors both give the word vectors: choose one")
     lm, words, _ = _language_model(path)
     lm_config = lm.config
     theirs = (lm_config.cell, lm_config.embedding_dim, lm_config.hidden_size)

@@ -31,8 +31,17 @@ from sentiment_rnn.training.checkpoint import run_identity
 from sentiment_rnn.training.loop import TrainConfig, train_loop
 from sentiment_rnn.version import __version__
 
-__all__ = ["LMTrainConfig", "check_language_model_fits", "stream_rows", "segment_starts", "perplexity", "pretrain_language_model",
-           "save_language_model", "load_language_model", "LM_FORMAT"]
+__all__ = [
+    "LM_FORMAT",
+    "LMTrainConfig",
+    "check_language_model_fits",
+    "load_language_model",
+    "perplexity",
+    "pretrain_language_model",
+    "save_language_model",
+    "segment_starts",
+    "stream_rows",
+]
 
 LM_FORMAT = "sentiment-rnn-language-model"
 LM_VERSION = 1
@@ -131,13 +140,15 @@ def pretrain_language_model(model: LanguageModel, train_stream: np.ndarray, held
         drawn = draw_samples(rng, cfg.vocab_size, samples) if samples else None
         loss, grads, new_state = model.loss_and_grads(rows[:, start:end], rows[:, start + 1:end + 1], state, drawn,
                                                       train=True, rng=rng, sparse=True)
-        new_values = {name: array for layer, arrays in zip(names, new_state) for name, array in zip(layer, arrays)}
+        new_values = {name: array for layer, arrays in zip(names, new_state, strict=True)
+                      for name, array in zip(layer, arrays, strict=True)}
         return loss, grads, new_values  # the loop writes the new state into ``carried`` with the update
 
-    evaluate = None
-    if held_out_stream is not None and len(held_out_stream) > 1:
-        def evaluate():
-            return float(np.log(perplexity(model, held_out_stream)[0])), None
+    def held_out_log_perplexity():
+        assert held_out_stream is not None  # evaluated only when there is a held-out stream
+        return float(np.log(perplexity(model, held_out_stream)[0])), None
+
+    evaluate = held_out_log_perplexity if held_out_stream is not None and len(held_out_stream) > 1 else None
 
     train_config = TrainConfig(epochs=config.epochs, batch_size=1, learning_rate=config.learning_rate,
                                optimizer="adam", clip_norm=config.clip_norm, patience=None, lr_decay=config.lr_decay,
@@ -145,7 +156,7 @@ def pretrain_language_model(model: LanguageModel, train_stream: np.ndarray, held
     identity = None
     if checkpoint is not None:
         digest = hashlib.sha256(np.asarray(train_stream, np.int64).tobytes())
-        held_out = [] if held_out_stream is None else held_out_stream
+        held_out: list | np.ndarray = [] if held_out_stream is None else held_out_stream
         digest.update(b"held-out" + np.asarray(held_out, np.int64).tobytes())
         identity = run_identity(asdict(config), cfg.to_dict(), digest.hexdigest())
     lengths = config.streams * (ends - starts)  # (K,) tokens predicted per segment

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sentiment_rnn.errors import SentimentRNNError
+from sentiment_rnn.estimators import from_language_model as lm_start
 from sentiment_rnn.hyperparameters import DEFAULTS, HYPERPARAMETERS
 from sentiment_rnn.nn.batching import pad_batch
 from sentiment_rnn.nn.functional import collapse_classes, softmax
 from sentiment_rnn.nn.inference import predict_logits
-from sentiment_rnn.estimators import from_language_model as lm_start
 from sentiment_rnn.nn.model import ModelConfig, RNNModel, param_shapes
 from sentiment_rnn.text.tokenizer import tokenize
 from sentiment_rnn.text.vocab import Vocab
@@ -50,8 +50,7 @@ def as_tokens(text) -> list[str]:
 
 
 def check_texts(X) -> None:
-    """TypeError unless ``X`` is a collection of texts: a bare string (or bytes) is refused, not read as one
-    text per character."""
+    """TypeError unless ``X`` is a collection of texts: a bare string (or bytes) is not read char by char."""
     if isinstance(X, (str, bytes)):
         raise TypeError(f"expected a list of texts, got a single {type(X).__name__}: pass [text]")
 
@@ -84,8 +83,7 @@ def binary_scores(scores: np.ndarray) -> np.ndarray:
 
 @functools.cache
 def _not_fitted_type() -> type:
-    """scikit-learn's NotFittedError that is also one of this library's errors (made on first use, so
-    that scikit-learn is imported only when a model is used unfitted)."""
+    """scikit-learn's NotFittedError, also a SentimentRNNError (made on first use: scikit-learn loads only then)."""
     from sklearn.exceptions import NotFittedError
 
     return type("NotFittedError", (NotFittedError, SentimentRNNError), {"__module__": __name__})
@@ -279,8 +277,7 @@ class RNNClassifier(BaseClassifier):
         network = {h.name: getattr(self, h.name) for h in HYPERPARAMETERS.values() if h.scope == "model"}
         return ModelConfig(vocab_size=vocab_size, num_classes=num_classes, **network)
 
-    def train_config(self) -> TrainConfig:
-        # the fit loop loads only when training (predict starts faster)
+    def train_config(self) -> TrainConfig:  # the fit loop is imported only when training: predict starts faster
         from sentiment_rnn.training.loop import TrainConfig
 
         return TrainConfig(
@@ -439,18 +436,16 @@ class RNNClassifier(BaseClassifier):
     def _build_vocab_and_embedding(self, tokens, rng):
         """-> (vocabulary, embedding (V, E) or None, recurrent weights to start from {name: array})."""
         vocab = Vocab.build(tokens, min_count=self.min_count, max_size=self.max_vocab)
-        if self.from_lm is not None and self.pretrained_vectors is not None:
-            raise SentimentRNNError("from_lm and pretrained_vectors both give the word vectors: choose one")
-        if self.from_lm is not None:
-            return lm_start.start_from_language_model(self.from_lm, vocab, self.model_config(3, 2), self.max_vocab, rng)
+        if self.from_lm is not None:  # (refused together with pretrained_vectors: both give the word vectors)
+            return lm_start.start_from_language_model(self.from_lm, vocab, self.model_config(3, 2), self.max_vocab, rng,
+                                                      self.pretrained_vectors)
         if self.pretrained_vectors is None:
             return vocab, None, {}
         from sentiment_rnn.text.embeddings import embedding_matrix, load_vectors
 
         words, vectors = load_vectors(self.pretrained_vectors)
         if vectors.shape[1] != self.embedding_dim:
-            raise SentimentRNNError(f"pretrained vectors have {vectors.shape[1]} dimensions but embedding_dim is "
-                                    f"{self.embedding_dim}")
+            raise SentimentRNNError(f"pretrained vectors have {vectors.shape[1]} dimensions but embedding_dim is {self.embedding_dim}")
         vocab = vocab.extended(words, self.max_vocab)  # pretrained words after the training words
         weight, _ = embedding_matrix(vocab.to_list(), words, vectors.astype(np.float32), rng)
         return vocab, weight, {}

@@ -56,7 +56,7 @@ class LMConfig:
         self.recurrent_config()  # checks sizes, cell and activation as the classifier's config does
         for name in ("dropout", "embedding_dropout"):
             value = getattr(self, name)
-            if not isinstance(value, numbers.Real) or not 0.0 <= value < 1.0:
+            if not isinstance(value, numbers.Real) or not 0.0 <= float(value) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {value}")
         if self.tied and self.embedding_dim != self.hidden_size:
             raise ValueError(f"tied embeddings need embedding_dim == hidden_size, got {self.embedding_dim} "
@@ -130,7 +130,7 @@ class LanguageModel:
         self.cell = self.recurrent.cell
 
     @classmethod
-    def initialize(cls, config: LMConfig, rng: np.random.Generator, dtype=np.float32) -> "LanguageModel":
+    def initialize(cls, config: LMConfig, rng: np.random.Generator, dtype=np.float32) -> LanguageModel:
         """The classifier's initialisation for the shared parameters; Xavier decoder, zero decoder bias."""
         shared = init_params(config.recurrent_config(), rng, dtype)
         params = {k: v for k, v in shared.items() if not k.startswith("fc.")}

@@ -31,8 +31,14 @@ import numpy as np
 from sentiment_rnn.nn.embedding import EmbeddingGrad, embedding_grad
 from sentiment_rnn.nn.functional import log_softmax
 
-__all__ = ["Samples", "draw_samples", "log_expected_count", "sampled_softmax_loss", "full_softmax_loss",
-           "full_softmax_nll"]
+__all__ = [
+    "Samples",
+    "draw_samples",
+    "full_softmax_loss",
+    "full_softmax_nll",
+    "log_expected_count",
+    "sampled_softmax_loss",
+]
 
 EVAL_ROWS = 512  # rows of a (rows, V) logit block at a time: memory bounded whatever N
 

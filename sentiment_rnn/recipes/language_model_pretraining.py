@@ -19,14 +19,25 @@ import numpy as np
 
 from sentiment_rnn.corpora import unlabeled_texts
 from sentiment_rnn.errors import SentimentRNNError
-from sentiment_rnn.estimators.language_model import (LMTrainConfig, perplexity, pretrain_language_model,
-                                                     save_language_model)
+from sentiment_rnn.estimators.language_model import (
+    LMTrainConfig,
+    perplexity,
+    pretrain_language_model,
+    save_language_model,
+)
 from sentiment_rnn.nn.language_model import LanguageModel, LMConfig
 from sentiment_rnn.text.tokenizer import tokenize_many
 from sentiment_rnn.text.vocab import Vocab
 
-__all__ = ["EOS", "LMText", "review_token_lists", "held_out_split", "language_model_text", "run_lm_pretraining",
-           "read_review_text"]
+__all__ = [
+    "EOS",
+    "LMText",
+    "held_out_split",
+    "language_model_text",
+    "read_review_text",
+    "review_token_lists",
+    "run_lm_pretraining",
+]
 
 EOS = "<eos>"
 TOKENIZE_CHUNK = 1000  # documents tokenized at a time, until the token budget is reached
@@ -53,7 +64,7 @@ def review_token_lists(documents: list, token_budget: int | None = None, *, seed
         tokenized = iter(tokenize_many([d for d in chunk if isinstance(d, str)], n_jobs))
         for d in chunk:
             tokens = next(tokenized) if isinstance(d, str) else [str(t).lower() for t in d]
-            token_lists.append(tokens + [EOS])
+            token_lists.append([*tokens, EOS])
             count += len(tokens) + 1
         if progress is not None:
             progress(min(len(order), start + TOKENIZE_CHUNK), len(order))
@@ -64,7 +75,9 @@ def review_token_lists(documents: list, token_budget: int | None = None, *, seed
 
 def held_out_split(token_lists: list[list[str]], held_out_tokens: int) -> tuple[list, list]:
     """The first whole reviews holding ``held_out_tokens`` + 1 tokens at least, and the rest (to train on)."""
-    held_out, train, seen = [], [], 0
+    held_out: list[list[str]] = []
+    train: list[list[str]] = []
+    seen = 0
     for tokens in token_lists:
         (held_out if seen < held_out_tokens + 1 else train).append(tokens)
         seen += len(tokens)
@@ -86,7 +99,7 @@ def language_model_text(documents: list, *, max_words: int = 20000, min_count: i
     vocab = Vocab.build([train_text], min_count=min_count, max_size=max_words)
     train_stream = vocab.encode(train_text)  # (L,)
     held_out_stream = np.concatenate([vocab.encode(t) for t in held_out])[:held_out_tokens + 1]
-    description = {"documents": len(train) + len(held_out), "train_tokens": int(len(train_stream)),
+    description = {"documents": len(train) + len(held_out), "train_tokens": len(train_stream),
                    "held_out_tokens": int(len(held_out_stream) - 1), "held_out_documents": len(held_out),
                    "vocabulary": len(vocab), "min_count": min_count, "seed": seed,
                    "held_out_unknown_share": round(float(np.mean(held_out_stream == 1)), 4)}
@@ -111,7 +124,7 @@ def run_lm_pretraining(text: LMText, model_config: dict, train_config: LMTrainCo
                                      checkpoint=checkpoint, resume=resume)
     held_out_perplexity, predicted = perplexity(model, text.held_out_stream)
     summary = {"output": str(output), "held_out_perplexity": round(held_out_perplexity, 3),
-               "held_out_tokens": predicted, "train_tokens": int(len(text.train_stream)),
+               "held_out_tokens": predicted, "train_tokens": len(text.train_stream),
                "vocabulary": len(text.words), "epochs": len(result.history),
                "train_seconds": round(sum(r.seconds for r in result.history), 1),
                "tokens_per_second": round(result.history[-1].tokens_per_second) if result.history else None}
