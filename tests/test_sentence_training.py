@@ -18,9 +18,11 @@ from sentiment_rnn.recipes.sentence_training import (
     SOFT_TARGETS,
     has_negator,
     negated_phrases,
+    neutral_leaves,
     neutralise_word_vectors,
     phrase_targets,
     sentiment_leaves,
+    sharpen_negated_targets,
     soft_targets,
 )
 
@@ -134,6 +136,34 @@ def test_negated_phrases_put_the_negator_after_the_copula_and_flip_the_target():
     assert NEGATED_TARGET[0] >= 1 / 3 and NEGATED_TARGET[1] < 1 / 3
 
 
+def test_negated_phrases_take_the_targets_they_are_given():
+    phrases, labels = [["it", "is", "dull"], ["it", "is", "fun"]], [1, 3]
+    _, targets = negated_phrases(phrases, labels, {"dull": 0, "fun": 1}, ["not"], np.random.default_rng(0),
+                                 targets={0: 0.7, 1: 0.05})
+    assert targets.tolist() == [0.7, 0.05]
+
+
+def test_sharpening_lowers_only_the_negative_phrases_with_a_negator_and_ignores_the_network():
+    phrases = [["not", "good"], ["no", "fun", "at", "all"], ["dull"], ["not", "bad"], ["never", "boring"]]
+    labels = [1, 0, 1, 2, 3]
+    own = np.array([[0.4, 0.6], [0.45, 0.55], [0.3, 0.7], [0.2, 0.8], [0.1, 0.9]])
+    blended = phrase_targets(labels, own, 0.7)
+    sharpened = sharpen_negated_targets(phrases, labels, blended, 0.1)
+    assert sharpened[0, 1] == pytest.approx(0.1) and blended[0, 1] > 1 / 3  # the blend left "not good" neutral
+    assert sharpened[1, 1] == pytest.approx(SOFT_TARGETS[0])  # the lower of the soft label and the bound
+    assert np.array_equal(sharpened[2:], blended[2:])  # no negator, or not labelled negative: unchanged
+    assert np.allclose(sharpened.sum(axis=1), 1.0)
+    assert np.array_equal(sharpen_negated_targets(phrases, labels, blended, 0.3)[0], [0.75, 0.25])
+
+
+def test_neutral_leaves_need_every_one_word_label_neutral_and_enough_of_them():
+    phrases = [["blind"], ["blind"], ["blind"], ["dull"], ["dull"], ["odd"], ["blind", "date"]]
+    labels = [2, 2, 2, 2, 1, 2, 0]
+    assert neutral_leaves(phrases, labels, 1) == {"blind", "odd"}
+    assert neutral_leaves(phrases, labels, 3) == {"blind"}
+    assert neutral_leaves(phrases, labels, 4) == neutral_leaves(phrases, labels, 0) == frozenset()
+
+
 def test_sentiment_leaves_read_the_one_word_phrases_only():
     positive, negative = sentiment_leaves([["fun"], ["dull", "fun"], ["dull"], ["odd"], ["odd"]], [4, 0, 1, 1, 3])
     assert positive == {"fun"} and negative == {"dull"}
@@ -195,6 +225,36 @@ def test_training_data_counts_and_targets(tiny_data, toy):
     assert counts["cons_with_negator"] == 1 and counts["pros_with_negator"] == 2
 
 
+NEGATED_TREES = ["(1 (2 it) (1 (2 is) (1 (2 n't) (3 fun))))", "(2 (2 dull) (2 .))", "(4 (4 good) (2 .))",
+                 "(0 (0 bad) (2 .))"]
+
+
+def test_sharpen_negated_and_neutral_leaves_change_only_their_own_rows_and_words(tmp_path, toy):
+    import copy
+
+    from sentiment_rnn.recipes.sentence_training import behaviour_training_data
+
+    write_sst(tmp_path, NEGATED_TREES)
+    write_nltk_sentences(tmp_path / "nltk_data")
+    dull = toy[0].vocab_.to_list().index("dull")  # in the lexicon's negative words, labelled neutral by the trees
+    runs = {}
+    for name, options in (("plain", dict(neutral_leaf_count=1)), ("lexicon", dict(neutral_leaf_count=0)),
+                          ("sharp", dict(neutral_leaf_count=1, sharpen_negated=True, negated_positive_target=0.1))):
+        model = copy.deepcopy(toy[0])
+        texts, targets, counts = behaviour_training_data(model, tmp_path, neutral_phrases=None, pros_cons=0,
+                                                         objective=0, per_template=0, negate=False, neutralise=0.8,
+                                                         seed=0, **options)
+        runs[name] = texts, targets, counts, model.model_.params["embedding.weight"][dull].copy()
+    original = toy[0].model_.params["embedding.weight"][dull]
+    assert np.array_equal(runs["lexicon"][3], original) and not np.array_equal(runs["plain"][3], original)
+    assert runs["plain"][2]["neutral_leaves_overruling_the_lexicon"] == 1
+    texts, sharp, counts, _ = runs["sharp"]
+    negated = np.array([has_negator(t) and t[-1] == "fun" for t in texts])  # "it is n't fun" and two parts, label 1
+    assert counts["sharpened_negated_phrases"] == negated.sum() == 3
+    assert np.allclose(sharp[negated, 1], 0.1) and not np.allclose(runs["plain"][1][negated, 1], 0.1)
+    assert np.array_equal(sharp[~negated], runs["plain"][1][~negated])
+
+
 def test_tune_sentence_writes_a_model_that_loads(tiny_data, toy, tmp_path):
     from click.testing import CliRunner
 
@@ -205,11 +265,14 @@ def test_tune_sentence_writes_a_model_that_loads(tiny_data, toy, tmp_path):
     output = tmp_path / "tuned.npz"
     result = CliRunner().invoke(main, ["tune-sentence", "--sentence-model", str(toy_path), "--per-template", "1",
                                        "--neutral-phrases", "2", "--pros-cons", "1", "--objective", "1",
+                                       "--sharpen-negated", "--negated-positive-target", "0.1", "--neutral-leaves", "1",
                                        "-o", str(output), "--data-dir", str(tiny_data)])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["output"] == str(output) and 0.0 <= summary["sst2_test"] <= 1.0
     assert load_model(output).predict_proba(["a good film"]).shape == (1, 2)
+    counts = json.loads(str(np.load(output, allow_pickle=False)["metadata"]))["training"]["tune_sentence"]["counts"]
+    assert "sharpened_negated_phrases" in counts and "neutral_leaves_overruling_the_lexicon" in counts
     bad = CliRunner().invoke(main, ["tune-sentence", "--sentence-model", str(tmp_path / "missing.npz"), "-o",
                                     str(tmp_path / "x.npz"), "--data-dir", str(tiny_data)])
     assert bad.exit_code != 0 and "Traceback" not in bad.output
