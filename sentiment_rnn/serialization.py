@@ -47,6 +47,7 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "DEFAULT_MODEL", "default_model_path", "s
 FORMAT = "sentiment-rnn-model"
 FORMAT_VERSION = 2
 DEFAULT_MODEL = "default.npz"
+REVIEW_COMPOSITION = "sum of sentence evidence"  # a review file's "review/" arrays: see nn/review_model.py
 TOKENIZER = {"name": "nltk-treebank", "lowercase": True, "sentence_split": "punkt-untrained"}
 
 
@@ -98,7 +99,8 @@ def save_model(model: BaseClassifier, path: str | os.PathLike, *, provenance: di
         if "sst2_test_accuracy" in model.training_:  # the one-sentence path's score, as `train` records it
             network_metadata["training"]["test_accuracy"] = model.training_["sst2_test_accuracy"]
         metadata.update(kind="review", **network_metadata)
-        metadata["review"] = {"mix": model.mix_.tolist(), "ngram_order": model.ngrams_.order,
+        metadata["review"] = {"composition": REVIEW_COMPOSITION, "guard": model.guard,
+                              "ngram_order": model.ngrams_.order, "ngram_negation": model.ngrams_.negation,
                               "training": {**model.training_, **(provenance or {})}}
         arrays.update({f"review/param/{name}": value for name, value in model.review_params().items()})
         arrays["review/ngram_hashes"] = model.ngrams_.hashes
@@ -311,24 +313,27 @@ def round_for_compact_storage(model: BaseClassifier) -> None:
 def _load_review(path: Path, data, metadata: dict, sentence_model):
     """A ReviewClassifier from a review file's "review/" arrays around its sentence network."""
     from sentiment_rnn.ngrams import NgramWeights
-    from sentiment_rnn.nn.review_model import ReviewHead
+    from sentiment_rnn.nn.review_model import EvidenceHead, head_param_shapes
     from sentiment_rnn.review_classifier import ReviewClassifier
 
     prefix = "review/param/"
+    review = metadata.get("review") if isinstance(metadata.get("review"), dict) else {}
+    if review.get("composition") != REVIEW_COMPOSITION:
+        raise ModelFileError(f"{path}: a review model of an earlier composition (attention over sentences); "
+                             "this version reads the sum of sentence evidence: rebuild it with train-review")
     try:
-        review = metadata["review"]
-        params = {key[len(prefix) :]: data[key].astype(np.float32, copy=False) for key in data.files
-                  if key.startswith(prefix)}
-        recurrent = {k: v for k, v in params.items() if k.startswith("rnn.")}
-        head = ReviewHead({k: v for k, v in params.items() if not k.startswith("rnn.")})
+        params = {key[len(prefix) :]: data[key].astype(np.float64) for key in data.files if key.startswith(prefix)}
+        shapes = head_param_shapes(len(params["score.weight"]))
+        if {k: v.shape for k, v in params.items()} != shapes:
+            raise ValueError("head arrays of unexpected names or shapes")
         ngrams = NgramWeights(data["review/ngram_hashes"], data["review/ngram_weights"].astype(np.float32),
-                              int(review["ngram_order"]))
-        model = ReviewClassifier(sentence_model, head, ngrams, review["mix"], recurrent=recurrent or None,
+                              int(review["ngram_order"]), bool(review["ngram_negation"]))
+        model = ReviewClassifier(sentence_model, EvidenceHead(params), ngrams, guard=review["guard"],
                                  training=review.get("training"))
-    except (KeyError, TypeError, ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
+    except (KeyError, TypeError, ValueError, SentimentRNNError, zipfile.BadZipFile, OSError, EOFError) as error:
         raise ModelFileError(f"{path}: damaged or inconsistent review model file ({error})") from None
     if ngrams.hashes.dtype != np.uint64 or np.any(np.diff(ngrams.hashes) <= 0) or ngrams.weights.shape != ngrams.hashes.shape:
         raise ModelFileError(f"{path}: damaged review model file (n-gram table)")
-    if any(p.dtype.kind != "f" or not np.all(np.isfinite(p)) for p in params.values()):
+    if not all(np.all(np.isfinite(p)) for p in params.values()):
         raise ModelFileError(f"{path}: parameters are not finite floating-point numbers")
     return model

@@ -167,7 +167,9 @@ def _compare_reviews(models, model_paths, baselines, data_file, text_column, lab
 @fail_cleanly
 def explain(text, as_json, no_baseline, model_path, data_dir):
     """Show the running sentiment after every token of TEXT, beside bag-of-words word weights; for a
-    text of several sentences read by a review model, show what each sentence adds to the verdict.
+    review model (the shipped one), first how its verdict is composed: the bias and each sentence's
+    share in log-odds (its weight times its own evidence: the sentence network's log-odds plus its
+    n-grams), then the token chart of every sentence, which ends at that sentence's own P(positive).
 
     One row per token: the model's P(positive) for the text up to that token, as a number and as a
     bar from 0.5, then the word's weight (log-odds) in a bag-of-words logistic regression trained on
@@ -192,17 +194,17 @@ def explain(text, as_json, no_baseline, model_path, data_dir):
     if truncated:
         click.echo(f"TEXT is {TRUNCATED}", err=True)
     model = load(model_path)
-    if model.kind == "review" and len(model.sentences([text])[0]) > 1:  # a review: by sentence
-        from sentiment_rnn.evaluation.explain import render_review_chart
+    bow = None if no_baseline else load_bow_weights(data_dir, on_training=lambda m: click.echo(m, err=True))
+    if model.kind == "review":  # the composition the review model computes, sentence by sentence
+        from sentiment_rnn.evaluation.explain import render_review_chart, review_explanation
 
-        review = model.explain_review(text)
+        review = review_explanation(model, text, bow)
         if as_json:
             click.echo(json.dumps({"text": text, "level": "review", **review}, ensure_ascii=False))
         else:
-            click.echo(render_review_chart(review, text=text, ascii_only=not _stdout_can_encode("█│…─")))
+            click.echo(render_review_chart(review, bow, text=text, ascii_only=not _stdout_can_encode("█│…─")))
         return
     steps = trajectory(model, text)
-    bow = None if no_baseline else load_bow_weights(data_dir, on_training=lambda m: click.echo(m, err=True))
     if as_json:
         click.echo(json.dumps(explanation_dict(steps, bow, text=text), ensure_ascii=False))
     else:

@@ -239,37 +239,38 @@ def ensemble(models, output, compact):
                    "(half its own probabilities, half the labels) and the edited sentences of the CAD pairs.")
 @click.option("--sentence-lr", type=click.FloatRange(0, min_open=True), default=3e-4, show_default=True,
               help="Learning rate of that sentence training.")
-@click.option("--mix-fraction", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
-              help="Share of the CAD training pairs held out of training to fit the mix with the dev reviews.")
-@click.option("--attention-size", type=click.IntRange(1), default=64, show_default=True, help="Attention units.")
-@click.option("--head-epochs", type=click.IntRange(1), default=10, show_default=True,
-              help="Epochs of the head on the frozen sentence states.")
-@click.option("--epochs", type=click.IntRange(0), default=2, show_default=True,
-              help="Epochs end to end (0: the review model reads with the sentence network itself).")
-@click.option("--lr", type=click.FloatRange(0, min_open=True), default=5e-4, show_default=True,
-              help="Learning rate end to end.")
-@click.option("--state-dropout", type=click.FloatRange(0, 1, max_open=True), default=0.2, show_default=True,
-              help="Dropout on the sentence states end to end.")
+@click.option("--negation/--no-negation", default=True, show_default=True,
+              help="Mark negation scope in the n-grams (\"not bad\" gives bad_NEG, not bad).")
+@click.option("--guard", type=click.Choice(["every sentence", "negated sentences", "none"]),
+              default="every sentence", show_default=True,
+              help="Sentences whose network verdict the n-grams may weaken but never turn.")
+@click.option("--l2", type=click.FloatRange(0), default=1e-3, show_default=True,
+              help="L2 strength on the sentence-weight vector of the head.")
+@click.option("--folds", type=click.IntRange(2), default=2, show_default=True,
+              help="Folds of the out-of-fold n-gram scores the head trains on.")
 @click.option("--ngram-order", type=click.IntRange(1, 4), default=2, show_default=True, help="Longest n-gram.")
 @click.option("--ngram-min-df", type=click.IntRange(1), default=2, show_default=True,
               help="Keep n-grams seen in at least this many training reviews.")
 @click.option("--ngram-c", type=click.FloatRange(0, min_open=True), default=0.1, show_default=True,
               help="Inverse L2 strength of the n-gram logistic regression.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of initialisation, order, dropout.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the out-of-fold split (and of the sentence training).")
 @click.option("--compact", is_flag=True, help="Store the word vectors as float16 (half the file size).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the review model (atomically).")
 @data_dir_option
 @fail_cleanly
-def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_lr, mix_fraction, attention_size,
-                 head_epochs, epochs, lr, state_dropout, ngram_order, ngram_min_df, ngram_c, seed, compact, output,
-                 data_dir):
+def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_lr, negation, guard, l2, folds,
+                 ngram_order, ngram_min_df, ngram_c, seed, compact, output, data_dir):
     """Train a review model around a sentence model on IMDB's training reviews (and the CAD pairs).
 
-    The reviews with ids ending in 0 (2,500) are held out for early stopping and for fitting the mix
-    of the recurrent and n-gram parts. IMDB training reviews that are copies of CAD dev reviews are
-    left out, and so are CAD training pairs that overlap IMDB test reviews (counts on stderr). The
-    written file answers one sentence with the sentence model and longer texts with the review model.
+    The review model reads every text, one sentence or many, the same way: its log-odds are a bias plus,
+    for each sentence, a non-negative weight times the sentence's own evidence (the sentence network's
+    log-odds plus the sentence's n-grams). The sentence network is not changed (unless --sentence-epochs
+    first trains it); the n-gram weights and the head are fitted on the training reviews, the head on
+    out-of-fold n-gram scores. The reviews with ids ending in 0 (2,500) are the dev reviews, only scored.
+    IMDB training reviews that are copies of CAD dev reviews are left out, and so are CAD training pairs
+    that overlap IMDB test reviews (counts on stderr).
 
     \b
     Example:
@@ -282,9 +283,8 @@ def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_
     sentence = load(sentence_model)
     model, provenance = train_review_recipe(
         sentence.sentence_ if sentence.kind == "review" else sentence, data_dir, use_cad=use_cad, cad_weight=cad_weight,
-        sentence_epochs=sentence_epochs, sentence_lr=sentence_lr, mix_fraction=mix_fraction,
-        attention_size=attention_size, head_epochs=head_epochs, epochs=epochs, learning_rate=lr,
-        state_dropout=state_dropout, ngram_order=ngram_order, ngram_min_df=ngram_min_df, ngram_c=ngram_c, seed=seed,
+        sentence_epochs=sentence_epochs, sentence_lr=sentence_lr, negation=negation, guard=guard, l2=l2, folds=folds,
+        ngram_order=ngram_order, ngram_min_df=ngram_min_df, ngram_c=ngram_c, seed=seed,
         log=lambda message: click.echo(message, err=True))
     provenance["sentence_model"] = str(sentence_model) if sentence_model else "shipped"
     save_model(model, output, provenance=provenance, compact=compact)

@@ -61,9 +61,10 @@ class TextRejected(ValueError):
 
 
 def explain_text(model, bow, text: str, max_tokens: int) -> dict:
-    """The per-token trajectory of ``sentiment-rnn explain --json`` with the bag-of-words weights; for a
-    text of several sentences read by a review model, also ``review``: what each sentence adds to the
-    verdict (what ``explain --json`` prints for such a text).
+    """What ``sentiment-rnn explain --json`` prints: for a review model (the shipped one) the composition
+    of its verdict (``review``: the bias and each sentence's share in log-odds), the n-gram part of it
+    (``bag_of_words``) and the sentence network's running P(positive) sentence by sentence; for a network,
+    its per-token trajectory; both with the bag-of-words weights.
 
     Raises TextRejected when the text has no tokens or more than ``max_tokens`` of them (the
     explanation has one step per token; long reviews are explained token by token too).
@@ -74,10 +75,9 @@ def explain_text(model, bow, text: str, max_tokens: int) -> dict:
     if len(tokens) > max_tokens:
         raise TextRejected(f"'text' has {len(tokens):,} tokens; explanations are limited to {max_tokens:,}",
                            413, "too_many_tokens", limit=max_tokens)
-    result = explain.explanation_dict(explain.trajectory(model, tokens), bow, text=text)
-    if getattr(model, "kind", None) == "review" and len(model.sentences([tokens])[0]) > 1:
-        result["review"] = model.explain_review(tokens)
-    return result
+    if getattr(model, "kind", None) == "review":
+        return {"text": text, "level": "review", **explain.review_explanation(model, tokens, bow)}
+    return explain.explanation_dict(explain.trajectory(model, tokens), bow, text=text)
 
 
 def load_bow_weights():
