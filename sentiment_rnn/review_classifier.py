@@ -82,7 +82,7 @@ class ReviewClassifier(BaseClassifier):
     kind = "review"
 
     def __init__(self, sentence_model: RNNClassifier, head: EvidenceHead, ngrams: NgramWeights | None, *,
-                 guard: str = "every sentence", training: dict | None = None):
+                 guard: str = "negated sentences", training: dict | None = None):
         if len(sentence_model.classes_) != 2:
             raise SentimentRNNError("a review model needs a two-class sentence model")
         width = sentence_model.model_.config.hidden_size * sentence_model.model_.config.directions

@@ -17,17 +17,19 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
-from sentiment_rnn.classifier import RNNClassifier
-from sentiment_rnn.ngrams import fit_ngram_hashes, sentence_hashes
+from sentiment_rnn.classifier import RNNClassifier, as_tokens
+from sentiment_rnn.ngrams import NgramWeights, fit_ngram_hashes, sentence_hashes
 from sentiment_rnn.nn.functional import sigmoid
 from sentiment_rnn.nn.review_model import EvidenceHead, SentenceEvidence, softplus
 from sentiment_rnn.review_classifier import ReviewClassifier, split_token_sentences
 
-__all__ = ["fit_head", "head_loss", "out_of_fold_ngrams", "fit_review_classifier", "near_copies",
+__all__ = ["fit_head", "head_loss", "out_of_fold_ngrams", "NgramStage", "text_sentences", "ngram_stage", "head_stage",
+           "fit_review_classifier", "near_copies",
            "recipe_data", "train_review_recipe"]
 
 
@@ -121,11 +123,82 @@ def near_copies(texts: Sequence[str], reference: Sequence[str], threshold: float
 # ---------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class NgramStage:
+    """What the review training computes without the sentence network: the reviews as sentences, their
+    labels and weights, the training sentences' out-of-fold n-gram scores and the n-gram weights."""
+
+    reviews: list  # training reviews, each a list of sentences (token lists)
+    targets: np.ndarray  # (n,)
+    weights: np.ndarray  # (n,)
+    dev_reviews: list
+    dev_targets: np.ndarray
+    train_ngram: np.ndarray  # (N,) out-of-fold scores of the training sentences
+    ngrams: NgramWeights
+    record: dict
+
+
+def text_sentences(texts: Sequence, jobs: int = 1) -> list:
+    """Each text (a string, tokenized in ``jobs`` processes, or a token list) as a list of sentences."""
+    from sentiment_rnn.text import tokenize_many
+
+    strings = [i for i, t in enumerate(texts) if isinstance(t, str)]
+    tokens = dict(zip(strings, tokenize_many([texts[i] for i in strings], jobs)))
+    return [split_token_sentences(as_tokens(tokens.get(i, t))) or [[]] for i, t in enumerate(texts)]
+
+
+def ngram_stage(train_texts: Sequence, train_labels, dev_texts: Sequence, dev_labels, *, extra_texts: Sequence = (),
+                extra_labels=(), extra_weight: float = 1.0, ngram_order: int = 2, ngram_min_df: int = 2,
+                ngram_c: float = 0.1, negation: bool = True, folds: int = 2, seed: int = 0, jobs: int = 1,
+                log: Callable[[str], None] | None = None) -> NgramStage:
+    """Steps 1-2 of :func:`fit_review_classifier`, which do not read the sentence network."""
+    log = log or (lambda message: None)
+    began = time.perf_counter()
+    targets = np.concatenate([np.asarray(train_labels), np.asarray(extra_labels, dtype=np.int64)]).astype(np.intp)
+    weights = np.concatenate([np.ones(len(train_texts)), np.full(len(extra_texts), float(extra_weight))])
+    reviews, dev_reviews = text_sentences([*train_texts, *extra_texts], jobs), text_sentences(list(dev_texts), jobs)
+    tokenize_seconds = time.perf_counter() - began
+    log(f"tokenized {len(reviews)} training and {len(dev_reviews)} dev reviews ({tokenize_seconds:.0f} s)")
+    stage = time.perf_counter()
+    sentence_lists = [[sentence_hashes(s, ngram_order, negation) for s in review] for review in reviews]
+    review_hashes = [np.unique(np.concatenate(h)) for h in sentence_lists]
+    ngram_options = dict(order=ngram_order, min_df=ngram_min_df, C=ngram_c, negation=negation)
+    train_ngram = out_of_fold_ngrams(review_hashes, sentence_lists, targets, weights, folds=folds, seed=seed,
+                                     **ngram_options)
+    ngrams, _ = fit_ngram_hashes(review_hashes, targets, sample_weight=weights, **ngram_options)
+    ngram_seconds = time.perf_counter() - stage
+    log(f"n-grams: {len(ngrams.hashes)} weights, {folds} out-of-fold fits ({ngram_seconds:.0f} s)")
+    record = {"train_reviews": len(train_texts), "extra_reviews": len(extra_texts), "extra_weight": extra_weight,
+              "dev_reviews": len(dev_texts), "ngram_order": ngram_order, "ngram_min_df": ngram_min_df,
+              "ngram_c": ngram_c, "negation": negation, "folds": folds, "seed": seed,
+              "tokenize_seconds": tokenize_seconds, "ngram_seconds": ngram_seconds}
+    return NgramStage(reviews, targets, weights, dev_reviews, np.asarray(dev_labels).astype(np.intp), train_ngram,
+                      ngrams, record)
+
+
+def head_stage(sentence_model: RNNClassifier, stage: NgramStage, *, guard: str = "negated sentences", l2: float = 1e-3,
+               log: Callable[[str], None] | None = None) -> ReviewClassifier:
+    """Steps 3-4 of :func:`fit_review_classifier`: the sentence network reads every sentence, the head is fitted."""
+    log = log or (lambda message: None)
+    began = time.perf_counter()
+    hidden = sentence_model.model_.config.hidden_size * sentence_model.model_.config.directions
+    model = ReviewClassifier(sentence_model, EvidenceHead.initialize(hidden), stage.ngrams, guard=guard)
+    evidence = model.evidence(stage.reviews, ngram=stage.train_ngram)
+    dev_evidence = model.evidence(stage.dev_reviews)
+    states_seconds = time.perf_counter() - began
+    log(f"sentence network: {len(evidence.log_odds) + len(dev_evidence.log_odds)} sentences ({states_seconds:.0f} s)")
+    record = fit_head(model.head_, evidence, stage.targets, stage.weights, l2=l2)
+    dev_z = model.head_.forward(dev_evidence)[0]
+    dev_accuracy = {"review_model": float(np.mean((dev_z > 0) == (stage.dev_targets == 1)))}
+    log(f"head: {record['iterations']} L-BFGS iterations ({record['seconds']:.0f} s); dev accuracy {dev_accuracy}")
+    model.training_ = {**stage.record, "guard": guard, "l2": l2, "head": record, "states_seconds": states_seconds,
+                       "dev_accuracy": dev_accuracy}
+    return model
+
+
 def fit_review_classifier(sentence_model: RNNClassifier, train_texts: Sequence, train_labels, dev_texts: Sequence,
-                          dev_labels, *, extra_texts: Sequence = (), extra_labels=(), extra_weight: float = 1.0,
-                          ngram_order: int = 2, ngram_min_df: int = 2, ngram_c: float = 0.1, negation: bool = True,
-                          guard: str = "every sentence", l2: float = 1e-3, folds: int = 2, seed: int = 0,
-                          log: Callable[[str], None] | None = None) -> ReviewClassifier:
+                          dev_labels, *, guard: str = "negated sentences", l2: float = 1e-3,
+                          log: Callable[[str], None] | None = None, **options) -> ReviewClassifier:
     """Train the review model around a two-class ``sentence_model`` (left unchanged):
 
     1. every sentence's n-gram hashes (orders 1..``ngram_order``, negation marked with ``negation``);
@@ -136,46 +209,13 @@ def fit_review_classifier(sentence_model: RNNClassifier, train_texts: Sequence, 
        are only scored (choices of ``l2``, ``guard``, ``negation`` are made on them).
 
     ``extra_texts`` (e.g. counterfactually edited pairs) join the training reviews with weight ``extra_weight``.
+    Raw strings are tokenized in ``jobs`` processes (the same tokens as one). ``options`` go to
+    :func:`ngram_stage`.
     """
-    log = log or (lambda message: None)
     began = time.perf_counter()
-    texts = [*train_texts, *extra_texts]
-    targets = np.concatenate([np.asarray(train_labels), np.asarray(extra_labels, dtype=np.int64)]).astype(np.intp)
-    weights = np.concatenate([np.ones(len(train_texts)), np.full(len(extra_texts), float(extra_weight))])
-    hidden = sentence_model.model_.config.hidden_size * sentence_model.model_.config.directions
-    model = ReviewClassifier(sentence_model, EvidenceHead.initialize(hidden), None, guard=guard)
-    reviews, dev_reviews = model.sentences(texts), model.sentences(dev_texts)
-    dev_targets = np.asarray(dev_labels).astype(np.intp)
-    log(f"tokenized {len(reviews)} training and {len(dev_reviews)} dev reviews ({time.perf_counter() - began:.0f} s)")
-
-    stage = time.perf_counter()
-    sentence_lists = [[sentence_hashes(s, ngram_order, negation) for s in review] for review in reviews]
-    review_hashes = [np.unique(np.concatenate(h)) for h in sentence_lists]
-    ngram_options = dict(order=ngram_order, min_df=ngram_min_df, C=ngram_c, negation=negation)
-    train_ngram = out_of_fold_ngrams(review_hashes, sentence_lists, targets, weights, folds=folds, seed=seed,
-                                     **ngram_options)
-    model.ngrams_, _ = fit_ngram_hashes(review_hashes, targets, sample_weight=weights, **ngram_options)
-    del sentence_lists, review_hashes
-    ngram_seconds = time.perf_counter() - stage
-    log(f"n-grams: {len(model.ngrams_.hashes)} weights, {folds} out-of-fold fits ({ngram_seconds:.0f} s)")
-
-    stage = time.perf_counter()
-    evidence = model.evidence(reviews, ngram=train_ngram)
-    dev_evidence = model.evidence(dev_reviews)
-    states_seconds = time.perf_counter() - stage
-    log(f"sentence network: {len(evidence.log_odds) + len(dev_evidence.log_odds)} sentences ({states_seconds:.0f} s)")
-
-    record = fit_head(model.head_, evidence, targets, weights, l2=l2)
-    dev_z = model.head_.forward(dev_evidence)[0]
-    dev_accuracy = {"review_model": float(np.mean((dev_z > 0) == (dev_targets == 1)))}
-    log(f"head: {record['iterations']} L-BFGS iterations ({record['seconds']:.0f} s); dev accuracy {dev_accuracy}")
-    model.training_ = {
-        "train_reviews": len(train_texts), "extra_reviews": len(extra_texts), "extra_weight": extra_weight,
-        "dev_reviews": len(dev_texts), "ngram_order": ngram_order, "ngram_min_df": ngram_min_df, "ngram_c": ngram_c,
-        "negation": negation, "guard": guard, "l2": l2, "folds": folds, "seed": seed, "head": record,
-        "ngram_seconds": ngram_seconds, "states_seconds": states_seconds, "dev_accuracy": dev_accuracy,
-        "seconds": time.perf_counter() - began,
-    }
+    stage = ngram_stage(train_texts, train_labels, dev_texts, dev_labels, log=log, **options)
+    model = head_stage(sentence_model, stage, guard=guard, l2=l2, log=log)
+    model.training_["seconds"] = time.perf_counter() - began
     return model
 
 

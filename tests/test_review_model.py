@@ -35,7 +35,7 @@ def test_gradients_of_every_parameter_and_of_the_sentence_inputs():
 
     z, cache = head.forward(evidence)
     assert cache.open_[0] == 0 and cache.open_.sum() > 0  # both branches of the guard are exercised
-    grads, dstates, dlog_odds = head.backward(dz, cache)
+    grads, dstates, dlog_odds = head.backward(dz, cache, inputs=True)
     errors = check_gradients(loss, head.params, grads)
     assert set(errors) == {"score.weight", "score.bias", "ngram.weight", "bias"}
     assert max(errors.values()) < 1e-7, errors

@@ -242,12 +242,14 @@ def ensemble(models, output, compact):
 @click.option("--negation/--no-negation", default=True, show_default=True,
               help="Mark negation scope in the n-grams (\"not bad\" gives bad_NEG, not bad).")
 @click.option("--guard", type=click.Choice(["every sentence", "negated sentences", "none"]),
-              default="every sentence", show_default=True,
+              default="negated sentences", show_default=True,
               help="Sentences whose network verdict the n-grams may weaken but never turn.")
 @click.option("--l2", type=click.FloatRange(0), default=1e-3, show_default=True,
               help="L2 strength on the sentence-weight vector of the head.")
 @click.option("--folds", type=click.IntRange(2), default=2, show_default=True,
               help="Folds of the out-of-fold n-gram scores the head trains on.")
+@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True,
+              help="Processes that tokenize the reviews (the result is the same).")
 @click.option("--ngram-order", type=click.IntRange(1, 4), default=2, show_default=True, help="Longest n-gram.")
 @click.option("--ngram-min-df", type=click.IntRange(1), default=2, show_default=True,
               help="Keep n-grams seen in at least this many training reviews.")
@@ -260,7 +262,7 @@ def ensemble(models, output, compact):
               help="Where to write the review model (atomically).")
 @data_dir_option
 @fail_cleanly
-def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_lr, negation, guard, l2, folds,
+def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_lr, negation, guard, l2, folds, jobs,
                  ngram_order, ngram_min_df, ngram_c, seed, compact, output, data_dir):
     """Train a review model around a sentence model on IMDB's training reviews (and the CAD pairs).
 
@@ -284,7 +286,7 @@ def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_
     model, provenance = train_review_recipe(
         sentence.sentence_ if sentence.kind == "review" else sentence, data_dir, use_cad=use_cad, cad_weight=cad_weight,
         sentence_epochs=sentence_epochs, sentence_lr=sentence_lr, negation=negation, guard=guard, l2=l2, folds=folds,
-        ngram_order=ngram_order, ngram_min_df=ngram_min_df, ngram_c=ngram_c, seed=seed,
+        jobs=jobs, ngram_order=ngram_order, ngram_min_df=ngram_min_df, ngram_c=ngram_c, seed=seed,
         log=lambda message: click.echo(message, err=True))
     provenance["sentence_model"] = str(sentence_model) if sentence_model else "shipped"
     save_model(model, output, provenance=provenance, compact=compact)

@@ -103,8 +103,10 @@ class EvidenceHead:
                                        minlength=evidence.n_reviews)  # (B,)
         return z, EvidenceCache(evidence, score, weight, combined, open_, sentence_evidence)
 
-    def backward(self, dz: np.ndarray, cache: EvidenceCache) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-        """dz (B,) -> (gradients keyed like the parameters, dstates (N, H), dlog_odds (N,))."""
+    def backward(self, dz: np.ndarray, cache: EvidenceCache, *, inputs: bool = False
+                 ) -> tuple[dict[str, np.ndarray], np.ndarray | None, np.ndarray | None]:
+        """dz (B,) -> (gradients keyed like the parameters, dstates (N, H), dlog_odds (N,)); the gradients
+        of the inputs only with ``inputs`` (else None: the frozen network needs none)."""
         p, evidence = self.params, cache.evidence
         dcontribution = dz[evidence.review]  # (N,) d z / d (w_s e_s) = 1 for the sentence's own review
         dweight = dcontribution * cache.sentence_evidence  # (N,)
@@ -116,8 +118,11 @@ class EvidenceHead:
             "ngram.weight": np.array([dcombined @ evidence.ngram]),
             "bias": np.array([dz.sum()]),
         }
+        grads = {name: grads[name].astype(p[name].dtype) for name in p}
+        if not inputs:
+            return grads, None, None
         dstates = np.outer(dscore, p["score.weight"])  # (N, H)
-        return {name: grads[name].astype(p[name].dtype) for name in p}, dstates, dcombined
+        return grads, dstates, dcombined
 
     def contributions(self, evidence: SentenceEvidence) -> dict[str, np.ndarray]:
         """Each sentence's weight ``w`` (N,), evidence ``e`` (N,), its n-gram part inside the evidence
