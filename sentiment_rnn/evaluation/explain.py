@@ -478,8 +478,8 @@ def render_review_chart(explanation: dict, bow: BowWeights | None = None, *, tex
                      f"{r['ngram_log_odds']:+6.2f})  {r['sentence_p_positive']:.3f}")
     lines.append("")
     lines.append("share: what the sentence adds to the review's log-odds: its weight w (>= 0) times its own evidence,")
-    lines.append("the sentence network's log-odds plus its n-grams (which may weaken the network's verdict on a")
-    lines.append("sentence, never turn it); P(pos) alone: the sentence network on the sentence by itself")
+    lines.append("the sentence network's log-odds plus its n-grams (which, in a guarded sentence, may weaken the")
+    lines.append("network's verdict, never turn it); P(pos) alone: the sentence network on the sentence by itself")
     steps = explanation["trajectory"]
     for index, r in enumerate(rows):
         mine = [s for s in steps if s["sentence"] == index]
