@@ -130,7 +130,7 @@ def test_model_description(client):
     assert body["name"] == "default" and body["shipped"] is True
     assert body["classes"] == ["negative", "positive"]
     assert body["accuracy"]["test_accuracy"] == metadata["training"]["test_accuracy"]
-    assert body["training"]["data"] == metadata["training"]["data"]
+    assert body["training"]["data"] == metadata["training"].get("data")
     assert body["config"]["cell"] == metadata["config"]["cell"]
 
 
