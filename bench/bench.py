@@ -123,7 +123,7 @@ def _ours(job, sequences, labels, lengths, V):
 
     from sentiment_rnn.nn.model import ModelConfig, RNNModel
     from sentiment_rnn.nn.inference import predict_logits
-    from sentiment_rnn.train import TrainConfig, fit
+    from sentiment_rnn.training.loop import TrainConfig, fit
 
     config = ModelConfig(V, E, H, 2, cell=job["cell"], dropout=0.0, embedding_dropout=0.0)
     train = TrainConfig(epochs=1, batch_size=BATCH, learning_rate=LR, clip_norm=CLIP, patience=None, seed=job["seed"])
@@ -285,7 +285,7 @@ def worker_bow(job: dict) -> dict:
 
 def worker_load(job: dict) -> dict:
     """Loading the model file: the first load in a fresh process, then the median of a few more."""
-    from sentiment_rnn.serialization import load_model
+    from sentiment_rnn.io.serialization import load_model
 
     times = []
     for _ in range(6):
@@ -302,7 +302,7 @@ def worker_imdb(job: dict) -> dict:
 
     from sentiment_rnn.nn.model import ModelConfig, RNNModel
     from sentiment_rnn.nn.batching import truncate
-    from sentiment_rnn.train import TrainConfig, fit
+    from sentiment_rnn.training.loop import TrainConfig, fit
 
     sequences, labels, V = _load_ids(job["data"])
     if job.get("subset"):
@@ -357,7 +357,7 @@ def prepare_sst(workdir: Path, data_dir: str | None) -> Path:
     import numpy as np
 
     from sentiment_rnn.corpora import load_corpus
-    from sentiment_rnn.vocab import Vocab
+    from sentiment_rnn.text.vocab import Vocab
 
     corpus = load_corpus("sst", "train", data_dir)
     vocab = Vocab.build(corpus.tokens)
@@ -374,7 +374,7 @@ def _save_ids(path: Path, sequences, labels, vocab_size: int) -> Path:
 
 
 def _tokenize_chunk(texts):
-    from sentiment_rnn.text import tokenize
+    from sentiment_rnn.text.tokenizer import tokenize
 
     return [tokenize(t) for t in texts]
 
@@ -384,7 +384,7 @@ def prepare_imdb(data_dir: str | None) -> tuple[Path, float | None]:
     import numpy as np
 
     from sentiment_rnn.corpora import cache_dir, load_corpus
-    from sentiment_rnn.vocab import Vocab
+    from sentiment_rnn.text.vocab import Vocab
 
     path = cache_dir() / "bench" / "imdb-full-train-ids.npz"
     if path.is_file():
@@ -406,7 +406,7 @@ def prepare_imdb(data_dir: str | None) -> tuple[Path, float | None]:
 
 
 def find_or_train_model(workdir: Path, data_dir: str | None) -> tuple[Path, str]:
-    from sentiment_rnn.serialization import default_model_path
+    from sentiment_rnn.io.serialization import default_model_path
 
     shipped = ROOT / "models" / "default.npz"
     if shipped.is_file():
@@ -443,7 +443,7 @@ def cold_start(workdir: Path, model: Path, shipped: bool, repeats: int) -> dict:
                                        capture_output=True, text=True, check=True).stdout.strip())
         paths = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
         (site_dir / "running-interpreter.pth").write_text("\n".join(sorted(paths)) + "\n")
-        offline = pip + ["--no-deps", "--no-build-isolation"]
+        offline = [*pip, "--no-deps", "--no-build-isolation"]
         if subprocess.run(offline, capture_output=True).returncode != 0:
             return dict(skipped="pip could not install the package into a fresh venv (offline?)")
         how = "pip install --no-deps (offline), dependencies from the running interpreter"
@@ -469,12 +469,12 @@ def cold_start(workdir: Path, model: Path, shipped: bool, repeats: int) -> dict:
         return time.perf_counter() - start
 
     predict_times, floor_times, import_times = [], [], []
-    library = [str(python), "-c", "import sentiment_rnn.cli, sentiment_rnn.serialization, sentiment_rnn.predict"]
+    library = [str(python), "-c", "import sentiment_rnn.cli, sentiment_rnn.io.serialization, sentiment_rnn.io.predict"]
     for r in range(repeats):
         order = [(floor, floor_times), (command, predict_times), (library, import_times)]
         for cmd, sink in (order if r % 2 == 0 else order[::-1]):
             sink.append(timed(cmd))
-    trace = subprocess.run([str(python), "-X", "importtime", str(venv / "bin" / "sentiment-rnn")] + command[1:],
+    trace = subprocess.run([str(python), "-X", "importtime", str(venv / "bin" / "sentiment-rnn"), *command[1:]],
                            capture_output=True, text=True, env=env, cwd=workdir)
     imported = {line.split("|")[-1].strip().split(".")[0] for line in trace.stderr.splitlines() if line.startswith("import time:")}
     heaviest = sorted(

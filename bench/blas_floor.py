@@ -54,7 +54,7 @@ def _array(layout, role: str, cache: dict, rng) -> np.ndarray | None:
     if key not in cache:
         shape, strides, dtype = layout
         dtype = np.dtype(dtype)
-        extent = 1 + sum((n - 1) * s for n, s in zip(shape, strides) if n > 0) // dtype.itemsize
+        extent = 1 + sum((n - 1) * s for n, s in zip(shape, strides, strict=True) if n > 0) // dtype.itemsize
         base = (0.1 * rng.standard_normal(max(extent, 1))).astype(dtype)
         cache[key] = np.lib.stride_tricks.as_strided(base, shape, strides)
     return cache[key]

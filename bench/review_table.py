@@ -14,6 +14,7 @@ pairs, and scored on the same sets. Evaluation splits are only scored, never tra
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import time
 from pathlib import Path
@@ -23,14 +24,14 @@ import numpy as np
 from sentiment_rnn.corpora.cad import read_cad
 from sentiment_rnn.corpora import load_corpus, resolve_data_dir
 from sentiment_rnn.evaluation.negation import load_benchmark, negation_benchmark
-from sentiment_rnn.review_training import near_copies
-from sentiment_rnn.serialization import load_model
-from sentiment_rnn.text import tokenize
+from sentiment_rnn.review.training import near_copies
+from sentiment_rnn.io.serialization import load_model
+from sentiment_rnn.text.tokenizer import tokenize
 
 
 def pair_consistency(right, pairs) -> float:
     both: dict = {}
-    for r, p in zip(right, pairs):
+    for r, p in zip(right, pairs, strict=True):
         both.setdefault(p, []).append(bool(r))
     return float(np.mean([all(v) for v in both.values()]))
 
@@ -84,21 +85,25 @@ def bow_rows(imdb, cad, data_dir, test_texts) -> list[dict]:
     pairs = pairs.astype(str)  # as the recipe draws its held-out pairs
     overlapping = set(pairs[near_copies(texts, test_texts) >= 0].tolist())
     keep = np.array([p not in overlapping for p in pairs])  # the recipe's CAD training pairs
-    cad_train = [tokenize(t) for t, k in zip(texts, keep) if k]
-    dev_tokens = [t for t, c in zip(dev.tokens, dev_copies) if not c]
+    cad_train = [tokenize(t) for t, k in zip(texts, keep, strict=True) if k]
+    dev_tokens = [t for t, c in zip(dev.tokens, dev_copies, strict=True) if not c]
     dev_labels = dev.labels[~dev_copies]
     rows = []
     for with_cad in (False, True):
-        X = [t for t, c in zip(train.tokens, train_copies) if not c] + (cad_train if with_cad else [])
+        X = [t for t, c in zip(train.tokens, train_copies, strict=True) if not c] + (cad_train if with_cad else [])
         y = np.concatenate([train.labels[~train_copies], labels[keep] if with_cad else []]).astype(int)
-        vectorizer = CountVectorizer(analyzer=lambda t: t + [f"{u} {v}" for u, v in zip(t, t[1:])], binary=True,
+        vectorizer = CountVectorizer(analyzer=lambda t: t + [f"{u} {v}" for u, v in itertools.pairwise(t)], binary=True,
                                      min_df=2)
         X_train = vectorizer.fit_transform(X)
         X_dev = vectorizer.transform(dev_tokens)
         fits = [(LogisticRegression(C=C, solver="liblinear", max_iter=2000).fit(X_train, y), C) for C in (0.03, 0.1, 0.3, 1.0)]
         classifier, C = max(fits, key=lambda f: f[0].score(X_dev, dev_labels))
         name = f"bag of words: uni+bigram logistic regression (C={C}), IMDB train" + (" + CAD train" if with_cad else "")
-        rows.append(score_predictions(name, lambda docs: classifier.predict(vectorizer.transform(docs)), imdb, cad, None))
+
+        def predict(docs, classifier=classifier, vectorizer=vectorizer):  # bound now, not at the loop's end
+            return classifier.predict(vectorizer.transform(docs))
+
+        rows.append(score_predictions(name, predict, imdb, cad, None))
     return rows
 
 

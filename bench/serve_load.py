@@ -33,7 +33,6 @@ import random
 import re
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -54,7 +53,7 @@ def _treebank_sentences(path: Path) -> list[str]:
 def _imdb_reviews(path: Path, limit: int) -> list[str]:
     with gzip.open(path, "rt", encoding="utf-8", newline="") as stream:
         rows = csv.DictReader(stream)
-        return [row["review"] for row, _ in zip((r for r in rows if r["split"] == "test"), range(limit))]
+        return [row["review"] for row, _ in zip((r for r in rows if r["split"] == "test"), range(limit), strict=False)]
 
 
 def load_texts(n: int, review_share: float, data_dir: Path | None, seed: int = 0) -> tuple[list[str], str]:
@@ -177,7 +176,7 @@ def _combine(slices: list[dict]) -> dict:
 
 def in_process(texts: list[str]) -> dict:
     """predict_proba on the same texts in this process: batches of 64, and one text per call."""
-    from sentiment_rnn.serialization import load_model
+    from sentiment_rnn.io.serialization import load_model
 
     model = load_model()
     model.predict_proba(texts[:64])  # warm-up

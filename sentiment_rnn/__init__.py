@@ -12,16 +12,23 @@ The names are imported on first use, so that the command line can answer Ctrl-C 
 
 from sentiment_rnn.version import __version__
 
-__all__ = ["RNNClassifier", "SentimentClassifier", "load_model", "save_model", "__version__"]
-
+__all__ = ["RNNClassifier", "EnsembleClassifier", "ReviewClassifier", "load_model", "save_model", "__version__"]
 
 def __getattr__(name: str):
-    if name in ("RNNClassifier", "SentimentClassifier"):
-        from sentiment_rnn.classifier import RNNClassifier
+    if name == "RNNClassifier":
+        from sentiment_rnn.estimators.rnn import RNNClassifier
 
         return RNNClassifier
+    if name == "EnsembleClassifier":
+        from sentiment_rnn.estimators.ensemble import EnsembleClassifier
+
+        return EnsembleClassifier
+    if name == "ReviewClassifier":
+        from sentiment_rnn.review.classifier import ReviewClassifier
+
+        return ReviewClassifier
     if name in ("load_model", "save_model"):
-        from sentiment_rnn import serialization
+        from sentiment_rnn.io import serialization
 
         return getattr(serialization, name)
     raise AttributeError(f"module 'sentiment_rnn' has no attribute {name!r}")

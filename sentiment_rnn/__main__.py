@@ -6,9 +6,11 @@ around it answered in one line, never a traceback:
   line on stderr, exit 1 (a closed pipe, ``| head``, ends quietly as click does);
 - characters the output's encoding cannot show (``PYTHONIOENCODING=latin-1`` and emoji) are written as
   ``\\U0001f600`` escapes, and every line is still written;
-- a closed standard input reads as an empty one.
+- a closed standard input reads as an empty one (named ``os.devnull``: a command that reads it, as
+  ``predict --input -`` does, says it is closed).
 """
 
+import contextlib
 import os
 import sys
 
@@ -22,16 +24,14 @@ def run() -> None:
     if sys.stdout is None:
         _fail("standard output is closed: there is nowhere to write the results")
     if sys.stdin is None:
-        sys.stdin = open(os.devnull, encoding="utf-8")
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 (standard input for the whole run)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
     try:
         main()
     except OSError as error:  # writing the results failed: stdout is a full disk, a device, a file gone away
-        try:
+        with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second failure at exit
-        except (OSError, ValueError):
-            pass
         _fail(f"cannot write the results ({error.strerror or error})")
 
 

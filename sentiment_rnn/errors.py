@@ -1,6 +1,9 @@
-"""Exceptions the library raises; ``cli.py`` alone turns them into one-line messages."""
+"""Exceptions the library raises; the command line (:mod:`sentiment_rnn.cli`) alone turns them into
+one-line messages."""
 
 from __future__ import annotations
+
+import os
 
 
 class SentimentRNNError(Exception):
@@ -13,7 +16,7 @@ class DataError(SentimentRNNError):
     The message names the file and, when known, the 1-based line.
     """
 
-    def __init__(self, message: str, path: str | None = None, line: int | None = None):
+    def __init__(self, message: str, path: str | os.PathLike | None = None, line: int | None = None):
         self.path = None if path is None else str(path)
         self.line = line
         where = ""

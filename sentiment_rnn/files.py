@@ -36,7 +36,7 @@ import numpy as np
 
 from sentiment_rnn.errors import ModelFileError, OutputError
 
-__all__ = ["file_digest", "STALE_TEMPORARY_SECONDS", "MAX_ARRAY_BYTES", "MAX_INFLATION", "MAX_METADATA_CHARS", "MAX_JSON_DEPTH",
+__all__ = ["file_digest", "remove_stale_temporaries", "STALE_TEMPORARY_SECONDS", "MAX_ARRAY_BYTES", "MAX_INFLATION", "MAX_METADATA_CHARS", "MAX_JSON_DEPTH",
            "atomic_write", "write_npz_atomic", "check_output_path", "check_output_folder", "same_file", "open_npz",
            "read_json_metadata",
            "loads_bounded", "json_default"]
@@ -50,16 +50,19 @@ MAX_JSON_DEPTH = 64  # nesting of JSON arrays and objects (metadata needs 5)
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike):
+def atomic_write(path: str | os.PathLike, *, remove_stale: bool = True):
     """Open a temporary file ``.<name>.<random>.tmp`` beside ``path`` for binary writing; when the
     block ends without an error, flush and fsync it, give it the usual permissions and move it over
     ``path`` with ``os.replace``. When the block raises, the temporary is removed and ``path`` is
-    left as it was: a reader sees the old file or the new one, never a mix."""
+    left as it was: a reader sees the old file or the new one, never a mix. Stale temporaries of ``path``
+    are removed first unless ``remove_stale`` is False (a caller writing many files into one folder
+    removes them all with one :func:`remove_stale_temporaries` instead of one scan a file)."""
     path, existing = _target(path)
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        _remove_stale_temporaries(path)
+        if remove_stale:
+            _remove_stale_temporaries(path)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as error:
         raise OutputError(f"cannot write {path} ({error.strerror or error})") from None
@@ -131,17 +134,16 @@ def _give_mode_and_owner(handle: int, existing: os.stat_result | None) -> None:
         os.fchmod(handle, _new_file_mode())  # mkstemp makes 0600 files; give the usual permissions
         return
     if hasattr(os, "fchown"):
-        try:
+        with contextlib.suppress(OSError):  # only root may give a file away: keep ours
             os.fchown(handle, existing.st_uid, existing.st_gid)
-        except OSError:  # only root may give a file away: keep ours
-            pass
     os.fchmod(handle, stat.S_IMODE(existing.st_mode))
 
 
 def write_npz_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray], compress: bool = True) -> Path:
     """Write ``arrays`` to ``path`` atomically (see :func:`atomic_write`)."""
     with atomic_write(path) as out:  # a file object: np.savez given a path would append .npz
-        (np.savez_compressed if compress else np.savez)(out, **arrays)
+        # NumPy's stubs read **arrays as possibly holding the allow_pickle flag; the names here are array names.
+        (np.savez_compressed if compress else np.savez)(out, **arrays)  # type: ignore[arg-type]
     return Path(path)
 
 
@@ -170,8 +172,22 @@ def _fsync_folder(folder: Path) -> None:
 
 def _remove_stale_temporaries(path: Path) -> None:
     """Delete ``.<name>.*.tmp`` files that a killed save to ``path`` left behind (never the target)."""
+    _remove_if_stale(path.parent.glob(f".{glob.escape(path.name)}.*.tmp"))
+
+
+def remove_stale_temporaries(folder: str | os.PathLike) -> None:
+    """Delete the ``.<name>.*.tmp`` files of killed saves of any file in ``folder``, in one scan of it."""
+    try:
+        with os.scandir(folder) as entries:
+            _remove_if_stale([Path(entry.path) for entry in entries
+                              if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.name.count(".") >= 3])
+    except OSError:  # no such folder yet: nothing to remove
+        pass
+
+
+def _remove_if_stale(temporaries) -> None:
     now = time.time()
-    for temporary in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+    for temporary in temporaries:
         try:
             if now - temporary.stat().st_mtime > STALE_TEMPORARY_SECONDS:
                 temporary.unlink()

@@ -28,7 +28,7 @@ from sentiment_rnn.nn.cells import CELLS
 from sentiment_rnn.nn.functional import ACTIVATIONS
 from sentiment_rnn.nn.optim import OPTIMIZERS
 
-__all__ = ["Hyperparameter", "HYPERPARAMETERS", "DEFAULTS", "check_hyperparameters"]
+__all__ = ["Hyperparameter", "HYPERPARAMETERS", "DEFAULTS", "check_hyperparameters", "range_problem"]
 
 
 @dataclass(frozen=True)
@@ -74,12 +74,26 @@ class Hyperparameter:
             raise ValueError(f"{self.name} must be {'a' if kind != 'int' else 'an'} {kind}, got {value!r}")
         if self.choices is not None and value not in self.choices:
             raise ValueError(f"{self.name} must be one of {', '.join(self.choices)}, got {value!r}")
-        if self.low is not None and (value < self.low or (value == self.low and self.open in ("low", "both"))):
-            raise ValueError(f"{self.name} must be {'above' if self.open in ('low', 'both') else 'at least'} "
-                             f"{self.low:g}, got {value!r}")
-        if self.high is not None and (value > self.high or (value == self.high and self.open in ("high", "both"))):
-            raise ValueError(f"{self.name} must be {'below' if self.open in ('high', 'both') else 'at most'} "
-                             f"{self.high:g}, got {value!r}")
+        problem = range_problem(value, self.low, self.high, self.open) if self.kind in (int, float) else None
+        if problem:
+            raise ValueError(f"{self.name} must be {problem}, got {value!r}")
+
+
+def range_problem(value, low: float | None, high: float | None, open: str = "") -> str | None:
+    """What is wrong with the number ``value`` for the range low..high (``open``: "low", "high" or "both"
+    excluded), or None: the one check of every number the estimator and the command line take. NaN and
+    infinity are never in range.
+
+    >>> range_problem(float("nan"), 0, 1), range_problem(1.0, 0, 1, open="high"), range_problem(0.5, 0, 1)
+    ('a finite number', 'below 1', None)
+    """
+    if not isinstance(value, numbers.Integral) and not math.isfinite(value):
+        return "a finite number"
+    if low is not None and (value < low or (value == low and open in ("low", "both"))):
+        return f"{'above' if open in ('low', 'both') else 'at least'} {low:g}"
+    if high is not None and (value > high or (value == high and open in ("high", "both"))):
+        return f"{'below' if open in ('high', 'both') else 'at most'} {high:g}"
+    return None
 
 
 def _is_kind(value, kind) -> bool:
@@ -150,7 +164,7 @@ _ALL = (
                    "Train on finer labels than are predicted: training label k counts towards predicted class "
                    "train_label_map[k] (None: towards none).", "data", nullable=True, option=None),
     Hyperparameter("random_state", int, 0, "Random seed; the same seed gives identical weights.", "train",
-                   option="--seed"),
+                   low=0, option="--seed"),
 )
 
 HYPERPARAMETERS: dict[str, Hyperparameter] = {h.name: h for h in _ALL}

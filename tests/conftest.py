@@ -28,8 +28,8 @@ TOY_NEGATIVE = ["a bad film", "awful acting", "i hated it", "boring and dull", "
 @pytest.fixture(scope="session")
 def toy(tmp_path_factory):
     """A small fitted GRU classifier and its model file."""
-    from sentiment_rnn.classifier import RNNClassifier
-    from sentiment_rnn.serialization import save_model
+    from sentiment_rnn.estimators.rnn import RNNClassifier
+    from sentiment_rnn.io.serialization import save_model
 
     texts = (TOY_POSITIVE + TOY_NEGATIVE) * 3
     labels = ([1] * len(TOY_POSITIVE) + [0] * len(TOY_NEGATIVE)) * 3

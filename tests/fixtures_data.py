@@ -102,7 +102,7 @@ def write_imdb_csv(folder: Path, rows=IMDB_ROWS, header=("review", "sentiment", 
         writer = csv.writer(file, lineterminator="\n")
         writer.writerow(header)
         for row in rows:
-            record = dict(zip(columns, row))
+            record = dict(zip(columns, row, strict=False))
             writer.writerow([record.get(name, "") for name in header])
     return path
 

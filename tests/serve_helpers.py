@@ -1,9 +1,11 @@
-"""Starting and stopping a real ``sentiment-rnn serve`` on 127.0.0.1 for the serve tests."""
+"""Starting and stopping a real ``sentiment-rnn serve`` on 127.0.0.1, and a headless Chromium to read its
+page, for the serve tests and for ``docs/screenshots.py``."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -78,3 +80,31 @@ def _wait_healthy(server: Server) -> None:
             pass
         time.sleep(0.1)
     raise AssertionError(f"the server did not answer /healthz within {START_TIMEOUT} s:\n{server.log}")
+
+
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
+
+
+def chromium_installed() -> bool:
+    """Debian's chromium and chromium-driver, which selenium drives."""
+    return bool(shutil.which("chromium") and shutil.which("chromedriver"))
+
+
+@contextlib.contextmanager
+def headless_chromium(width: int = 1100, height: int = 1000, *flags: str):
+    """A headless Chromium driven by selenium, with a throwaway profile (and any extra command-line
+    ``flags``), until the block ends."""
+    from selenium import webdriver  # the test extra; imported here so the API tests do not need it
+    from selenium.webdriver.chrome.service import Service
+
+    with tempfile.TemporaryDirectory() as profile:
+        options = webdriver.ChromeOptions()
+        options.binary_location = shutil.which("chromium")
+        for flag in (*CHROMIUM_FLAGS, *flags, f"--user-data-dir={profile}", f"--window-size={width},{height}"):
+            options.add_argument(flag)
+        driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+        try:
+            yield driver
+        finally:
+            driver.quit()

@@ -131,7 +131,7 @@ def test_vectorizers_take_tokens_as_given(fitted):
 def test_word_weights_sum_to_the_decision_function(name, data, fitted):
     (X, _), _ = data
     model = fitted[name]
-    docs = X[:20] + [["unseen", "words", "only"], ["good", "good", "not", "bad", "good"]]
+    docs = [*X[:20], ["unseen", "words", "only"], ["good", "good", "not", "bad", "good"]]
     scores = model.decision_function(docs)  # (N,)
     classifier = model.pipeline.named_steps["classifier"]
     if name == "nb":
@@ -142,7 +142,7 @@ def test_word_weights_sum_to_the_decision_function(name, data, fitted):
         np.testing.assert_allclose(scores, model.pipeline.decision_function(docs), atol=1e-10)
         intercept = classifier.intercept_[0]
     np.testing.assert_array_equal(model.predict(docs), (scores > 0).astype(np.int64))
-    for doc, score in zip(docs, scores):
+    for doc, score in zip(docs, scores, strict=True):
         weights = word_weights(model, doc)
         assert len(weights) == len(doc)
         assert sum(w for _, w in weights) + intercept == pytest.approx(score, abs=1e-8)

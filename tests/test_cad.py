@@ -88,7 +88,7 @@ def test_with_cad_pairs_adds_pairs_to_training_data(cad_dir):
     dev = Corpus("imdb", "dev", ["Fun and warm.", "Long, fascinating, soulful. Again!"], [1, 1])
     mixed = with_cad_pairs(TrainingData(imdb, dev, None, {"corpus": "imdb"}), cad_dir)
     assert mixed.train.name == "imdb+cad"
-    assert mixed.train.texts == ["An imdb review."] + load_corpus("cad", "train", cad_dir).texts[2:]
+    assert mixed.train.texts == ["An imdb review.", *load_corpus("cad", "train", cad_dir).texts[2:]]
     assert mixed.train.labels.tolist() == [1, 1, 0, 0, 1]
     assert mixed.description == {"corpus": "imdb", "mix": "cad", "cad_train_pairs": 2}
     assert mixed.dev is dev

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sentiment_rnn.nn.batching import pad_batch
-from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.errors import SentimentRNNError
 
 POSITIVE = ["a good film", "great acting", "i loved it", "wonderful and fun", "a great story", "good fun"]
@@ -168,5 +168,5 @@ def test_finer_training_labels_early_stop_on_predicted_classes_and_check_labels(
     assert 0.0 <= model.training_.best_dev_accuracy <= 1.0
     held_out = _small(train_label_map=(0, None, 1), epochs=3, patience=2, validation_fraction=0.3).fit(texts, fine)
     assert held_out.training_.best_dev_accuracy is not None
-    with pytest.raises(SentimentRNNError, match="integers 0..2"):
+    with pytest.raises(SentimentRNNError, match=r"integers 0\.\.2"):
         _small(train_label_map=(0, None, 1)).fit(texts[:3], [0, 1, 5])

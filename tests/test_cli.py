@@ -7,14 +7,14 @@ import pytest
 from click.testing import CliRunner
 
 from sentiment_rnn.cli import main
-from sentiment_rnn.serialization import load_model
+from sentiment_rnn.io.serialization import load_model
 
 POSITIVE = ["a good film", "great acting", "i loved it", "wonderful and fun", "a great story", "good fun"]
 NEGATIVE = ["a bad film", "awful acting", "i hated it", "boring and dull", "a terrible story", "bad and dull"]
 
 
 def _write_tsv(path, rows):
-    path.write_text("text\tlabel\n" + "".join(f"{t}\t{l}\n" for t, l in rows), encoding="utf-8")
+    path.write_text("text\tlabel\n" + "".join(f"{t}\t{y}\n" for t, y in rows), encoding="utf-8")
     return path
 
 
@@ -34,9 +34,10 @@ def toy_model(tmp_path_factory):
     return output, json.loads(result.stdout.strip().splitlines()[-1]), dev
 
 
-@pytest.mark.parametrize("command", [[], ["train"], ["predict"], ["evaluate"], ["compare"], ["explain"], ["pretrain"], ["ensemble"]])
+@pytest.mark.parametrize("command", [[], ["train"], ["predict"], ["evaluate"], ["compare"], ["explain"], ["pretrain"], ["ensemble"],
+                                     ["tune-sentence"]])
 def test_help_has_an_example(command):
-    result = CliRunner().invoke(main, command + ["--help"])
+    result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0
     assert "Example" in result.output and "sentiment-rnn" in result.output
 
@@ -67,7 +68,7 @@ def test_predict_texts_in_each_format(toy_model):
 
 def test_predict_reads_stdin_and_reports_bad_lines_without_stopping(toy_model):
     path, _, _ = toy_model
-    data = "a great story\n".encode() + b"\xff\xfe broken\n" + "i hated it\n".encode()
+    data = b"a great story\n" + b"\xff\xfe broken\n" + b"i hated it\n"
     result = CliRunner().invoke(main, ["predict", "--model", str(path), "--input", "-", "--format", "jsonl"],
                                 input=data)
     assert result.exit_code == 1
@@ -113,7 +114,7 @@ def test_single_class_training_file_is_refused(tmp_path):
 
 
 def test_ensemble_command_combines_models(toy_model, tmp_path):
-    path, _, dev = toy_model
+    path, _, _dev = toy_model
     output = tmp_path / "ens.npz"
     result = CliRunner().invoke(main, ["ensemble", str(path), str(path), "-o", str(output)])
     assert result.exit_code == 0, result.output
@@ -153,12 +154,12 @@ def test_train_distills_a_teacher_on_labelled_and_transfer_texts(toy_model, tmp_
 
 
 def test_distillation_options_are_checked(toy_model, tmp_path):
-    teacher_path, _, dev = toy_model
+    _teacher_path, _, dev = toy_model
     runner = CliRunner()
     alone = runner.invoke(main, ["train", "--train-file", str(dev), "--transfer-corpus", "imdb"])
     assert alone.exit_code == 2 and "--teacher" in alone.output
-    from sentiment_rnn.classifier import RNNClassifier
-    from sentiment_rnn.serialization import save_model
+    from sentiment_rnn.estimators.rnn import RNNClassifier
+    from sentiment_rnn.io.serialization import save_model
 
     other = RNNClassifier(embedding_dim=4, hidden_size=3, epochs=1).fit(POSITIVE + NEGATIVE, ["yes"] * 6 + ["no"] * 6)
     save_model(other, tmp_path / "other.npz")

@@ -59,7 +59,7 @@ def _texts() -> list[str]:
 
 COMPARE = """
 import json, sys
-import sentiment_rnn.text as text
+import sentiment_rnn.text.tokenizer as text
 texts = json.loads(sys.stdin.read())
 light = [text.tokenize(t) for t in texts]
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("nltk", "sklearn", "scipy"))
@@ -87,7 +87,7 @@ def test_light_nltk_import_gives_the_tokens_of_the_regular_import():
     out = json.loads(result.stdout)
     assert out["loaded"] == [], f"the light path left these in sys.modules: {out['loaded']}"
     assert out["regular_classes"] and out["nltk_complete"]
-    for text, light, regular in zip(texts, out["light"], out["regular"]):
+    for text, light, regular in zip(texts, out["light"], out["regular"], strict=True):
         assert light == regular, text
     assert sum(map(len, out["light"])) > 200
 

@@ -269,7 +269,7 @@ def test_movie_reviews_are_whole_documents(fixture_data):
     documents = {" ".join(text.split()): label for label, cat in enumerate(("neg", "pos")) for text in REVIEWS[cat].values()}
     for corpus in corpora:
         assert [documents[text] for text in corpus.texts] == corpus.labels.tolist()
-        assert all(tokens == text.split(" ") for tokens, text in zip(corpus.tokens, corpus.texts))
+        assert all(tokens == text.split(" ") for tokens, text in zip(corpus.tokens, corpus.texts, strict=True))
     assert corpora[0].tokens[0][-1] == "."  # the last sentence is kept
 
 
@@ -553,7 +553,7 @@ def test_user_file_round_trip_of_real_imdb_rows(real_imdb, tmp_path):
     corpus = real_imdb["test"]
     path = tmp_path / "sample.jsonl"
     with open(path, "w", encoding="utf-8") as file:
-        for text, label in zip(corpus.texts[:50], corpus.labels[:50]):
+        for text, label in zip(corpus.texts[:50], corpus.labels[:50], strict=True):
             file.write(json.dumps({"text": text, "label": BINARY_LABELS[label]}) + "\n")
     loaded = load_file(path)
     assert loaded.texts == corpus.texts[:50]

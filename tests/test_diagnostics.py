@@ -30,7 +30,7 @@ def _one_at_a_time(model, sequences, targets):
     """The definition, example by example: norms by distance, their mean, and the geometric mean of
     each example's norm over its norm at distance 0."""
     by_distance: dict[int, list[tuple[float, float]]] = {}
-    for sequence, target in zip(sequences, targets):
+    for sequence, target in zip(sequences, targets, strict=True):
         logits, cache = model.forward(sequence[None, :], np.array([len(sequence)]))
         _, dlogits = cross_entropy(logits, np.array([target]))  # one example: its own loss
         state_grads = np.zeros((len(sequence), 1, model.config.hidden_size), dtype=model.dtype)

@@ -7,6 +7,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,14 +18,15 @@ import pytest
 from click.testing import CliRunner
 from distributed import Client, LocalCluster, get_task_stream
 
-from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.estimators.rnn import RNNClassifier
+from sentiment_rnn.errors import SentimentRNNError
 from sentiment_rnn.cli import main
 from sentiment_rnn.distributed import cluster as dask_side
 from sentiment_rnn.distributed import progress, seeds
-from sentiment_rnn.distributed.scoring import ScoringJob, plan_outputs, score_files
+from sentiment_rnn.distributed.scoring import ScoringJob, finished_outputs, plan_outputs, score_files
 from sentiment_rnn.distributed.seeds import parse_seeds, seed_paths, train_seeds
-from sentiment_rnn.serialization import load_model
-from sentiment_rnn.training_run import TrainingRun
+from sentiment_rnn.io.serialization import load_model
+from sentiment_rnn.recipes.training_run import TrainingRun
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = "a good bad film great awful acting i loved hated it wonderful boring fun dull story , . not".split()
@@ -84,7 +86,7 @@ def scored_here(reviews, toy, tmp_path_factory):
     output = tmp_path_factory.mktemp("here")
     results = score_files(job, plan_outputs(str(reviews / "part*"), output))
     assert len(results) == FILES and not any(result.failure for result in results)
-    return job, {path.name: path.read_bytes() for path in output.iterdir()}
+    return job, {path.name: path.read_bytes() for path in output.iterdir() if not path.name.startswith(".")}
 
 
 def _kill_a_busy_worker(client: Client, ready=lambda key: True, wait: float = 5.0) -> int:
@@ -122,7 +124,7 @@ def test_scoring_on_the_cluster_gives_the_bytes_of_one_process(cluster, reviews,
     with get_task_stream(client) as tasks:
         results = score_files(job, plan_outputs(str(reviews / "part*"), tmp_path), scheduler=local_cluster.scheduler_address,
                               log=lines.append)
-    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == expected
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir() if not path.name.startswith(".")} == expected
     assert sorted(result.rows for result in results) == [ROWS] * FILES 
     assert sum(result.errors for result in results) == sum(out.count(b'"error"') for out in expected.values())
     assert len({task["worker"] for task in tasks.data}) == 2  # both workers scored files
@@ -149,11 +151,11 @@ def test_a_rerun_after_a_killed_job_skips_the_finished_files(reviews, scored_her
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(ROOT))
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob("*.jsonl")) and time.monotonic() < deadline:
+    while not finished_outputs(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.005)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
-    finished = {path.name: path.stat() for path in tmp_path.glob("*.jsonl")}
+    finished = {name: (tmp_path / name).stat() for name in finished_outputs(tmp_path)}  # recorded whole
     assert 1 <= len(finished) < FILES  # killed in the middle of the job
     assert all(expected[name] == (tmp_path / name).read_bytes() for name in finished)  # each output is whole
     rerun = CliRunner().invoke(main, command[3:])
@@ -276,3 +278,179 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_1(toy, tmp_path, monkeypa
                                        "--output", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"])
     assert result.exit_code == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
     assert len(result.stderr.splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_relative_paths_name_the_clients_files_for_a_worker_started_elsewhere(cluster, toy, tmp_path, monkeypatch):
+    local_cluster, client = cluster
+    here, there = tmp_path / "client", tmp_path / "worker"
+    for folder, review in ((here, "a good film"), (there, "an awful film")):
+        (folder / "in").mkdir(parents=True)
+        (folder / "in" / "a.txt").write_text(review + "\n")
+    original = client.run(os.getcwd)
+    client.run(os.chdir, str(there))  # the workers now run in another folder, with same-named files
+    monkeypatch.chdir(here)
+    try:
+        result = CliRunner().invoke(main, ["predict", "--model", str(toy[1]), "--input", "in/*.txt", "--output", "out",
+                                           "--scheduler", local_cluster.scheduler_address])
+    finally:
+        for worker, folder in original.items():
+            client.run(os.chdir, folder, workers=[worker])
+    assert result.exit_code == 0, result.output
+    assert json.loads((here / "out" / "a.jsonl").read_text())["text"] == "a good film"  # the client's file
+    assert not (there / "out").exists()
+
+
+def _write_elsewhere():
+    """On a worker: score every file into <output>.elsewhere, as a worker with a disk of its own would."""
+    from sentiment_rnn.distributed import scoring
+
+    scoring.real_score_file = scoring.score_file
+    scoring.score_file = lambda job, model, source, output: scoring.real_score_file(
+        job, model, source, Path(str(output) + ".elsewhere"))
+
+
+def _write_here():
+    from sentiment_rnn.distributed import scoring
+
+    scoring.score_file = scoring.real_score_file
+
+
+def test_an_output_a_worker_wrote_where_the_client_cannot_see_it_is_a_failure(cluster, toy, tmp_path):
+    local_cluster, client = cluster
+    (tmp_path / "a.txt").write_text("a good film\n")
+    client.run(_write_elsewhere)
+    try:
+        results = score_files(ScoringJob(model_path=str(toy[1])), plan_outputs(str(tmp_path / "a.txt"), tmp_path / "out"),
+                              scheduler=local_cluster.scheduler_address)
+    finally:
+        client.run(_write_here)
+    [result] = results
+    assert result.failure and "a.jsonl was written by a worker but is not here" in result.failure
+    assert finished_outputs(tmp_path / "out") == set()
+
+
+@pytest.fixture
+def not_a_scheduler(request):
+    """A port on 127.0.0.1 that accepts connections and then says nothing ("silent") or speaks HTTP ("http")."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    held, stop = [], threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                continue
+            held.append(connection)
+            if request.param == "http":
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" * 20)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    server.close()
+
+
+@pytest.mark.parametrize("not_a_scheduler, message", [
+    ("silent", "no Dask scheduler answered at {address} within 1 s (is it the port of a Dask scheduler?)"),
+    ("http", "cannot reach the Dask scheduler at {address} (it answered, but not as a Dask scheduler"),
+], indirect=["not_a_scheduler"])
+def test_a_port_that_is_not_a_dask_scheduler_is_one_line_within_the_timeout(toy, tmp_path, monkeypatch, capfd,
+                                                                             not_a_scheduler, message):
+    monkeypatch.setattr(dask_side, "CONNECT_TIMEOUT", "1s")
+    (tmp_path / "in.txt").write_text("a good film\n")
+    start = time.monotonic()
+    result = CliRunner().invoke(main, ["predict", "--model", str(toy[1]), "--input", str(tmp_path / "in.txt"),
+                                       "--output", str(tmp_path / "out"), "--scheduler", not_a_scheduler])
+    assert time.monotonic() - start < 60  # on main a silent port hung for minutes
+    assert result.exit_code == 1 and result.stderr.startswith("Error: " + message.format(address=not_a_scheduler))
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("address", ["garbage", "ws://127.0.0.1:8786", "tls://127.0.0.1:8786", "tcp://host:99999"])
+def test_an_address_that_is_not_tcp_host_port_is_one_line(toy, tmp_path, capfd, address):
+    (tmp_path / "in.txt").write_text("a good film\n")
+    result = CliRunner().invoke(main, ["predict", "--model", str(toy[1]), "--input", str(tmp_path / "in.txt"),
+                                       "--output", str(tmp_path / "out"), "--scheduler", address])
+    assert result.exit_code == 1 and result.stderr.splitlines() == [
+        f"Error: {address!r} is not a scheduler address: give tcp://HOST:PORT (other protocols, such as tls:// or "
+        "ws://, are not supported here)"]
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def _other_version():
+    from sentiment_rnn import version
+
+    version.real_version, version.__version__ = version.__version__, "0.0.0-other"
+
+
+def _this_version():
+    from sentiment_rnn import version
+
+    version.__version__ = version.real_version
+
+
+def test_a_worker_with_another_version_or_another_model_file_is_refused(cluster, toy, tmp_path):
+    local_cluster, client = cluster
+    (tmp_path / "a.txt").write_text("a good film\n")
+    pairs = plan_outputs(str(tmp_path / "a.txt"), tmp_path / "out")
+    client.run(_other_version)
+    try:
+        with pytest.raises(SentimentRNNError, match=r"2 worker\(s\) of tcp://127.0.0.1:\d+ run another sentiment-rnn"):
+            score_files(ScoringJob(model_path=str(toy[1])), pairs, scheduler=local_cluster.scheduler_address)
+    finally:
+        client.run(_this_version)
+    [result] = score_files(ScoringJob(model_path=str(toy[1]), model_digest="0" * 64), pairs,
+                           scheduler=local_cluster.scheduler_address)
+    assert "on this worker is not the client's (another sha256)" in result.failure
+    assert not (tmp_path / "out" / "a.jsonl").exists()
+
+
+def _dask_process(module: str, *arguments: str, env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", f"distributed.cli.{module}", *arguments], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_a_scheduler_killed_mid_run_is_one_line_and_the_finished_files_are_kept(reviews, scored_here, toy, tmp_path):
+    _, expected = scored_here
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = _dask_process("dask_scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard", env=env)
+    worker = _dask_process("dask_worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny",
+                           "--no-dashboard", env=env)
+    try:
+        command = [sys.executable, "-m", "sentiment_rnn", "predict", "--model", str(toy[1]), "--input",
+                   str(reviews / "part*"), "--text-column", "review", "--output", str(tmp_path / "out"),
+                   "--scheduler", address]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not finished_outputs(tmp_path / "out") if (tmp_path / "out").is_dir() else True:
+            assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+            time.sleep(0.005)
+        scheduler.send_signal(signal.SIGKILL)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        for dask_process in (scheduler, worker):
+            dask_process.kill()
+            dask_process.wait(30)
+    finished = finished_outputs(tmp_path / "out")
+    assert process.returncode == 1, stderr
+    assert "Traceback" not in stderr and "CancelledError" not in stderr and "cancelled" not in stderr.lower(), stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last == (f"Error: the Dask scheduler at {address} went away after {len(finished)} of {FILES} files; the "
+                    "finished files are kept, run again to score the rest"), stderr
+    assert 1 <= len(finished) < FILES
+    assert all(expected[name] == (tmp_path / "out" / name).read_bytes() for name in finished)  # each whole

@@ -9,7 +9,7 @@ import stat
 import numpy as np
 import pytest
 
-from sentiment_rnn.embeddings import (
+from sentiment_rnn.text.embeddings import (
     build_vocabulary,
     cooccurrence_counts,
     embedding_matrix,
@@ -193,8 +193,8 @@ def test_embedding_matrix_copies_known_words():
 
 
 def test_a_trained_models_tuned_vectors_seed_another_model(tmp_path):
-    from sentiment_rnn.classifier import RNNClassifier
-    from sentiment_rnn.serialization import save_model
+    from sentiment_rnn.estimators.rnn import RNNClassifier
+    from sentiment_rnn.io.serialization import save_model
 
     texts = ["a good film", "a bad film", "great fun", "dull and boring", "i loved it", "i hated it"]
     labels = np.array([1, 0, 1, 0, 1, 0])

@@ -24,7 +24,7 @@ from sentiment_rnn.evaluation.negation import (
     negation_phrases,
     pair_accuracy,
 )
-from sentiment_rnn.text import NEGATORS
+from sentiment_rnn.text.tokenizer import NEGATORS
 
 CONTRAST_FILE = Path(__file__).resolve().parent.parent / "data" / "negation" / "contrast_set.tsv"
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from sentiment_rnn.evaluation import explain
 from sentiment_rnn.evaluation.baselines import fit_baseline, word_weights
-from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
 from sentiment_rnn.evaluation.explain import (
@@ -22,7 +22,7 @@ from sentiment_rnn.evaluation.explain import (
     running_probabilities,
     trajectory,
 )
-from sentiment_rnn.serialization import save_model
+from sentiment_rnn.io.serialization import save_model
 
 TEXTS = ["a good film", "great acting , i loved it", "not good at all", "a bad and dull film",
          "not bad", "boring", "wonderful fun", "i hated it"]
@@ -235,3 +235,13 @@ def test_explain_exit_codes(model_file, tmp_path):
     assert runner.invoke(main, ["explain", "--model", str(model_file)]).exit_code == 2
     missing = runner.invoke(main, ["explain", "--model", str(tmp_path / "nope.npz"), "good"])
     assert missing.exit_code == 1 and "no such model file" in missing.output
+
+
+@pytest.mark.parametrize("text", ["good \x1b[2J\x1b[31m film \x07 fun", "good film. bad \x1b]0;owned\x07 film \u202e."],
+                         ids=["one sentence", "a review"])
+def test_explain_shows_control_characters_as_escapes_never_raw(text):
+    result = CliRunner().invoke(main, ["explain", "--no-baseline", text])
+    assert result.exit_code == 0, result.output
+    raw = re.findall(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]", result.stdout)
+    assert raw == []  # nothing a terminal would act on (a line end aside)
+    assert "\\x1b" in result.stdout

@@ -4,27 +4,19 @@ import numpy as np
 import pytest
 
 from sentiment_rnn.nn.batching import pad_batch
-from sentiment_rnn.nn.cells import CELLS, LayerWeights, _input_projection, make_cell
+from sentiment_rnn.nn.cells import CELLS, LayerWeights, make_cell
 from sentiment_rnn.nn.inference import Inference
-from sentiment_rnn.nn.model import ModelConfig, RNNModel, _embedding_grad, _project_words
+from sentiment_rnn.nn.embedding import embedding_grad
+from sentiment_rnn.nn.model import ModelConfig, RNNModel
 from sentiment_rnn.nn.optim import Adam
 from sentiment_rnn.nn.inference import predict_logits
-
-
-def test_projecting_each_distinct_word_once_equals_projecting_every_position():
-    rng = np.random.default_rng(0)
-    table = rng.standard_normal((30, 5))  # (V, E)
-    ids = rng.integers(0, 30, size=(7, 4))  # (T, B), with repeats
-    W_ih, bias = rng.standard_normal((12, 5)), rng.standard_normal(12)
-    np.testing.assert_allclose(_project_words(ids, table, W_ih, bias), _input_projection(table[ids], W_ih, bias),
-                               rtol=1e-13, atol=1e-13)
 
 
 def test_embedding_gradient_by_sorting_equals_add_at():
     rng = np.random.default_rng(1)
     ids = rng.integers(0, 9, size=40)  # (N,) many repeats
     dX = rng.standard_normal((40, 3))  # (N, E)
-    grad = _embedding_grad(ids, dX, 9)
+    grad = embedding_grad(ids, dX, 9)
     expected = np.zeros((9, 3))
     np.add.at(expected, ids, dX)
     np.testing.assert_array_equal(grad.rows, np.unique(ids))
@@ -32,19 +24,29 @@ def test_embedding_gradient_by_sorting_equals_add_at():
 
 
 @pytest.mark.parametrize("cell", sorted(CELLS))
-def test_cells_given_the_projection_equal_cells_computing_it(cell):
+def test_cells_reading_distinct_words_equal_cells_reading_every_position(cell):
+    # forward_words projects each distinct row once and gathers; backward_words sums each row's gradient
     rng = np.random.default_rng(2)
-    T, B, D, H = 5, 3, 4, 6
+    T, B, D, H, U = 5, 3, 4, 6, 7
     unit = make_cell(cell)
     G = unit.gates * H
     weights = LayerWeights(*(rng.standard_normal(shape) for shape in [(G, D), (G, H), (G,), (G,)]))
-    X, h0 = rng.standard_normal((T, B, D)), np.zeros((B, H))
+    rows, h0 = rng.standard_normal((U, D)), np.zeros((B, H))
+    positions = np.concatenate([np.arange(U), rng.integers(0, U, size=T * B - U)]).reshape(T, B)  # every row, repeats
     mask = (np.arange(T)[:, None] < np.array([5, 2, 4])[None, :]).astype(float)[:, :, None]  # (T, B, 1)
-    Hs, _ = unit.forward(X, mask, weights, h0)
-    XW = _input_projection(X, weights.weight_ih, unit.input_bias(weights))
-    Hs_given, _ = unit.forward(X, mask, weights, h0, XW)
-    np.testing.assert_array_equal(Hs_given, Hs)
-    np.testing.assert_array_equal(Hs[5, 1], Hs[2, 1])  # carried unchanged past the end of review 1
+    Hs, cache = unit.forward(rows[positions], mask, weights, h0)
+    Hs_words, cache_words = unit.forward_words(rows, positions, mask, weights, h0)
+    np.testing.assert_allclose(Hs_words, Hs, rtol=1e-13, atol=1e-13)
+    np.testing.assert_array_equal(Hs_words[5, 1], Hs_words[2, 1])  # carried unchanged past the end of review 1
+
+    dHs = rng.standard_normal((T, B, H))
+    dX, grads, _ = unit.backward(dHs, cache)
+    drows, grads_words = unit.backward_words(dHs, cache_words, rows, positions)
+    expected = np.zeros_like(rows)
+    np.add.at(expected, positions, dX)  # (U, D) each row's positions summed
+    np.testing.assert_allclose(drows, expected, rtol=1e-12, atol=1e-12)
+    for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        np.testing.assert_allclose(getattr(grads_words, name), getattr(grads, name), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("cell", sorted(CELLS))

@@ -1,6 +1,6 @@
 """Hostile model files and checkpoints: files crafted to exhaust memory, to crash the loader, or to give
 wrong answers without a word. Each is a row of HOSTILE_MODELS, CRAFTED_METADATA or CRAFTED_CHECKPOINTS
-(the README's Reliability table counts them; ``test_second_round_counts_in_readme.py`` keeps the numbers
+(the Reliability page's table counts them; ``test_second_round_counts_in_readme.py`` keeps the numbers
 true). Every one is refused with one line, exit 1, no traceback, and the file is left as it was; the
 files built to exhaust memory are loaded in a real process whose peak memory is measured.
 """
@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import ModelFileError
-from sentiment_rnn.serialization import load_model, save_model
+from sentiment_rnn.io.serialization import load_model, save_model
 from test_memory_bounds import run_measured
 from test_robustness import _assert_one_line_failure, _classifier, _metadata, _rewrite, _toy_data
 
@@ -96,7 +96,7 @@ def _ensemble_of_200(good: Path, bad: Path):
     with np.load(good, allow_pickle=False) as data:
         arrays = {key: data[key] for key in data.files}
     network = json.loads(str(arrays.pop("metadata")))
-    params = {key: value for key, value in arrays.items()}
+    params = dict(arrays)
     member = {key: network[key] for key in ("hyperparameters", "config", "training")}
     embedding = np.random.default_rng(0).standard_normal((100_000, network["config"]["embedding_dim"]))
     vocab = np.array(list(arrays["vocab"]) + [f"w{i}" for i in range(100_000 - len(arrays["vocab"]))])
@@ -163,7 +163,7 @@ def test_an_ensemble_reads_a_shared_array_once(hostile):
 def _edit_member(change):
     """Make an ensemble of the good file's network twice, then change its metadata."""
     def make(good: Path, bad: Path):
-        from sentiment_rnn.ensemble import EnsembleClassifier
+        from sentiment_rnn.estimators.ensemble import EnsembleClassifier
 
         model = load_model(good)
         save_model(EnsembleClassifier([model, model]), bad)

@@ -6,7 +6,7 @@ import inspect
 import click
 import pytest
 
-from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.cli import compare, evaluate, train
 from sentiment_rnn.corpora import CORPORA
 from sentiment_rnn.evaluation.baselines import BASELINES
@@ -15,7 +15,7 @@ from sentiment_rnn.nn.cells import CELLS
 from sentiment_rnn.nn.functional import ACTIVATIONS
 from sentiment_rnn.nn.model import ModelConfig
 from sentiment_rnn.nn.optim import OPTIMIZERS
-from sentiment_rnn.train import TrainConfig
+from sentiment_rnn.training.loop import TrainConfig
 
 
 def options(command) -> dict[str, click.Option]:
@@ -76,6 +76,6 @@ def test_choices_come_from_the_registries():
 
 def test_bounds_reach_the_command_line():
     train_options = options(train)
-    assert train_options["dropout"].type.max_open and not train_options["dropout"].type.min_open
-    assert train_options["learning_rate"].type.min_open
-    assert train_options["max_vocab"].type.min == 3
+    assert train_options["dropout"].type.open == "high"
+    assert train_options["learning_rate"].type.open == "low"
+    assert train_options["max_vocab"].type.low == 3

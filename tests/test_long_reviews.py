@@ -5,8 +5,8 @@ from click.testing import CliRunner
 
 from sentiment_rnn import RNNClassifier
 from sentiment_rnn.cli import main
-from sentiment_rnn.serialization import load_model
-from sentiment_rnn.train import TrainConfig, fit
+from sentiment_rnn.io.serialization import load_model
+from sentiment_rnn.training.loop import TrainConfig, fit
 from sentiment_rnn.nn.model import ModelConfig, RNNModel
 
 TEXTS = ["a good film", "a bad film", "not good at all", "really fun", "dull and bad", "great fun"]
@@ -34,7 +34,7 @@ def test_training_sees_only_the_last_max_len_tokens():
 
 def test_cli_train_stores_max_len_in_the_model(tmp_path):
     train = tmp_path / "train.tsv"
-    train.write_text("text\tlabel\n" + "".join(f"{t}\t{'positive' if y else 'negative'}\n" for t, y in zip(TEXTS * 3, LABELS * 3)))
+    train.write_text("text\tlabel\n" + "".join(f"{t}\t{'positive' if y else 'negative'}\n" for t, y in zip(TEXTS * 3, LABELS * 3, strict=True)))
     out = tmp_path / "m.npz"
     result = CliRunner().invoke(main, ["train", "--train-file", str(train), "--max-len", "2", "--epochs", "1",
                                        "--embedding-dim", "4", "--hidden-size", "4", "-o", str(out)])

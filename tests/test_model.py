@@ -57,7 +57,7 @@ def test_float32_model_stays_float32():
     rng = np.random.default_rng(2)
     model = RNNModel.initialize(ModelConfig(vocab_size=30, embedding_dim=4, hidden_size=5, cell="lstm"), rng)
     ids, lengths = pad_batch(_reviews(rng, 3, 30, 6))
-    loss, grads = model.loss_and_grads(ids, lengths, np.array([0, 1, 0]))
+    _loss, grads = model.loss_and_grads(ids, lengths, np.array([0, 1, 0]))
     assert model.logits(ids, lengths).dtype == np.float32
     assert all(g.dtype == np.float32 for g in grads.values())
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sentiment_rnn.nn.model import EmbeddingGrad
+from sentiment_rnn.nn.embedding import EmbeddingGrad
 from sentiment_rnn.nn.optim import SGD, Adam, clip_grad_norm, global_norm, make_optimizer
 
 

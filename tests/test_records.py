@@ -8,9 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from sentiment_rnn.cli import main
+from sentiment_rnn.distributed.scoring import SCORED_LOG
 from sentiment_rnn.errors import DataError
-from sentiment_rnn.predict import NO_WORDS
-from sentiment_rnn.records import input_format, iter_rows, score_rows
+from sentiment_rnn.io.predict import NO_WORDS
+from sentiment_rnn.io.records import input_format, iter_rows, score_rows
 
 def _rows(data: bytes, file_format: str, **options):
     return [row for chunk in iter_rows(io.BytesIO(data), file_format, chunk_size=2, **options) for row in chunk]
@@ -142,16 +143,115 @@ def test_predict_output_scores_each_file_and_a_bad_file_does_not_stop_the_others
     result = _predict(path, "--input", str(inputs / "*"), "--text-column", "review", "--id-column", "id",
                       "--format", "tsv", "--output", str(tmp_path / "out"))
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "c.csv:1: no column 'review'" in result.stderr and "1 file(s) could not be scored" in result.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.tsv", "b.tsv"]  # no c.tsv, no temporaries
+    assert "c.csv:1: no column 'review'" in result.stderr and "1 of 3 files could not be scored; 1 row could not be predicted" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [SCORED_LOG, "a.tsv", "b.tsv"]  # no c.tsv, no temporaries
     a = [row.split("\t") for row in (tmp_path / "out" / "a.tsv").read_text().splitlines()]
     assert a[0] == ["line", "id", "label", "p_positive", "text", "error"]
     assert [row[:3] for row in a[1:]] == [["2", "x1", "positive"], ["3", "x2", "negative"]]
     b = [row.split("\t") for row in (tmp_path / "out" / "b.tsv").read_text().splitlines()[1:]]
     assert [(row[0], row[2], row[5]) for row in b] == [("1", "negative", ""), ("2", "", NO_WORDS), ("3", "positive", "")]
-    assert "2 file(s) scored" in result.stdout
+    assert "2 files scored" in result.stdout
     rerun = _predict(path, "--input", str(inputs / "*"), "--text-column", "review", "--id-column", "id",
                      "--format", "tsv", "--output", str(tmp_path / "out"))
     assert "2 of 3 files are scored already; skipping them" in rerun.stderr and rerun.exit_code == 1
     none = _predict(path, "--input", str(tmp_path / "nothing*.csv"), "--output", str(tmp_path / "out"))
     assert none.exit_code == 1 and "no file matches" in none.stderr
+
+
+@pytest.mark.parametrize("name, content", [
+    ("r.csv", b"id,text,label,text\n1,good film,1,bad film\n"),
+    ("r.tsv", b"id\ttext\tlabel\ttext\n1\tgood film\t1\tbad film\n"),
+])
+def test_a_header_that_names_a_column_twice_is_refused_not_half_read(toy, tmp_path, name, content):
+    _, path = toy
+    (tmp_path / name).write_bytes(content)
+    message = f"{name}:1: column 'text' appears twice in the header (columns 2 and 4); rename one"
+    result = _predict(path, "--input", str(tmp_path / name))
+    assert result.exit_code == 1 and result.stderr.strip() == f"Error: {tmp_path / message}"
+    evaluated = CliRunner().invoke(main, ["evaluate", "--model", str(path), "--file", str(tmp_path / name)])
+    assert evaluated.exit_code == 1 and message in evaluated.stderr and "Traceback" not in evaluated.output
+
+
+def test_an_input_that_would_be_its_own_output_is_refused_and_left_alone(toy, tmp_path):
+    _, path = toy
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text('{"text": "a good film"}\n')
+    (folder / "b.txt").write_text("a bad film\n")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    result = _predict(path, "--input", str(folder / "*"), "--output", str(folder))
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1
+    assert f"{folder / 'a.jsonl'} would be scored into {folder / 'a.jsonl'}, which is an input file too" in result.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_an_empty_or_cut_output_is_scored_again_and_only_a_recorded_whole_one_is_skipped(toy, tmp_path):
+    _, path = toy
+    (tmp_path / "a.txt").write_text("a good film\ni hated it\n" * 50)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.jsonl").write_bytes(b"")  # left by another program, or a copy that failed
+    arguments = ("--input", str(tmp_path / "a.txt"), "--output", str(out))
+    first = _predict(path, *arguments)
+    whole = (out / "a.jsonl").read_bytes()
+    assert first.exit_code == 0 and "scored already" not in first.stderr and len(whole.splitlines()) == 100
+    (out / "a.jsonl").write_bytes(whole[: len(whole) // 2])  # cut short
+    second = _predict(path, *arguments)
+    assert second.exit_code == 0 and "scored already" not in second.stderr and (out / "a.jsonl").read_bytes() == whole
+    third = _predict(path, *arguments)
+    assert third.exit_code == 0 and "1 of 1 files are scored already; skipping them" in third.stderr
+
+
+def test_scoring_many_files_lists_the_output_folder_a_fixed_number_of_times(toy, tmp_path, monkeypatch):
+    import os
+
+    from sentiment_rnn.distributed.scoring import ScoringJob, plan_outputs, score_files
+
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    for i in range(40):
+        (inputs / f"r{i}.txt").write_text("a good film\n")
+    scans = []
+    real_scandir = os.scandir
+
+    def counting_scandir(path="."):
+        if os.path.realpath(path) == os.path.realpath(out):
+            scans.append(path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counting_scandir)
+    for run in range(2):  # a first run and a rerun that skips everything
+        results = score_files(ScoringJob(model_path=str(toy[1])), plan_outputs(str(inputs / "*.txt"), out))
+        assert len(results) == (40 if run == 0 else 0) and not any(result.failure for result in results)
+    assert len(list(out.glob("r*.jsonl"))) == 40
+    assert len(scans) <= 4, len(scans)  # was one scan per file written (a 10,000-file glob took quadratic time)
+
+
+def test_text_output_keeps_one_line_per_input_line_and_says_the_count_plainly(toy, tmp_path):
+    _, path = toy
+    (tmp_path / "r.txt").write_bytes(b"a good film\n\xff\xfe bad bytes\ni hated it\n")
+    result = _predict(path, "--input", str(tmp_path / "r.txt"))
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 1 and len(lines) == 3
+    assert lines[0].startswith("positive") and lines[2].startswith("negative")
+    assert lines[1] == "error         -  line 2: not valid UTF-8; line skipped"
+    assert result.stderr.splitlines()[-1] == ("Error: 1 of 3 lines could not be predicted (said above); 2 lines were")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-16", "utf-32"])
+@pytest.mark.parametrize("name, content", [
+    ("r.txt", "good movie\nawful , i hated it\n\u00e9t\u00e9 : a great film \U0001F600\n"),
+    ("r.csv", 'id,text\n1,good movie\n2,"awful , i hated it"\n'),
+    ("r.jsonl", '{"text": "good movie"}\n{"text": "awful , i hated it"}\n'),
+])
+def test_utf16_and_utf32_files_are_decoded_with_or_without_a_bom(toy, tmp_path, encoding, name, content):
+    _, path = toy
+    (tmp_path / "utf8").mkdir()
+    (tmp_path / "utf8" / name).write_text(content, encoding="utf-8")
+    (tmp_path / name).write_text(content, encoding=encoding)  # "utf-16" and "utf-32" write a BOM
+    expected = _predict(path, "--input", str(tmp_path / "utf8" / name), "--format", "jsonl")
+    result = _predict(path, "--input", str(tmp_path / name), "--format", "jsonl")
+    assert expected.exit_code == 0 and result.exit_code == 0, result.output
+    assert result.stdout == expected.stdout  # the same records, not NUL-separated letters
+    piped = _predict(path, "--input", "-", "--format", "jsonl", input_bytes=(tmp_path / name).read_bytes())
+    assert name != "r.txt" or piped.stdout == expected.stdout

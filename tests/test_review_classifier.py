@@ -9,9 +9,9 @@ from click.testing import CliRunner
 
 from sentiment_rnn import RNNClassifier
 from sentiment_rnn.cli import main
-from sentiment_rnn.review_classifier import ReviewClassifier, split_token_sentences
-from sentiment_rnn.review_training import fit_review_classifier, near_copies
-from sentiment_rnn.serialization import load_model, save_model
+from sentiment_rnn.review.classifier import ReviewClassifier, split_token_sentences
+from sentiment_rnn.review.training import fit_review_classifier, near_copies
+from sentiment_rnn.io.serialization import load_model, save_model
 
 GOOD = ["a good film .", "great fun !", "i loved it .", "the acting is superb .", "a joy to watch ."]
 BAD = ["a bad film .", "dull and boring .", "i hated it .", "the acting is awful .", "a waste of time ."]
@@ -61,13 +61,14 @@ def test_appending_a_sentence_moves_the_verdict_its_own_way(review_model):
             share = review_model.explain_review(extra)["sentences"][0]
             moved = review_model.decision_function([text + " " + extra])[0] - z
             assert moved == pytest.approx(share["log_odds"], rel=1e-6, abs=1e-6)  # float32 states
-            assert moved * share["evidence"] >= 0 and share["weight"] >= 0
+            assert share["weight"] >= 0 and share["ngram_weight"] >= 0
+            assert share["network_part"] * share["network_log_odds"] >= 0  # its network part has its network's sign
             if share["guarded"]:  # the n-grams never turn the network's verdict on the sentence
-                assert share["evidence"] * share["network_log_odds"] >= 0
+                assert moved * share["network_log_odds"] >= 0
 
 
 def test_negation_is_marked_in_the_ngrams(review_model):
-    from sentiment_rnn.ngrams import NgramWeights, ngram_hash
+    from sentiment_rnn.review.ngrams import NgramWeights, ngram_hash
 
     assert review_model.ngrams_.negation  # the recipe's default
     hashes = np.array([ngram_hash(g) for g in ("bad", "bad_NEG", "fun")], dtype=np.uint64)
@@ -105,7 +106,8 @@ def test_model_file_round_trip_without_pickle(review_model, tmp_path):
     path = save_model(review_model, tmp_path / "review.npz")
     with np.load(path, allow_pickle=False) as data:
         assert {k for k in data.files if k.startswith("review/param/")} == {
-            "review/param/score.weight", "review/param/score.bias", "review/param/ngram.weight", "review/param/bias"}
+            "review/param/score.weight", "review/param/score.bias", "review/param/ngram_score.weight",
+            "review/param/ngram_score.bias", "review/param/bias"}
         assert json.loads(str(data["metadata"]))["kind"] == "review"
     loaded = load_model(path)
     assert isinstance(loaded, ReviewClassifier)
@@ -122,9 +124,12 @@ def test_explain_a_review_by_sentence(review_model, tmp_path):
     total = explanation["bias"] + sum(r["log_odds"] for r in explanation["sentences"])
     assert total == pytest.approx(explanation["log_odds"], abs=1e-9)
     assert explanation["log_odds"] == pytest.approx(review_model.decision_function([review])[0], abs=1e-9)
-    for r in explanation["sentences"]:  # share = weight x (network log-odds + n-gram part)
-        assert r["log_odds"] == pytest.approx(r["weight"] * r["evidence"], abs=1e-12)
-    ngram = sum(r["weight"] * r["ngram_log_odds"] for r in explanation["sentences"])
+    for r in explanation["sentences"]:  # share = a x network log-odds + n-gram part (unless the guard holds it)
+        assert r["log_odds"] == pytest.approx(r["network_part"] + r["ngram_log_odds"], abs=1e-12)
+        if r["log_odds"] != 0:
+            assert r["network_part"] == pytest.approx(r["weight"] * r["network_log_odds"], abs=1e-12)
+            assert r["ngram_log_odds"] == pytest.approx(r["ngram_weight"] * r["ngram_score"], abs=1e-9)
+    ngram = sum(r["ngram_log_odds"] for r in explanation["sentences"])
     assert explanation["ngram_log_odds"] == pytest.approx(ngram, abs=1e-12) and ngram != 0
     result = CliRunner().invoke(main, ["explain", "--model", str(path), "--json", "--no-baseline", review])
     assert result.exit_code == 0, result.output

@@ -16,7 +16,7 @@ from sentiment_rnn.cli import main
 from sentiment_rnn.corpora import Corpus, load_corpus
 from sentiment_rnn.errors import ModelFileError
 from sentiment_rnn.evaluation import baselines as baselines_module
-from sentiment_rnn.evaluation import metrics, review_comparison, stored_baselines
+from sentiment_rnn.evaluation import metrics, stored_baselines
 from sentiment_rnn.evaluation.baselines import BASELINES, fit_baseline
 from sentiment_rnn.evaluation.metrics import pair_consistency, pair_scores
 from sentiment_rnn.evaluation.review_comparison import sst_test_overlap, without_sst_test
@@ -89,7 +89,7 @@ def test_pair_scores_give_member_accuracy_beside_consistency():
 def toy_tokens():
     rng = np.random.default_rng(1)
     labels = np.arange(80) % 2
-    docs = [[w for w in _review(rng, int(y)).lower().replace(".", " .").replace("<br /><br />", " ").split()]
+    docs = [_review(rng, int(y)).lower().replace(".", " .").replace("<br /><br />", " ").split()
             for y in labels]
     return docs, labels
 
@@ -99,7 +99,7 @@ def test_stored_baseline_predicts_like_the_pipeline(name, toy_tokens, tmp_path):
     docs, labels = toy_tokens
     fitted = fit_baseline(name, docs[:60], labels[:60], docs[60:70], labels[60:70])
     baseline = LinearBaseline.from_fitted(fitted)
-    test = docs[70:] + [["not", "bad", "at", "all"], ["never", "boring", ",", "not", "dull"], []]
+    test = [*docs[70:], ["not", "bad", "at", "all"], ["never", "boring", ",", "not", "dull"], []]
     np.testing.assert_allclose(baseline.decision_function(test), fitted.decision_function(test), atol=1e-12)
     assert baseline.predict(test).tolist() == fitted.predict(test).tolist()
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sentiment_rnn.nn.gradcheck import check_gradients, numerical_gradient, relative_error
-from sentiment_rnn.nn.review_model import EvidenceHead, SentenceEvidence
+from sentiment_rnn.review.model import EvidenceHead, SentenceEvidence
 
 
 def _head(seed=0, hidden=5):
@@ -26,7 +26,8 @@ def _evidence(rng, counts, hidden=5, guard_share=0.5):
 def test_gradients_of_every_parameter_and_of_the_sentence_inputs():
     head, rng = _head()
     evidence = _evidence(rng, [3, 1, 4, 2])
-    evidence.ngram[0] = -evidence.log_odds[0] / head.params["ngram.weight"][0] * 1.5  # a guard that holds at zero
+    _, before = head.forward(evidence)
+    evidence.ngram[0] = -1.5 * before.weight[0] * evidence.log_odds[0] / before.ngram_weight[0]  # turned: the guard holds
     evidence.guard[0] = True
     dz = rng.standard_normal(4)  # a random weighted sum of the reviews' log-odds as the loss
 
@@ -37,14 +38,14 @@ def test_gradients_of_every_parameter_and_of_the_sentence_inputs():
     assert cache.open_[0] == 0 and cache.open_.sum() > 0  # both branches of the guard are exercised
     grads, dstates, dlog_odds = head.backward(dz, cache, inputs=True)
     errors = check_gradients(loss, head.params, grads)
-    assert set(errors) == {"score.weight", "score.bias", "ngram.weight", "bias"}
+    assert set(errors) == {"score.weight", "score.bias", "ngram_score.weight", "ngram_score.bias", "bias"}
     assert max(errors.values()) < 1e-7, errors
     assert relative_error(dstates, numerical_gradient(loss, evidence.states)) < 1e-7
     assert relative_error(dlog_odds, numerical_gradient(loss, evidence.log_odds)) < 1e-7
 
 
 def test_gradients_of_the_training_loss_with_l2():
-    from sentiment_rnn.review_training import head_loss
+    from sentiment_rnn.review.training import head_loss
 
     head, rng = _head(1)
     evidence = _evidence(rng, [2, 5, 1, 3])
@@ -66,10 +67,11 @@ def test_an_appended_sentence_moves_the_verdict_by_its_own_share_in_its_own_dire
     before, after = head.forward(review)[0][0], head.forward(longer)[0][0]
     share = head.contributions(extra)["share"][0]  # the appended sentence alone, as a review
     np.testing.assert_allclose(after - before, share, rtol=1e-12, atol=1e-12)
-    evidence = head.contributions(extra)["evidence"][0]
-    assert np.sign(after - before) in (0.0, np.sign(evidence))  # never against the sentence's own evidence
+    parts = head.contributions(extra)
+    np.testing.assert_allclose(parts["network"] + parts["ngram"], parts["share"], rtol=1e-12, atol=1e-12)
+    assert parts["weight"][0] >= 0 and parts["ngram_weight"][0] >= 0  # no weight can turn a part's sign
     if extra.guard[0]:  # where guarded, the n-grams never turn the network's verdict on the sentence
-        assert evidence * extra.log_odds[0] >= 0
+        assert share * extra.log_odds[0] >= 0
 
 
 def test_a_negative_sentence_can_only_lower_the_verdict_whatever_the_head():
@@ -98,13 +100,13 @@ def test_batch_equals_each_review_alone_and_shares_sum_to_the_log_odds():
         np.testing.assert_allclose(head.forward(alone)[0][0], z[b], rtol=1e-12, atol=1e-12)
     reordered = evidence.take(np.array([2, 0]))
     np.testing.assert_allclose(head.forward(reordered)[0], z[[2, 0]], rtol=1e-12)
-    assert np.all(head.contributions(evidence)["weight"] >= 0)
+    assert np.all(head.contributions(evidence)["weight"] >= 0) and np.all(head.contributions(evidence)["ngram_weight"] >= 0)
 
 
 def test_sentence_states_are_what_the_output_layer_reads():
     from sentiment_rnn.nn.batching import pad_batch
     from sentiment_rnn.nn.model import ModelConfig, RNNModel
-    from sentiment_rnn.nn.review_model import sentence_states
+    from sentiment_rnn.review.model import sentence_states
 
     rng = np.random.default_rng(0)
     encoder = RNNModel.initialize(ModelConfig(12, 3, 4, cell="lstm"), rng, dtype=np.float64)

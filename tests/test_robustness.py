@@ -1,8 +1,8 @@
 """Robustness: bad text, bad streams, bad corpora, bad model files and faults during training.
 
 Every bad input is a row of one of the tables below (BAD_TEXTS, BAD_STREAMS, BAD_CORPORA, BAD_MODELS,
-FAULTS); the README's Reliability section states how many there are, and
-``test_readme_states_the_number_of_bad_inputs`` keeps that number true. For each one the tests check a
+FAULTS); the docs' Reliability page (docs/reliability.md) states how many there are, and
+``test_the_reliability_page_states_the_number_of_bad_inputs`` keeps that number true. For each one the tests check a
 defined answer (a prediction, or a one-line error naming the file and line) and that nothing is lost:
 the other lines are still predicted, an existing model or checkpoint is left as it was, and an
 interrupted or killed run resumes to the very weights of a run that never stopped.
@@ -28,14 +28,14 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import ModelFileError, TrainingError, TrainingInterrupted
-from sentiment_rnn.predict import (MAX_REVIEW_CHARS, NO_WORDS, NOT_UTF8, format_record, iter_lines,
+from sentiment_rnn.io.predict import (MAX_REVIEW_CHARS, NO_WORDS, NOT_UTF8, format_record, iter_lines,
                                    predict_records)
-from sentiment_rnn.checkpoint import load_checkpoint
-from sentiment_rnn.serialization import FORMAT_VERSION, load_model, save_model
-from sentiment_rnn.text import tokenize
+from sentiment_rnn.training.checkpoint import load_checkpoint
+from sentiment_rnn.io.serialization import FORMAT_VERSION, load_model, save_model
+from sentiment_rnn.text.tokenizer import tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
 POSITIVE = ["a good film", "great acting", "i loved it", "wonderful and fun", "a great story", "good fun"]
@@ -114,7 +114,8 @@ def test_bad_texts_through_the_command_line_keep_the_good_ones(toy):
     assert [record["line"] for record in records] == list(range(1, len(texts) + 1))  # one record per text
     assert sum("error" in record for record in records) == failures  # every other text was predicted
     assert records[0]["label"] == "positive" and records[-1]["label"] == "negative"
-    assert f"{failures} line(s) could not be predicted" in result.stderr
+    assert f"{failures} of {len(texts)} lines could not be predicted (said above); {len(texts) - failures} lines were" in (
+        result.stderr)
 
 
 def test_a_1mb_review_from_the_command_line_is_predicted_from_its_end(toy, tmp_path):
@@ -150,8 +151,8 @@ def test_a_command_line_argument_that_is_not_utf8_is_reported_in_a_real_process(
 
 BAD_STREAMS = [
     ("invalid UTF-8 line", b"a good film\n\xff\xfe broken\ni hated it\n", "pep"),
-    ("latin-1 line among UTF-8 ones", "a good film\n".encode() + "caf\u00e9 awful\n".encode("latin-1") + b"fun\n", "pep"),
-    ("truncated multi-byte character at the end", "a good film\n".encode() + "caf\u00e9".encode()[:-1], "pe"),
+    ("latin-1 line among UTF-8 ones", b"a good film\n" + "caf\u00e9 awful\n".encode("latin-1") + b"fun\n", "pep"),
+    ("truncated multi-byte character at the end", b"a good film\n" + "caf\u00e9".encode()[:-1], "pe"),
     ("blank and white-space lines between reviews", b"a good film\n\n   \ni hated it\n", "peep"),
     ("NUL bytes in a line", b"a good\x00film\n\x00\x00\n", "pe"),
     ("CRLF line endings", b"a good film\r\ni hated it\r\n", "pp"),
@@ -273,8 +274,8 @@ def test_a_csv_of_100k_rows_is_streamed_in_bounded_memory(toy, tmp_path):
 # ----------------------------------------------------------------------------------------------------
 # Property-based: the tokenizer, line reading and prediction on arbitrary text
 
-TRICKY = st.sampled_from(list("ab .,!?'\"()-/\\*") + ["\u00a0", "\u2028", "\u200b", "\x00", "\t", "\n", "\r",
-                                                     "\x85", "\x97", "n't", "<br />", "\ufeff", "\u0301"])
+TRICKY = st.sampled_from([*"ab .,!?'\"()-/\\*", "\u00a0", "\u2028", "\u200b", "\x00", "\t", "\n", "\r",
+                          "\x85", "\x97", "n't", "<br />", "\ufeff", "\u0301"])
 TEXTS = st.one_of(st.text(), st.lists(TRICKY, max_size=40).map("".join),
                   st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
 
@@ -295,7 +296,7 @@ def test_predict_on_arbitrary_text_gives_a_probability_or_says_why_not(toy, text
     model, _ = toy
     records = predict_records(model, list(enumerate(texts, start=1)))
     assert [r["line"] for r in records] == list(range(1, len(texts) + 1))
-    for text, record in zip(texts, records):
+    for text, record in zip(texts, records, strict=True):
         if not tokenize(text):
             assert record["error"] == NO_WORDS
             continue
@@ -364,7 +365,7 @@ BAD_CORPORA = [
      TRAIN_FILE, ["train.csv:1", "not valid UTF-8"]),
     ("review that is only markup", {"train.csv": "text,label\ngood,pos\n<br />,neg\n"}, TRAIN_FILE,
      ["train.csv:3", "empty text"]),
-    ("empty dev file", {"train.tsv": _tsv(), "dev.tsv": ""}, TRAIN_FILE[:3] + ["--dev-file", "{dir}/dev.tsv"] + TRAIN_FILE[3:],
+    ("empty dev file", {"train.tsv": _tsv(), "dev.tsv": ""}, [*TRAIN_FILE[:3], "--dev-file", "{dir}/dev.tsv", *TRAIN_FILE[3:]],
      ["dev.tsv", "empty"]),
     ("treebank: unbalanced brackets", _sst(train=GOOD_TREES + "(3 (2 broken)\n"), TRAIN_SST, ["sst/train.txt:3", "bracket"]),
     ("treebank: label out of range", _sst(train=GOOD_TREES + "(7 (2 x) (2 y))\n"), TRAIN_SST, ["sst/train.txt:3", "'7'"]),
@@ -595,7 +596,7 @@ def test_huge_learning_rate_fails_cleanly_and_keeps_the_old_model(tmp_path):
             "-o", str(output), "--keep-checkpoint"]
     assert CliRunner().invoke(main, args).exit_code == 0
     before = output.read_bytes()
-    result = CliRunner().invoke(main, args + ["--lr", "1e38"])
+    result = CliRunner().invoke(main, [*args, "--lr", "1e38"])
     _assert_one_line_failure(result, "non-finite", "checkpoint", f"{output} was not written")
     assert output.read_bytes() == before
     load_checkpoint(output.with_suffix(".ckpt.npz"))
@@ -628,12 +629,12 @@ def test_resume_refuses_a_checkpoint_that_does_not_fit(tmp_path, name, change, w
     names = dict(other=other, absent=tmp_path / "absent.npz", truncated=truncated, model=tmp_path / "other-model.npz")
     change = [c.format(**names) for c in change]
     merged = list(args)
-    for option, value in zip(change[::2], change[1::2]):
+    for option, value in zip(change[::2], change[1::2], strict=True):
         if option in merged:
             merged[merged.index(option) + 1] = value
         else:
             merged += [option, value]
-    result = CliRunner().invoke(main, merged + ["--resume"])
+    result = CliRunner().invoke(main, [*merged, "--resume"])
     _assert_one_line_failure(result, words)
     assert all(p.read_bytes() == data for p, data in before.items())
 
@@ -645,15 +646,15 @@ def test_an_unwritable_output_keeps_the_weights_in_the_checkpoint(tmp_path, monk
     checkpoint = tmp_path / "run.ckpt.npz"
     args = ["train", "--train-file", str(train), "--embedding-dim", "4", "--hidden-size", "4", "--epochs", "2",
             "--checkpoint", str(checkpoint)]
-    result = CliRunner().invoke(main, args + ["-o", str(tmp_path / "file" / "model.npz")])
+    result = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "file" / "model.npz")])
     _assert_one_line_failure(result, "cannot write", "model.npz")  # refused before any training
     assert not checkpoint.exists()
     with monkeypatch.context() as patch:  # an output that fails only when it is written, after training
         patch.setattr("sentiment_rnn.cli.training.check_paths", lambda *args, **kwargs: None)
-        result = CliRunner().invoke(main, args + ["-o", str(tmp_path / "file" / "model.npz")])
+        result = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "file" / "model.npz")])
     _assert_one_line_failure(result, "cannot write", str(checkpoint), "--resume")
-    resumed = CliRunner().invoke(main, args + ["-o", str(tmp_path / "model.npz"), "--resume"])
-    straight = CliRunner().invoke(main, args[:-2] + ["-o", str(tmp_path / "straight.npz")])
+    resumed = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "model.npz"), "--resume"])
+    straight = CliRunner().invoke(main, [*args[:-2], "-o", str(tmp_path / "straight.npz")])
     assert resumed.exit_code == 0 and straight.exit_code == 0
     assert _same_weights(load_model(tmp_path / "model.npz").params_, load_model(tmp_path / "straight.npz").params_)
 
@@ -666,8 +667,8 @@ def _train_args(folder: Path) -> list[str]:
     rng = random.Random(1)
     vocabulary = "good bad film story acting fun dull great awful plot cast music".split()
     rows = [(" ".join(rng.choices(vocabulary, k=5)), rng.choice(["pos", "neg"])) for _ in range(140)]
-    (folder / "train.tsv").write_text("text\tlabel\n" + "".join(f"{t}\t{l}\n" for t, l in rows[:120]))
-    (folder / "dev.tsv").write_text("text\tlabel\n" + "".join(f"{t}\t{l}\n" for t, l in rows[120:]))
+    (folder / "train.tsv").write_text("text\tlabel\n" + "".join(f"{t}\t{y}\n" for t, y in rows[:120]))
+    (folder / "dev.tsv").write_text("text\tlabel\n" + "".join(f"{t}\t{y}\n" for t, y in rows[120:]))
     return ["train", "--train-file", str(folder / "train.tsv"), "--dev-file", str(folder / "dev.tsv"),
             "--cell", "gru", "--embedding-dim", "8", "--hidden-size", "8", "--epochs", "30", "--batch-size", "4",
             "--dropout", "0.3", "--patience", "30", "--seed", "7"]
@@ -686,14 +687,14 @@ def test_ctrl_c_or_kill_during_training_then_resume_gives_the_same_model(tmp_pat
     args = _train_args(tmp_path)
     command = [sys.executable, "-m", "sentiment_rnn", *args]
     signals = {"sigint": signal.SIGINT, "sigkill": signal.SIGKILL}
-    runs = {name: subprocess.Popen(command + ["-o", str(tmp_path / f"{name}.npz")], stdout=subprocess.PIPE,
+    runs = {name: subprocess.Popen([*command, "-o", str(tmp_path / f"{name}.npz")], stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, env=_env()) for name in signals}
     for name, process in runs.items():  # both are training once both have saved a checkpoint
         _wait_for(tmp_path / f"{name}.ckpt.npz", process)
     for name, process in runs.items():
         time.sleep(random.uniform(0.0, 0.2))
         process.send_signal(signals[name])
-    reference = CliRunner().invoke(main, args + ["-o", str(tmp_path / "reference.npz")])
+    reference = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "reference.npz")])
     assert reference.exit_code == 0, reference.output
     for name, sent in signals.items():
         process = runs[name]
@@ -706,7 +707,7 @@ def test_ctrl_c_or_kill_during_training_then_resume_gives_the_same_model(tmp_pat
             assert process.returncode == -signal.SIGKILL
         assert not (tmp_path / f"{name}.npz").exists()
         load_checkpoint(tmp_path / f"{name}.ckpt.npz")  # whole: the old checkpoint or the new one
-        resumed = CliRunner().invoke(main, args + ["-o", str(tmp_path / f"{name}.npz"), "--resume"])
+        resumed = CliRunner().invoke(main, [*args, "-o", str(tmp_path / f"{name}.npz"), "--resume"])
         assert resumed.exit_code == 0, resumed.output
         assert _same_weights(load_model(tmp_path / f"{name}.npz").params_,
                              load_model(tmp_path / "reference.npz").params_), name
@@ -716,8 +717,8 @@ SAVER = """
 import sys, time
 import numpy as np
 from sentiment_rnn.nn.model import RNNModel
-from sentiment_rnn.serialization import load_model, save_model
-from sentiment_rnn.vocab import Vocab
+from sentiment_rnn.io.serialization import load_model, save_model
+from sentiment_rnn.text.vocab import Vocab
 
 model = load_model(sys.argv[1])
 V, E = 100_000, model.model_.config.embedding_dim  # a save takes about 0.5 s
@@ -740,7 +741,7 @@ def test_killing_a_saving_process_leaves_the_old_or_the_new_model(toy, tmp_path)
     target = tmp_path / "model.npz"
     rng = random.Random(0)
     killed_mid_save = 0
-    for run in range(4):
+    for _ in range(4):
         process = subprocess.Popen([sys.executable, "-c", SAVER, str(good), str(target)], stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, env=_env(), text=True)
         saved, duration = -1, None
@@ -776,7 +777,7 @@ def test_two_training_runs_with_the_same_seed_give_bit_identical_files(tmp_path)
     args = _train_args(tmp_path)
     args[args.index("--epochs") + 1] = "3"
     for name, seed in (("a", "7"), ("b", "7"), ("c", "8")):
-        result = CliRunner().invoke(main, args[:-2] + ["--seed", seed, "-o", str(tmp_path / f"{name}.npz")])
+        result = CliRunner().invoke(main, [*args[:-2], "--seed", seed, "-o", str(tmp_path / f"{name}.npz")])
         assert result.exit_code == 0, result.output
     files = {}
     for name in "abc":
@@ -789,7 +790,7 @@ def test_two_training_runs_with_the_same_seed_give_bit_identical_files(tmp_path)
 
 
 # ----------------------------------------------------------------------------------------------------
-# The README's count
+# The count on the docs' Reliability page (docs/reliability.md)
 
 FAULTS = (
     [f"Ctrl-C at {where} {count} ({optimizer})" for optimizer, where, count in INTERRUPTS]
@@ -802,9 +803,8 @@ COUNTS = {"texts": len(BAD_TEXTS), "streams": len(BAD_STREAMS), "corpora": len(B
           "models": len(BAD_MODELS), "faults": len(FAULTS)}
 
 
-def test_readme_states_the_number_of_bad_inputs():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Reliability", 1)[1]
+def test_the_reliability_page_states_the_number_of_bad_inputs():
+    section = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
     total = re.search(r"\*\*(\d+) bad inputs and faults\*\*", section)
     assert total and int(total.group(1)) == sum(COUNTS.values()), COUNTS
     for kind, count in COUNTS.items():

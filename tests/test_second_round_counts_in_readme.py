@@ -1,6 +1,6 @@
-"""The README's Reliability table states how many hostile files, special paths, bounds, signals and
+"""The Reliability page's table (docs/reliability.md) states how many hostile files, special paths, bounds, signals and
 scikit-learn cases the second round of hardening tests; this keeps those numbers true, as
-``test_robustness.test_readme_states_the_number_of_bad_inputs`` does for the first round."""
+``test_robustness.test_the_reliability_page_states_the_number_of_bad_inputs`` does for the first round."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ COUNTS = {"hostile model files": len(HOSTILE_MODELS), "crafted metadata": len(CR
           "training runs and downloads": len(RUN_CASES), "scikit-learn": len(SKLEARN_CASES)}
 
 
-def test_readme_states_the_number_of_second_round_cases():
-    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Reliability", 1)[1].split("\n## ", 1)[0]
+def test_the_reliability_page_states_the_number_of_second_round_cases():
+    section = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8").split("\n## ", 1)[0]  # the table's part
     total = re.search(r"\*\*(\d+) more\*\*", section)
     assert total and int(total.group(1)) == sum(COUNTS.values()), COUNTS
     rows = {re.sub(r"\W+", " ", row.split("|")[1]).strip().lower(): int(row.split("|")[2])

@@ -20,13 +20,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sentiment_rnn.cli import main
-from sentiment_rnn.serialization import load_model, read_metadata
-from sentiment_rnn.text import tokenize
+from sentiment_rnn.io.serialization import load_model, read_metadata
+from sentiment_rnn.io.predict import MAX_REVIEW_SENTENCES, MAX_REVIEW_TOKENS, read_review
+from sentiment_rnn.text.tokenizer import tokenize
 
 from serve_helpers import HOST, running_server
 
 TIMEOUT = 1.0  # --timeout of the test server: seconds for a request's headers, and for its body
-LIMITS = ("--max-texts", "8", "--max-text-chars", "30000", "--max-body-bytes", "60000", "--timeout", str(TIMEOUT))
+LIMITS = ("--max-texts", "8", "--max-text-chars", "30000", "--max-body-bytes", "60000", "--timeout", str(TIMEOUT),
+          "--max-request-tokens", "6100")
 TEXTS = ["this movie is not good", "not bad at all , actually quite fun", "a wonderful , moving film"]
 
 
@@ -69,7 +71,7 @@ def test_predict_matches_the_model_in_process(client, model):
     results = response.json()["results"]
     expected = model.predict_proba(TEXTS)  # (3, 2)
     assert [r["label"] for r in results] == ["negative", "positive", "positive"]
-    for result, p in zip(results, expected):
+    for result, p in zip(results, expected, strict=True):
         assert result["probabilities"]["negative"] == pytest.approx(p[0], abs=1e-6)
         assert result["p_positive"] == pytest.approx(p[1], abs=1e-6)
         assert sum(result["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
@@ -90,9 +92,55 @@ def test_a_review_over_20000_characters_is_read_from_its_end(client, model):
     assert response.status_code == 200
     long, short = response.json()["results"]
     assert long["truncated"] is True and short["truncated"] is False
-    end = review[-20_000:]
-    read = len(tokenize(end[end.index(" ") + 1:]))
+    read = len(read_review(review)[1])  # its last 20,000 characters, and of them its last 200 sentences
     assert long["tokens_read"] == read < len(tokenize(review))
+
+
+def test_a_text_that_grows_under_normalisation_or_holds_thousands_of_sentences_is_read_within_the_bound(client):
+    texts = ["\ufdfa" * 8_000, "ab! " * 2_000, "good"]  # 144,000 characters once normalised; 2,000 sentences
+    response = _post(client, "/v1/predict", {"texts": texts})
+    assert response.status_code == 200
+    grown, sentences, short = response.json()["results"]
+    assert grown["truncated"] is True and grown["tokens_read"] <= MAX_REVIEW_TOKENS
+    assert sentences["truncated"] is True and sentences["tokens_read"] == 2 * MAX_REVIEW_SENTENCES
+    assert short["truncated"] is False and short["tokens_read"] == 1
+
+
+def test_a_request_over_the_token_budget_once_normalised_is_413(client):
+    grown = "\ufdfa" * 1_000  # 1,000 characters, about 3,000 tokens once normalised
+    read = len(read_review(grown)[1])
+    assert 3 * read > 6100 >= 2 * read
+    response = _post(client, "/v1/predict", {"texts": [grown] * 3})  # over --max-request-tokens 6100
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert error["code"] == "too_many_tokens" and error["limit"] == 6100 and f"{3 * read:,}" in error["message"]
+    allowed = _post(client, "/v1/predict", {"texts": [grown] * 2})  # within the budget
+    assert allowed.status_code == 200 and len(allowed.json()["results"]) == 2
+
+
+def test_a_tiny_request_is_answered_between_the_parts_of_a_heavy_one(model):
+    heavy = {"texts": [f"a good film , number {i} . " * 25 for i in range(120)]}  # 24,000 tokens: 60 batches of 400
+    with running_server("--max-batch-tokens", "400", "--no-access-log") as server:
+        finished = []
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            def post(payload, name):
+                response = httpx.post(server.url + "/v1/predict", json=payload, timeout=300)
+                finished.append(name)
+                return response
+            before = httpx.get(server.url + "/healthz", timeout=30).json()["batches"]
+            heavy_response = pool.submit(post, heavy, "heavy")
+            while httpx.get(server.url + "/healthz", timeout=30).json()["batches"] == before:  # heavy is being scored
+                assert not heavy_response.done(), heavy_response.result().text
+                time.sleep(0.01)
+            tiny = post({"text": "not bad at all"}, "tiny")
+            heavy_response = heavy_response.result()
+        assert finished == ["tiny", "heavy"]  # the tiny one did not wait for the whole heavy one
+        assert tiny.status_code == 200 and heavy_response.status_code == 200
+        assert tiny.json()["results"][0]["p_positive"] == pytest.approx(model.predict_proba(["not bad at all"])[0, 1],
+                                                                      abs=1e-6)
+        served = [r["p_positive"] for r in heavy_response.json()["results"]]
+        assert np.allclose(served, model.predict_proba(heavy["texts"])[:, 1], atol=1e-6)  # parts in order
+        assert "Traceback" not in server.log
 
 
 def test_explain_of_a_review_says_what_each_sentence_adds(client, model):
@@ -261,7 +309,7 @@ def _read_response(connection: socket.socket) -> tuple[bytes, bytes]:
 
 def test_a_client_slow_to_send_its_headers_is_disconnected(server):
     with _connect(server) as connection:
-        connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+        connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: localhost\r\n")  # and never the rest
         start = time.monotonic()
         assert connection.recv(1000) == b""  # closed by the server
         assert TIMEOUT * 0.8 < time.monotonic() - start < TIMEOUT + 8
@@ -269,7 +317,7 @@ def test_a_client_slow_to_send_its_headers_is_disconnected(server):
 
 def test_a_client_slow_to_send_its_body_gets_408(server):
     with _connect(server) as connection:
-        connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                            b"Content-Length: 100\r\n\r\n{\"text\": ")
         start = time.monotonic()
         head, body = _read_response(connection)
@@ -282,7 +330,7 @@ def test_a_client_that_leaves_mid_request_does_not_stop_the_others(server, clien
     body = json.dumps({"texts": ["a long and winding review , " * 200] * 8}).encode()
     for cut in (len(body) // 2, len(body)):  # leaves while sending, and while the batch is scored
         with _connect(server) as connection:
-            connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                                b"Content-Length: %d\r\n\r\n" % len(body) + body[:cut])
     response = _post(client, "/v1/predict", {"texts": TEXTS})
     assert response.status_code == 200 and len(response.json()["results"]) == 3
@@ -324,7 +372,7 @@ def test_sigterm_lets_the_request_in_flight_finish_and_refuses_new_ones():
     with running_server() as server:
         body = json.dumps({"texts": TEXTS}).encode()
         with _connect(server) as connection:
-            connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                                b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
             time.sleep(0.3)  # the server has the request's head: it is in flight
             server.process.send_signal(signal.SIGTERM)

@@ -68,6 +68,26 @@ def test_a_batch_holds_at_most_max_batch_items_but_a_big_request_is_never_split(
     assert [len(batch) for batch in score.batches] == [3, 3, 3, 3, 7]  # 3 + 3 > 5; 7 alone
 
 
+def test_a_request_over_the_batch_weight_is_scored_in_parts_with_a_small_one_between():
+    async def scenario():
+        score = Recorder()
+        score.release.clear()
+        batcher = MicroBatcher(score, max_batch=100, max_wait=0.001, max_batch_weight=10)
+        batcher.start()
+        heavy = asyncio.ensure_future(batcher.submit(list(range(1, 9)), weights=[4] * 8))  # 32: four parts of 8
+        await asyncio.to_thread(score.started.wait, 10)  # its first part is being scored
+        tiny = asyncio.ensure_future(batcher.submit([100], weights=[1]))
+        await asyncio.sleep(0.05)
+        score.release.set()
+        results = await asyncio.gather(heavy, tiny)
+        await batcher.close()
+        return score, results
+
+    score, results = run(scenario())
+    assert results == [[10 * i for i in range(1, 9)], [1000]]
+    assert score.batches == [[1, 2], [100, 3, 4], [5, 6], [7, 8]]  # the tiny one waited for one part only
+
+
 def test_requests_queue_up_while_a_batch_is_scored_and_form_the_next_one():
     async def scenario():
         score = Recorder()

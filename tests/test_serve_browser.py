@@ -1,30 +1,19 @@
 """The page in a real headless Chromium (Debian's chromium and chromium-driver, driven by selenium):
 type a review, submit, read the verdict and count the chart's points; the keyboard alone; a phone's
-width. With SENTIMENT_RNN_SCREENSHOTS=<folder> it also saves the README's screenshot there.
+width. (The docs' screenshots of the page are taken by ``python docs/screenshots.py``.)
 Skipped only when chromium or chromedriver is not installed (CI installs both)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from pathlib import Path
-
 import httpx
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from serve_helpers import running_server
+from serve_helpers import chromium_installed, headless_chromium, running_server
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="chromium and chromium-driver not installed")
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
+pytestmark = pytest.mark.skipif(not chromium_installed(), reason="chromium and chromium-driver not installed")
 WAIT = 20  # seconds for the page to answer on a loaded machine
 
 
@@ -36,16 +25,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    with tempfile.TemporaryDirectory() as profile:
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1100,1000"):
-            options.add_argument(flag)
-        driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    with headless_chromium() as driver:
+        yield driver
 
 
 def _points(browser) -> int:
@@ -151,20 +132,9 @@ def test_a_phone_screen(browser, server):
     scroll = browser.find_element(By.CSS_SELECTOR, ".chart-scroll")
     assert browser.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", scroll)
     assert scroll.get_attribute("tabindex") == "0"  # reachable, and scrollable, from the keyboard
-    folder = os.environ.get("SENTIMENT_RNN_SCREENSHOTS")
-    if folder:
-        browser.find_element(By.CSS_SELECTOR, "[data-example='1']").click()
-        _wait_for_points(browser, 8)
-        browser.set_window_size(390, browser.execute_script("return document.documentElement.scrollHeight") + 100)
-        browser.save_screenshot(str(Path(folder) / "serve-narrow.png"))
 
 
-def test_readme_screenshot(browser, server):
+def test_the_whole_page_at_the_screenshots_width(browser, server):
     _open(browser, server, width=1000, height=1000)
     height = browser.execute_script("return document.documentElement.scrollHeight")
     assert height > 600  # the verdicts, the chart and the table are on the page
-    folder = os.environ.get("SENTIMENT_RNN_SCREENSHOTS")
-    if folder:  # the whole page, as the README shows it
-        browser.set_window_size(1000, height + 100)
-        _wait_for_points(browser, 5)
-        browser.save_screenshot(str(Path(folder) / "serve.png"))

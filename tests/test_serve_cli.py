@@ -55,6 +55,8 @@ def test_serve_option_defaults_are_the_settings_defaults():
     assert defaults["max_text_chars"] == settings.max_text_chars
     assert defaults["max_body_bytes"] == settings.max_body_bytes
     assert defaults["batch_wait_ms"] == settings.batch_wait_ms
+    assert defaults["max_request_tokens"] == settings.max_request_tokens
+    assert defaults["max_batch_tokens"] == settings.max_batch_tokens
     assert defaults["timeout"] == settings.head_timeout == settings.body_timeout
 
 

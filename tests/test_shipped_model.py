@@ -8,8 +8,8 @@ import pytest
 
 from sentiment_rnn import load_model
 from sentiment_rnn.corpora import load_corpus
-from sentiment_rnn.review_classifier import ReviewClassifier
-from sentiment_rnn.serialization import REVIEW_COMPOSITION, default_model_path, read_metadata
+from sentiment_rnn.review.classifier import ReviewClassifier
+from sentiment_rnn.io.serialization import REVIEW_COMPOSITION, default_model_path, read_metadata
 
 
 def test_default_model_is_found_and_small():

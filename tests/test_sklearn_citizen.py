@@ -1,7 +1,7 @@
 """RNNClassifier as a scikit-learn citizen: scikit-learn's own estimator checks that apply to a classifier
 of texts, the same checks' ideas on texts for those written for numeric matrices, and the places where
 scikit-learn meets it: roc_auc scoring, CalibratedClassifierCV, is_classifier, NotFittedError, label
-checks, clone of a loaded model. Each case of SKLEARN_CASES is counted in the README's Reliability table.
+checks, clone of a loaded model. Each case of SKLEARN_CASES is counted in the Reliability page's table.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import cross_val_score
 from sklearn.utils import estimator_checks
 
-from sentiment_rnn.classifier import RNNClassifier
+from sentiment_rnn.estimators.rnn import RNNClassifier
 from sentiment_rnn.errors import SentimentRNNError
-from sentiment_rnn.serialization import load_model
+from sentiment_rnn.io.serialization import load_model
 from test_robustness import NEGATIVE, POSITIVE
 
 # scikit-learn's checks that apply to a classifier whose input is a list of texts: they run as they are.
@@ -156,7 +156,7 @@ def test_fit_is_idempotent_and_pickles(fitted):
 
 def test_order_and_subsets(fitted):
     model, texts, _ = fitted
-    state = {k: v for k, v in vars(model).items()}
+    state = dict(vars(model))
     full = model.predict_proba(texts)
     order = np.random.default_rng(0).permutation(len(texts))
     np.testing.assert_allclose(model.predict_proba([texts[i] for i in order]), full[order], atol=1e-6)
@@ -197,7 +197,7 @@ def test_unfitted_use_raises_not_fitted_error():
             getattr(_small(), method)(["a good film"])
         assert isinstance(error.value, SentimentRNNError)  # the command line's one-line errors still apply
     with pytest.raises(NotFittedError):
-        _small().params_
+        _small().params_  # noqa: B018 (reading the attribute is what raises)
 
 
 @pytest.mark.parametrize("labels, message", [

@@ -1,5 +1,5 @@
 """Outputs on special paths: an output that is an input or another output, FIFOs, devices, symlinks,
-permissions, unwritable folders. Each case is a row of SPECIAL_PATHS (counted in the README's Reliability
+permissions, unwritable folders. Each case is a row of SPECIAL_PATHS (counted in the Reliability page's
 table); none may lose a byte of an existing file or replace something that is not a regular file.
 """
 
@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import OutputError
 from sentiment_rnn.files import atomic_write
-from sentiment_rnn.serialization import load_model, save_model
+from sentiment_rnn.io.serialization import load_model, save_model
 from test_robustness import _assert_one_line_failure, _tsv
 
 
@@ -127,14 +127,13 @@ def test_an_output_that_is_a_fifo_or_a_device_is_refused_and_left_alone(tmp_path
 
 
 def test_a_folder_as_output_is_refused(tmp_path):
-    with pytest.raises(OutputError, match="folder"):
-        with atomic_write(tmp_path) as out:
-            out.write(b"x")
+    with pytest.raises(OutputError, match="folder"), atomic_write(tmp_path) as out:
+        out.write(b"x")
     assert tmp_path.is_dir() and list(tmp_path.iterdir()) == []
 
 
 def test_a_symlinked_output_is_written_through_and_stays_a_link(tmp_path, toy):
-    model, good = toy
+    model, _good = toy
     (tmp_path / "real").mkdir()
     target = tmp_path / "real" / "model.npz"
     target.write_bytes(b"old")

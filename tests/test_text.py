@@ -1,4 +1,4 @@
-"""Tokenization, normalization and negation marking (sentiment_rnn.text)."""
+"""Tokenization, normalization and negation marking (sentiment_rnn.text.tokenizer)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import doctest
 
 import pytest
 
-import sentiment_rnn.text
-from sentiment_rnn.text import NEGATORS, mark_negation, normalize, split_sentences, tokenize, unescape_ptb
+import sentiment_rnn.text.tokenizer
+from sentiment_rnn.text.tokenizer import NEGATORS, mark_negation, normalize, split_sentences, tokenize, unescape_ptb
 
 
 def test_module_doctests_pass():
-    result = doctest.testmod(sentiment_rnn.text)
+    result = doctest.testmod(sentiment_rnn.text.tokenizer)
     assert result.attempted > 0
     assert result.failed == 0
 

@@ -1,6 +1,6 @@
 """Training runs and the data they read: progress on long steps, the checkpoint removed on success, a run
 that learns nothing said so; a treebank archive that is not the treebank, a cache that is not a folder, a
-JSON Lines file nested 200,000 deep. Each case is a row of RUN_CASES (counted in the README's Reliability
+JSON Lines file nested 200,000 deep. Each case is a row of RUN_CASES (counted in the Reliability page's
 table).
 """
 

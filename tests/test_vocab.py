@@ -1,4 +1,4 @@
-"""Vocabulary building, encoding and the plain-list round trip (sentiment_rnn.vocab)."""
+"""Vocabulary building, encoding and the plain-list round trip (sentiment_rnn.text.vocab)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import io
 import numpy as np
 import pytest
 
-import sentiment_rnn.vocab
-from sentiment_rnn.vocab import PAD, PAD_ID, UNK, UNK_ID, Vocab
+import sentiment_rnn.text.vocab
+from sentiment_rnn.text.vocab import PAD, PAD_ID, UNK, UNK_ID, Vocab
 
 DOCS = [["the", "film", "is", "good"], ["the", "film", "is", "bad"], ["the", "end"]]
 
 
 def test_module_doctests_pass():
-    result = doctest.testmod(sentiment_rnn.vocab)
+    result = doctest.testmod(sentiment_rnn.text.vocab)
     assert result.attempted > 0
     assert result.failed == 0
 
@@ -90,7 +90,7 @@ def test_len_and_contains():
 
 
 def test_round_trip_through_a_numpy_string_array_in_an_npz():
-    vocab = Vocab.build(DOCS + [["café", "naïve"]])
+    vocab = Vocab.build([*DOCS, ["café", "naïve"]])
     buffer = io.BytesIO()
     np.savez(buffer, vocab=np.array(vocab.to_list()))
     buffer.seek(0)

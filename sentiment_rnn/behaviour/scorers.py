@@ -15,6 +15,7 @@ baselines and NLTK's rule-based VADER.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -22,9 +23,10 @@ from typing import Callable, Sequence
 import numpy as np
 
 from sentiment_rnn.errors import DataError
+from sentiment_rnn.nn.functional import sigmoid
 
 __all__ = ["Scorer", "BASELINE_SCORERS", "model_scorer", "bow_scorer", "fitted_baseline_scorer", "vader_scorer",
-           "baseline_scorers", "VADER_RESOURCE"]
+           "has_vader_lexicon", "baseline_scorers", "VADER_RESOURCE"]
 
 VADER_RESOURCE = "sentiment/vader_lexicon.zip/vader_lexicon/vader_lexicon.txt"
 FITTED_BASELINES = ("bow-bigram-logreg", "negation-logreg", "nb")
@@ -54,14 +56,16 @@ def model_scorer(model, name: str = "sentiment-rnn") -> Scorer:
     return Scorer(name, p_positive)
 
 
-def _sigmoid(scores: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(scores, -50.0, 50.0)))
+@functools.lru_cache(maxsize=1 << 16)
+def _tokens(text: str) -> tuple[str, ...]:
+    from sentiment_rnn.text.tokenizer import tokenize
+
+    return tuple(tokenize(text))
 
 
 def _tokenized(texts: Sequence[str]) -> list[list[str]]:
-    from sentiment_rnn.text import tokenize
-
-    return [tokenize(text) for text in texts]
+    """Treebank tokens of each text, remembered, so the baselines tokenize a suite's texts once."""
+    return [list(_tokens(text)) for text in texts]
 
 
 def bow_scorer(data_dir=None, on_training: Callable[[str], None] | None = None) -> Scorer:
@@ -85,18 +89,29 @@ def fitted_baseline_scorer(name: str, data_dir=None, on_training: Callable[[str]
     if on_training is not None and not (cache_dir() / "baselines" / f"{name}-{key[:20]}.npz").is_file():
         on_training(f"fitting the {name} baseline on the treebank's phrases (once; cached)")
     baseline, _ = load_or_fit_baseline(name, train, dev)
-    return Scorer(name, lambda texts: _sigmoid(np.asarray(baseline.decision_function(_tokenized(texts)))))
+    return Scorer(name, lambda texts: sigmoid(np.asarray(baseline.decision_function(_tokenized(texts)), dtype=np.float64)))
 
 
-def _vader_root(data_dir) -> Path:
+def _vader_roots(data_dir) -> list[Path]:
+    """The nltk_data folders that hold VADER's lexicon, in search order: <data>/nltk_data,
+    <cache>/nltk_data, then NLTK's own path (which holds $NLTK_DATA)."""
     import nltk
 
     from sentiment_rnn.corpora.sources import search_roots
 
     roots = [root / "nltk_data" for root in search_roots(data_dir)] + [Path(p) for p in nltk.data.path]
-    for root in roots:
-        if (root / "sentiment" / "vader_lexicon.zip").is_file() or (root / "sentiment" / "vader_lexicon").is_dir():
-            return root
+    return [root for root in roots
+            if (root / "sentiment" / "vader_lexicon.zip").is_file() or (root / "sentiment" / "vader_lexicon").is_dir()]
+
+
+def has_vader_lexicon(data_dir=None) -> bool:
+    return bool(_vader_roots(data_dir))
+
+
+def _vader_root(data_dir) -> Path:
+    roots = _vader_roots(data_dir)
+    if roots:
+        return roots[0]
     raise DataError("VADER needs NLTK's vader_lexicon (sentiment/vader_lexicon.zip in an nltk_data folder: "
                     "put it under --data-dir/nltk_data or $NLTK_DATA, e.g. python -m nltk.downloader vader_lexicon)")
 

@@ -84,6 +84,8 @@ class TemplateFamily:
     templates: tuple[str, ...]
 
     def __getattr__(self, name):  # name, capability, kind, expect, vary, perturbation, group, description
+        if name.startswith("__"):  # copy and pickle look for these before the fields exist
+            raise AttributeError(name)
         return getattr(self.family, name)
 
 
@@ -133,21 +135,25 @@ _NEGATION = [
             "a negated neutral word stays neutral"),
 ]
 
+def _appended(name: str, slot: str, expect: str, opposite: str, description: str) -> Family:
+    """A whole sentence (``slot``) appended to a text of the other polarity, of the same one or of none;
+    ``opposite`` is a held-out clause of the other polarity."""
+    tail = "{" + slot + "}"
+    other, same = ("neg_adj", "pos_adj") if expect == "up" else ("pos_adj", "neg_adj")
+    return _family(name, "composition", "dir", expect,
+                   [f"The {{noun}} was {{{other}}}. {tail}", f"The {{noun}} was {{{same}}}. {tail}",
+                    f"I tried the {{noun}} on {{weekday}}. {tail}"],
+                   [f"{{Name}} picked the {{noun}}, which {{fact}}. {tail}",
+                    f"Not sure what to say about the {{noun}}, to be honest. {tail}",
+                    f"The {{noun}}? {opposite}. {tail}"],
+                   description, vary=slot)
+
+
 _COMPOSITION = [
-    _family("appended_positive_sentence", "composition", "dir", "up",
-            ["The {noun} was {neg_adj}. {pos_sentence}", "The {noun} was {pos_adj}. {pos_sentence}",
-             "I tried the {noun} on {weekday}. {pos_sentence}"],
-            ["{Name} picked the {noun}, which {fact}. {pos_sentence}",
-             "Not sure what to say about the {noun}, to be honest. {pos_sentence}",
-             "The {noun}? {Neg_adj}, and the {noun2} was no better. {pos_sentence}"],
-            "appending a positive sentence does not lower P(pos)", vary="pos_sentence"),
-    _family("appended_negative_sentence", "composition", "dir", "down",
-            ["The {noun} was {pos_adj}. {neg_sentence}", "The {noun} was {neg_adj}. {neg_sentence}",
-             "I tried the {noun} on {weekday}. {neg_sentence}"],
-            ["{Name} picked the {noun}, which {fact}. {neg_sentence}",
-             "Not sure what to say about the {noun}, to be honest. {neg_sentence}",
-             "The {noun}? {Pos_adj}, and the {noun2} even better. {neg_sentence}"],
-            "appending a negative sentence does not raise P(pos)", vary="neg_sentence"),
+    _appended("appended_positive_sentence", "pos_sentence", "up", "{Neg_adj}, and the {noun2} was no better",
+              "appending a positive sentence does not lower P(pos)"),
+    _appended("appended_negative_sentence", "neg_sentence", "down", "{Pos_adj}, and the {noun2} even better",
+              "appending a negative sentence does not raise P(pos)"),
     _family("but_clause_positive", "composition", "mft", "positive",
             ["The {noun} was {neg_adj} at first, but in the end it was {pos_adj}.",
              "The {noun2} was {neg_adj}, but the {noun} itself was {pos_adj}."],
@@ -162,27 +168,23 @@ _COMPOSITION = [
             "a deciding negative clause after \"but\" makes the text negative"),
 ]
 
+
+def _intensity(name: str, slot: str, adjective: str, expect: str, description: str) -> Family:
+    """An intensifier or a reducer (``slot``) before a positive or negative adjective (``adjective``)."""
+    word, adj = "{" + slot + "}", "{" + adjective + "}"
+    return _family(name, "intensifiers", "dir", expect,
+                   [f"The {{noun}} is {word} {adj}.", f"The {{noun}} was {word} {adj}."],
+                   [f"I found the {{noun}} {word} {adj}, to be fair.", f"{{Name}} says the {{noun}} is {word} {adj}."],
+                   description, vary=slot)
+
+
 _INTENSITY = [
-    _family("intensified_positive", "intensifiers", "dir", "up",
-            ["The {noun} is {intensifier} {pos_adj}.", "The {noun} was {intensifier} {pos_adj}."],
-            ["I found the {noun} {intensifier} {pos_adj}, to be fair.",
-             "{Name} says the {noun} is {intensifier} {pos_adj}."],
-            "an intensifier does not make a positive text less positive", vary="intensifier"),
-    _family("intensified_negative", "intensifiers", "dir", "down",
-            ["The {noun} is {intensifier} {neg_adj}.", "The {noun} was {intensifier} {neg_adj}."],
-            ["I found the {noun} {intensifier} {neg_adj}, to be fair.",
-             "{Name} says the {noun} is {intensifier} {neg_adj}."],
-            "an intensifier does not make a negative text less negative", vary="intensifier"),
-    _family("reduced_positive", "intensifiers", "dir", "down",
-            ["The {noun} is {reducer} {pos_adj}.", "The {noun} was {reducer} {pos_adj}."],
-            ["I found the {noun} {reducer} {pos_adj}, to be fair.",
-             "{Name} says the {noun} is {reducer} {pos_adj}."],
-            "a reducer does not make a positive text more positive", vary="reducer"),
-    _family("reduced_negative", "intensifiers", "dir", "up",
-            ["The {noun} is {reducer} {neg_adj}.", "The {noun} was {reducer} {neg_adj}."],
-            ["I found the {noun} {reducer} {neg_adj}, to be fair.",
-             "{Name} says the {noun} is {reducer} {neg_adj}."],
-            "a reducer does not make a negative text more negative", vary="reducer"),
+    _intensity("intensified_positive", "intensifier", "pos_adj", "up",
+               "an intensifier does not make a positive text less positive"),
+    _intensity("intensified_negative", "intensifier", "neg_adj", "down",
+               "an intensifier does not make a negative text less negative"),
+    _intensity("reduced_positive", "reducer", "pos_adj", "down", "a reducer does not make a positive text more positive"),
+    _intensity("reduced_negative", "reducer", "neg_adj", "up", "a reducer does not make a negative text more negative"),
 ]
 
 _NEUTRAL = [
@@ -208,29 +210,28 @@ _PLAIN_TRAIN = ["The {noun} was {pos_adj}.", "The {noun} was {neg_adj}.", "I do 
                 "It is {a_pos_adj} {noun}, and I {pos_verb} it."]
 _PLAIN_HELDOUT = ["What {a_neg_adj} {noun} that was.", "We {pos_verb} the {noun}; it is not {neg_adj} at all.",
                   "It is not {pos_adj}, the {noun}."]
+def _swap(slot: str, train: list[str], heldout: list[str], description: str) -> Family:
+    """An invariance family whose variants put other words in ``slot`` (its name is the slot's list)."""
+    return _family(SLOT_LISTS[slot], "invariance", "inv", "same", train, heldout, description, vary=slot)
+
+
 _INVARIANCE = [
-    _family("names", "invariance", "inv", "same",
-            ["{Name} thought the {noun} was {pos_adj}.", "I went with {name} and the {noun} was {neg_adj}."],
-            ["According to {name}, the {noun} {fact}.", "The {noun} {name} picked was {pos_adj}."],
-            "swapping a person's name keeps the verdict", vary="name"),
-    _family("places", "invariance", "inv", "same",
-            ["The {noun} in {place} was {pos_adj}.", "The {noun} in {place} was {neg_adj}."],
-            ["We were in {place} and found the {noun} {neg_adj}.", "Back in {place}, the {noun} {fact}."],
-            "swapping a place keeps the verdict", vary="place"),
-    _family("numbers", "invariance", "inv", "same",
-            ["I waited {number} minutes and the {noun} was {pos_adj}.",
-             "I waited {number} minutes and the {noun} was {neg_adj}."],
-            ["The {noun} cost {number} dollars and it was {neg_adj}.",
-             "After {number} days the {noun} is still {pos_adj}."],
-            "changing a number keeps the verdict", vary="number"),
-    _family("urls", "invariance", "inv", "same",
-            ["The {noun} was {pos_adj} {url}", "The {noun} was {neg_adj} {url}"],
-            ["See {url} - {a_neg_adj} {noun}.", "{url} {Pos_adj} {noun}, honestly."],
-            "adding a URL (or none) keeps the verdict", vary="url"),
-    _family("handles", "invariance", "inv", "same",
-            ["{handle} The {noun} was {pos_adj}.", "{handle} The {noun} was {neg_adj}."],
-            ["Thanks {handle}, {a_pos_adj} {noun}.", "{Neg_adj} {noun} again {handle}"],
-            "adding an @handle (or none) keeps the verdict", vary="handle"),
+    _swap("name", ["{Name} thought the {noun} was {pos_adj}.", "I went with {name} and the {noun} was {neg_adj}."],
+          ["According to {name}, the {noun} {fact}.", "The {noun} {name} picked was {pos_adj}."],
+          "swapping a person's name keeps the verdict"),
+    _swap("place", ["The {noun} in {place} was {pos_adj}.", "The {noun} in {place} was {neg_adj}."],
+          ["We were in {place} and found the {noun} {neg_adj}.", "Back in {place}, the {noun} {fact}."],
+          "swapping a place keeps the verdict"),
+    _swap("number", ["I waited {number} minutes and the {noun} was {pos_adj}.",
+                     "I waited {number} minutes and the {noun} was {neg_adj}."],
+          ["The {noun} cost {number} dollars and it was {neg_adj}.", "After {number} days the {noun} is still {pos_adj}."],
+          "changing a number keeps the verdict"),
+    _swap("url", ["The {noun} was {pos_adj} {url}", "The {noun} was {neg_adj} {url}"],
+          ["See {url} - {a_neg_adj} {noun}.", "{url} {Pos_adj} {noun}, honestly."],
+          "adding a URL (or none) keeps the verdict"),
+    _swap("handle", ["{handle} The {noun} was {pos_adj}.", "{handle} The {noun} was {neg_adj}."],
+          ["Thanks {handle}, {a_pos_adj} {noun}.", "{Neg_adj} {noun} again {handle}"],
+          "adding an @handle (or none) keeps the verdict"),
     *[_family(name, "invariance", "inv", "same", _PLAIN_TRAIN, _PLAIN_HELDOUT, description,
               perturbation=name)
       for name, description in [("punctuation", "adding or removing punctuation keeps the verdict"),

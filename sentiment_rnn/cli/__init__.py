@@ -1,5 +1,5 @@
-"""The command line: ``sentiment-rnn train | train-review | predict | evaluate | compare | explain | check |
-pretrain | ensemble | serve``.
+"""The command line: ``sentiment-rnn train | train-review | tune-sentence | predict | evaluate | compare | explain |
+check | pretrain | ensemble | serve``.
 
 Commands parse options, call the library and print. Results go to stdout, progress and logs to
 stderr. The library's errors become one-line messages: exit 1 for failures, 2 for usage errors.
@@ -8,7 +8,7 @@ stderr. The library's errors become one-line messages: exit 1 for failures, 2 fo
     predicting.py  predict
     measuring.py   evaluate, compare, explain
     checking.py    check
-    training.py    train, train-review, pretrain, ensemble
+    training.py    train, train-review, tune-sentence, pretrain, ensemble
     serving.py     serve
 
 (The modules are named for what their commands do, not after a command, so that ``sentiment_rnn.cli.train``
@@ -23,9 +23,9 @@ from sentiment_rnn.cli.checking import check
 from sentiment_rnn.cli.measuring import compare, evaluate, explain
 from sentiment_rnn.cli.predicting import predict
 from sentiment_rnn.cli.serving import serve
-from sentiment_rnn.cli.training import ensemble, pretrain, train, train_review
+from sentiment_rnn.cli.training import ensemble, pretrain, train, train_review, tune_sentence
 
-__all__ = ["main", "predict", "evaluate", "compare", "explain", "check", "train", "train_review", "pretrain", "ensemble",
+__all__ = ["main", "predict", "evaluate", "compare", "explain", "check", "train", "train_review", "tune_sentence", "pretrain", "ensemble",
            "serve"]
 
 
@@ -40,5 +40,6 @@ def main():
     """
 
 
-for command in (predict, evaluate, compare, explain, check, train, train_review, pretrain, ensemble, serve):
+for command in (predict, evaluate, compare, explain, check, train, train_review, tune_sentence, pretrain, ensemble,
+                serve):
     main.add_command(command)

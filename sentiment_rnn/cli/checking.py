@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sentiment_rnn.cli.options import data_dir_option, fail_cleanly, load
+from sentiment_rnn.cli.options import Number, data_dir_option, fail_cleanly, load
 
 __all__ = ["check", "run_behaviour_check"]
 
@@ -44,10 +44,10 @@ def run_behaviour_check(models: dict, baselines, capabilities, parts, examples, 
 @click.option("--capability", "capabilities", multiple=True,
               help="Run only this capability (negation, composition, intensifiers, neutral, fairness, invariance) "
                    "or test; repeat for several  [default: all]")
-@click.option("--examples", type=click.IntRange(0), default=3, help="Failing examples shown per test and part.")
+@click.option("--examples", type=Number(int, 0), default=3, help="Failing examples shown per test and part.")
 @click.option("--part", type=click.Choice(tuple(_PARTS)), default="both",
               help="The held-out word lists and sentence shapes (never trained on), the training ones, or both.")
-@click.option("--seed", type=int, default=0, help="Seed of the drawn cases.")
+@click.option("--seed", type=Number(int, 0), default=0, help="Seed of the drawn cases.")
 @click.option("--markdown", is_flag=True, help="Print the table (and examples) as Markdown.")
 @click.option("--json", "as_json", is_flag=True, help="Print every number and example as JSON.")
 @data_dir_option

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from sentiment_rnn.cli.options import DownloadBar, data_dir_option, fail_cleanly, load, model_option, step_progress
+from sentiment_rnn.cli.options import DownloadBar, Number, data_dir_option, fail_cleanly, load, model_option, step_progress
 from sentiment_rnn.corpora.registry import CORPORA
 from sentiment_rnn.evaluation.baselines import BASELINES
 
@@ -37,8 +37,8 @@ def evaluate(corpus, split, data_file, text_column, label_column, as_json, model
     """
     from sentiment_rnn.corpora import load_corpus, load_file
     from sentiment_rnn.evaluation.metrics import classification_report_dict
-    from sentiment_rnn.predict import MAX_REVIEW_CHARS, TRUNCATED, predict_labels
-    from sentiment_rnn.text import review_end
+    from sentiment_rnn.io.predict import MAX_REVIEW_CHARS, TRUNCATED, predict_labels
+    from sentiment_rnn.text.tokenizer import review_end
 
     model = load(model_path)
     if data_file is not None:
@@ -67,7 +67,7 @@ def evaluate(corpus, split, data_file, text_column, label_column, as_json, model
     click.echo(f"accuracy  {report['accuracy']:.4f}")
     click.echo(f"macro-F1  {report['macro_f1']:.4f}")
     click.echo("confusion (rows = true, columns = predicted):")
-    for name, row in zip(model.label_names_, report["confusion"]):
+    for name, row in zip(model.label_names_, report["confusion"], strict=True):
         click.echo(f"  {name:>10s}  " + "  ".join(f"{v:6d}" for v in row))
 
 
@@ -88,17 +88,20 @@ def evaluate(corpus, split, data_file, text_column, label_column, as_json, model
 @click.option("--mix", type=click.Choice(["cad"]), default=None,
               help="Reviews: also train the baselines on the CAD training pairs (less those matching a "
                    "dev or test review).")
-@click.option("--train-size", type=click.IntRange(1), default=None,
+@click.option("--train-size", type=Number(int, 1), default=None,
               help="Reviews: fit on the first N training reviews (and N/9 dev reviews) only  [default: all]")
-@click.option("--test-size", type=click.IntRange(1), default=None,
+@click.option("--test-size", type=Number(int, 1), default=None,
               help="Reviews: score the first N test reviews only  [default: all]")
 @click.option("--refit", is_flag=True, help="Reviews: fit the baselines again instead of reading the cache.")
+@click.option("--check", "with_check", is_flag=True,
+              help="Also run the behavioural tests of `sentiment-rnn check` (held-out part) on the same models, the "
+                   "shipped bag of words and VADER, and print their table below (with --json: a second JSON line).")
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
 @click.option("--json", "as_json", is_flag=True, help="Print every number as JSON.")
 @data_dir_option
 @fail_cleanly
 def compare(model_paths, baselines, level, corpus, data_file, text_column, label_column, mix, train_size, test_size,
-            refit, markdown, as_json, data_dir):
+            refit, with_check, markdown, as_json, data_dir):
     """Score the RNN and bag-of-words baselines on SST-2 test and the negation benchmark, or on reviews.
 
     Baselines are trained on the treebank's training phrases (as the shipped RNN is), tuned on its
@@ -111,9 +114,12 @@ def compare(model_paths, baselines, level, corpus, data_file, text_column, label
     scored on the test reviews, the CAD dev pairs (pair consistency: both members right) and the
     contrast set.
 
+    With --check, the behavioural tests of ``sentiment-rnn check`` (held-out part) follow the table.
+
     \b
     Example:
       sentiment-rnn compare --markdown
+      sentiment-rnn compare --check --markdown
       sentiment-rnn compare --corpus imdb --mix cad --markdown
     """
     reviews = corpus == "imdb" or data_file is not None
@@ -124,6 +130,8 @@ def compare(model_paths, baselines, level, corpus, data_file, text_column, label
     if reviews:
         _compare_reviews(models, model_paths, baselines or tuple(BASELINES), data_file, text_column, label_column,
                          mix, train_size, test_size, refit, markdown, as_json, data_dir)
+        if with_check:
+            _behaviour_table(models, markdown, as_json, data_dir)
         return
     from sentiment_rnn.corpora import load_corpus
     from sentiment_rnn.evaluation.comparison import compare_models, format_table, load_benchmark
@@ -137,6 +145,29 @@ def compare(model_paths, baselines, level, corpus, data_file, text_column, label
         click.echo(json.dumps(results))
     else:
         click.echo(format_table(results, markdown=markdown))
+    if with_check:
+        _behaviour_table(models, markdown, as_json, data_dir)
+
+
+def _behaviour_table(models, markdown, as_json, data_dir):
+    """`compare --check`: check's held-out table for the compared models, the shipped bag of words and
+    (when the NLTK data holds its lexicon) VADER."""
+    from sentiment_rnn.behaviour.report import check_dict, format_protocol, format_table as check_table
+    from sentiment_rnn.behaviour.scorers import has_vader_lexicon
+    from sentiment_rnn.behaviour.suite import DEFAULT_SEED
+    from sentiment_rnn.cli.checking import run_behaviour_check
+
+    chosen = ["bow-logreg"]
+    if has_vader_lexicon(data_dir):
+        chosen.append("vader")
+    else:
+        click.echo("check: VADER left out (no sentiment/vader_lexicon in the NLTK data)", err=True)
+    results = run_behaviour_check(models, chosen, None, ("heldout",), 0, DEFAULT_SEED, data_dir)
+    if as_json:
+        click.echo(json.dumps(check_dict(results, DEFAULT_SEED, ("heldout",)), ensure_ascii=False))
+        return
+    click.echo(f"\nBehaviour (sentiment-rnn check, held-out part). {format_protocol(DEFAULT_SEED)}\n")
+    click.echo(check_table(results, ("heldout",), markdown=markdown))
 
 
 def _compare_reviews(models, model_paths, baselines, data_file, text_column, label_column, mix, train_size,
@@ -144,11 +175,11 @@ def _compare_reviews(models, model_paths, baselines, data_file, text_column, lab
     """`compare --corpus imdb` / `compare --file`: the review-level rows."""
     from sentiment_rnn.evaluation.review_comparison import compare_reviews, format_review_table, review_data
     from sentiment_rnn.files import file_digest
-    from sentiment_rnn.serialization import default_model_path
+    from sentiment_rnn.io.serialization import default_model_path
 
     data = review_data("imdb", data_file=data_file, text_column=text_column, label_column=label_column, mix=mix,
                        train_size=train_size, test_size=test_size, data_dir=data_dir)
-    keys = {name: file_digest(path or default_model_path()) for name, path in zip(models, model_paths or [None])}
+    keys = {name: file_digest(path or default_model_path()) for name, path in zip(models, model_paths or [None], strict=False)}
     results = compare_reviews(models, baselines, data, model_keys=keys, refit=refit,
                               progress=lambda message: click.echo(message, err=True))
     if as_json:
@@ -185,8 +216,8 @@ def explain(text, as_json, no_baseline, model_path, data_dir):
       sentiment-rnn explain --json --no-baseline "not bad at all"
     """
     from sentiment_rnn.evaluation.explain import explanation_dict, load_bow_weights, render_chart, trajectory
-    from sentiment_rnn.predict import MAX_REVIEW_CHARS, TRUNCATED
-    from sentiment_rnn.text import review_end
+    from sentiment_rnn.io.predict import MAX_REVIEW_CHARS, TRUNCATED
+    from sentiment_rnn.text.tokenizer import review_end
 
     if not text.strip():
         raise click.UsageError("TEXT is empty")
@@ -195,8 +226,8 @@ def explain(text, as_json, no_baseline, model_path, data_dir):
         click.echo(f"TEXT is {TRUNCATED}", err=True)
     model = load(model_path)
     bow = None if no_baseline else load_bow_weights(data_dir, on_training=lambda m: click.echo(m, err=True))
-    if model.kind == "review":  # the composition the review model computes, sentence by sentence
-        from sentiment_rnn.evaluation.explain import render_review_chart, review_explanation
+    if model.reads_by_sentence(text):  # the review model: the composition it computes, sentence by sentence
+        from sentiment_rnn.evaluation.review_explain import render_review_chart, review_explanation
 
         review = review_explanation(model, text, bow)
         if as_json:

@@ -6,15 +6,17 @@ from __future__ import annotations
 import functools
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
 from sentiment_rnn.errors import SentimentRNNError
 from sentiment_rnn.files import check_output_folder, check_output_path, same_file
-from sentiment_rnn.hyperparameters import HYPERPARAMETERS, Hyperparameter
+from sentiment_rnn.hyperparameters import HYPERPARAMETERS, Hyperparameter, range_problem
 
-__all__ = ["SEEDS", "SeedList", "data_dir_option", "model_option", "fail_cleanly", "check_paths", "load", "progress_bar",
+__all__ = ["SEEDS", "SeedList", "Number", "data_dir_option", "model_option", "fail_cleanly", "check_paths", "load", "progress_bar",
            "step_progress", "DownloadBar", "hyperparameter_option", "hyperparameter_options", "optional_str"]
 
 DATA_DIR_HELP = "Folder holding the corpora (sst/, imdb/, nltk_data/); missing ones are downloaded to the cache."
@@ -50,15 +52,15 @@ def fail_cleanly(command):
     return wrapper
 
 
-def check_paths(outputs: list[tuple[str, Path | None]], inputs: list[tuple[str, Path | None]] = (),
-                folders: list[Path | None] = ()) -> None:
+def check_paths(outputs: Sequence[tuple[str, Path | None]], inputs: Sequence[tuple[str, Path | None]] = (),
+                folders: Sequence[Path | None] = ()) -> None:
     """Before any work: refuse (usage error) an output that is the same file as an input or another
     output, and (one-line error) an output that cannot be written: its folder is not writable, or it
     is a folder, FIFO or device. ``folders`` are output folders."""
-    outputs = [(option, path) for option, path in outputs if path is not None]
-    inputs = [(option, path) for option, path in inputs if path is not None]
-    for i, (option, path) in enumerate(outputs):
-        for other, other_path in outputs[i + 1:] + inputs:
+    given_outputs = [(option, path) for option, path in outputs if path is not None]
+    given_inputs = [(option, path) for option, path in inputs if path is not None]
+    for i, (option, path) in enumerate(given_outputs):
+        for other, other_path in given_outputs[i + 1:] + given_inputs:
             if same_file(path, other_path):
                 raise click.UsageError(f"{option} {path} and {other} {other_path} are the same file: "
                                        "one would overwrite the other")
@@ -69,7 +71,7 @@ def check_paths(outputs: list[tuple[str, Path | None]], inputs: list[tuple[str, 
 
 
 def load(model_path):
-    from sentiment_rnn.serialization import load_model
+    from sentiment_rnn.io.serialization import load_model
 
     return load_model(model_path)
 
@@ -78,12 +80,13 @@ def progress_bar(label: str):
     """A progress callback drawing a bar on stderr when it is a terminal, else doing nothing."""
     if not sys.stderr.isatty():
         return None, lambda: None
-    state = {"bar": None}
+    state: dict[str, Any] = {"bar": None}
 
     def update(done: int, total: int) -> None:
         if state["bar"] is None:
-            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
-            state["bar"].__enter__()
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+            state["bar"] = bar
         state["bar"].update(done - state["bar"].pos)
         if done == total:
             state["bar"].__exit__(None, None, None)
@@ -100,8 +103,8 @@ def step_progress(label: str):
     is a terminal, else a plain line on stderr every PLAIN_PROGRESS_SECONDS and when the step ends, if it
     took that long."""
     if sys.stderr.isatty():
-        update, _ = progress_bar(label)
-        return update
+        draw_bar, _ = progress_bar(label)
+        return draw_bar
     start = last = time.monotonic()
     previous = 0
 
@@ -136,16 +139,31 @@ class DownloadBar:
             self.bar = None
 
 
+class Number(click.ParamType):
+    """A number option: an int or a finite float in the range low..high (``open``: "low", "high" or "both"
+    bounds excluded), checked by :func:`~sentiment_rnn.hyperparameters.range_problem` like the estimator's
+    hyperparameters. Every numeric option of every command has this type, so NaN, infinity and values out of
+    range are usage errors (exit 2) before any work (``tests/test_option_ranges.py`` walks them all)."""
+
+    def __init__(self, kind=float, low: float | None = None, high: float | None = None, open: str = ""):
+        self.kind, self.low, self.high, self.open = kind, low, high, open
+        self.name = "integer" if kind is int else "float"
+        self._base = click.INT if kind is int else click.FLOAT
+
+    def convert(self, value, param, ctx):
+        number = self._base.convert(value, param, ctx)
+        problem = range_problem(number, self.low, self.high, self.open)
+        if problem:
+            self.fail(f"{value!r} is not {problem}.", param, ctx)
+        return number
+
+
 def _click_type(h: Hyperparameter):
-    """The click type of a declared hyperparameter: a choice, a bounded number, a path or text."""
+    """The click type of a declared hyperparameter: a choice, a number, a path or text."""
     if h.choices is not None:
         return click.Choice(h.choices)
-    if h.kind in (int, float) and h.low is None and h.high is None:
-        return h.kind
     if h.kind in (int, float):
-        bounded = click.IntRange if h.kind is int else click.FloatRange
-        options = {} if h.kind is int else {"min_open": h.open in ("low", "both"), "max_open": h.open in ("high", "both")}
-        return bounded(h.low, h.high, **options)
+        return Number(h.kind, h.low, h.high, h.open)
     if h.kind == "path":
         return click.Path(dir_okay=False, path_type=Path)
     return None
@@ -154,6 +172,8 @@ def _click_type(h: Hyperparameter):
 def hyperparameter_option(name: str, dest: str | None = None):
     """The click option of the declared hyperparameter ``name`` (see :mod:`sentiment_rnn.hyperparameters`)."""
     h = HYPERPARAMETERS[name]
+    if h.option is None:
+        raise ValueError(f"the hyperparameter {name} has no command-line option")
     flags = f"{h.option}/{h.negative_option}" if h.negative_option else h.option
     if h.kind is bool and not h.negative_option:
         return click.option(flags, dest or h.name, is_flag=True, default=h.default, help=h.help)

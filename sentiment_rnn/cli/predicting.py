@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -44,7 +46,7 @@ def predict(texts, input_path, text_column, id_column, output_format, output_dir
       cat reviews.txt | sentiment-rnn predict --input - --format jsonl
       sentiment-rnn predict --input 'reviews/*.csv' --text-column review --output scored/
     """
-    from sentiment_rnn.records import input_format
+    from sentiment_rnn.io.records import input_format
 
     if texts and input_path is not None:
         raise click.UsageError("give TEXT arguments or --input FILE, not both")
@@ -61,19 +63,27 @@ def predict(texts, input_path, text_column, id_column, output_format, output_dir
         raise click.UsageError("--text-column and --id-column need a .csv, .tsv or .jsonl --input")
     model = load(model_path)
     if input_path is None:
-        from sentiment_rnn.records import Row
+        from sentiment_rnn.io.records import Row
 
         _print_records(model, [[Row(number, text) for number, text in enumerate(texts, start=1)]], output_format, None)
         return
     with _open_input(input_path) as stream:
-        from sentiment_rnn.records import iter_rows
+        from sentiment_rnn.io.records import iter_rows
 
         chunks = iter_rows(stream, file_format, text_column=text_column or "text", id_column=id_column,
                            chunk_size=PREDICT_CHUNK, source="<stdin>" if input_path == "-" else input_path)
         _print_records(model, chunks, output_format, id_column)
 
 
+def counted(number: int, noun: str) -> str:
+    """``number`` and ``noun``, plural unless one: "1 line", "2 lines"."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def _open_input(path: str):
+    if path == "-" and getattr(sys.stdin, "name", None) == os.devnull:  # what __main__ puts for a closed stdin
+        raise click.ClickException("standard input is closed: there is nothing to predict (pipe reviews in, "
+                                   "or give --input FILE)")
     try:
         return click.open_file(path, "rb")
     except OSError as error:
@@ -82,23 +92,24 @@ def _open_input(path: str):
 
 def _print_records(model, chunks, output_format, id_column):
     """Predict each chunk of rows and print its records; errors also go to stderr, and exit 1 at the end."""
-    from sentiment_rnn.predict import TRUNCATED, format_record, tsv_header
-    from sentiment_rnn.records import score_rows
+    from sentiment_rnn.io.predict import TRUNCATED, format_record, tsv_header
+    from sentiment_rnn.io.records import score_rows
 
     if output_format == "tsv":
         click.echo(tsv_header(model.label_names_, id_column))
-    failures = 0
+    failures = lines = 0
     for chunk in chunks:
         for record in score_rows(model, chunk):
+            lines += 1
             if "error" in record:
                 failures += 1
                 click.echo(f"line {record['line']}: {record['error']}", err=True)
             elif record.get("truncated"):
-                click.echo(f"line {record['line']}: {TRUNCATED}", err=True)
-            if output_format != "text" or "error" not in record:
-                click.echo(format_record(record, output_format, id_column))
+                click.echo(f"line {record['line']}: {record.get('why', TRUNCATED)}", err=True)
+            click.echo(format_record(record, output_format, id_column))
     if failures:
-        raise click.ClickException(f"{failures} line(s) could not be predicted; the others were")
+        raise click.ClickException(f"{failures:,} of {counted(lines, 'line')} could not be predicted (said above); "
+                                   f"{counted(lines - failures, 'line')} {'was' if lines - failures == 1 else 'were'}")
 
 
 def _predict_files(pattern, text_column, id_column, output_format, output_dir, scheduler, model_path):
@@ -111,9 +122,11 @@ def _predict_files(pattern, text_column, id_column, output_format, output_dir, s
                           log=lambda message: click.echo(message, err=True))
     failed = [result for result in results if result.failure]
     rows, errors = sum(result.rows for result in results), sum(result.errors for result in results)
-    click.echo(f"{len(results) - len(failed)} file(s) scored into {output_dir}: {rows:,} records, {errors:,} with an error")
+    click.echo(f"{counted(len(results) - len(failed), 'file')} scored into {output_dir}: {counted(rows, 'record')}, "
+               f"{errors:,} with an error")
     for result in failed:
         click.echo(result.failure, err=True)
     if failed or errors:
-        raise click.ClickException(f"{len(failed)} file(s) could not be scored and {errors:,} row(s) could not be "
-                                   "predicted (records with an error field); the others were")
+        problems = ([f"{len(failed):,} of {counted(len(results), 'file')} could not be scored"] if failed else []) + (
+            [f"{counted(errors, 'row')} could not be predicted (records with an error field)"] if errors else [])
+        raise click.ClickException("; ".join(problems))

@@ -30,7 +30,7 @@ import numpy as np
 from sentiment_rnn.corpora.corpus import BINARY_LABELS, Corpus, read_utf8
 from sentiment_rnn.corpora.sources import SOURCES, Progress, locate
 from sentiment_rnn.errors import DataError
-from sentiment_rnn.text import normalize
+from sentiment_rnn.text.tokenizer import normalize
 
 __all__ = ["CAD_SPLITS", "CAD_COLUMNS", "load_cad", "read_cad", "match_key", "training_pairs", "concat_corpora"]
 
@@ -48,7 +48,8 @@ def read_cad(path: str | os.PathLike) -> tuple[list[str], np.ndarray, np.ndarray
     """
     path = Path(path)
     reader = csv.reader(io.StringIO(read_utf8(path), newline=""), delimiter="\t", strict=True)
-    texts, labels, pair_ids, first_line = [], [], [], {}
+    texts, labels, pair_ids = [], [], []
+    first_line: dict[int, int] = {}  # pair id -> the line it first occurs on
     try:
         header = next(reader, None)
         if header is None:

@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from sentiment_rnn.errors import DataError
-from sentiment_rnn.text import tokenize
+from sentiment_rnn.text.tokenizer import tokenize
 
 __all__ = ["BINARY_LABELS", "SST5_LABELS", "SPLITS", "SPLIT_FRACTIONS", "Corpus", "pretokenized_corpus",
-           "check_choice", "where", "read_utf8", "column_index", "stratified_split"]
+           "check_choice", "where", "read_utf8", "column_index", "check_unique_columns",
+           "stratified_split"]
 
 BINARY_LABELS = ("negative", "positive")
 SST5_LABELS = ("very negative", "negative", "neutral", "positive", "very positive")
@@ -116,9 +117,25 @@ def read_utf8(path: Path) -> str:
 
 def column_index(header: list[str], column: str, path: Path, line: int) -> int:
     names = [name.strip() for name in header]
+    check_unique_columns(names, path, line)
     if column not in names:
         raise DataError(f"no column {column!r}; the columns are: {', '.join(names)}", path, line)
     return names.index(column)
+
+
+def check_unique_columns(names: list[str], path, line: int) -> None:
+    """DataError when two columns of a header have the same name: one of them would be lost.
+
+    >>> check_unique_columns(["id", "text", "label", "text"], "in.csv", 1)
+    Traceback (most recent call last):
+    sentiment_rnn.errors.DataError: in.csv:1: column 'text' appears twice in the header (columns 2 and 4); rename one
+    """
+    first: dict[str, int] = {}
+    for number, name in enumerate(names, start=1):
+        if name in first:
+            raise DataError(f"column {name!r} appears twice in the header (columns {first[name]} and {number}); "
+                            "rename one", path, line)
+        first[name] = number
 
 
 def stratified_split(labels: np.ndarray, split: str, seed: int) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 from sentiment_rnn.corpora.corpus import BINARY_LABELS, Corpus, column_index
 from sentiment_rnn.corpora.sources import IMDB_COLUMNS, SOURCES, Progress, locate
 from sentiment_rnn.errors import DataError
-from sentiment_rnn.text import normalize
+from sentiment_rnn.text.tokenizer import normalize
 
 __all__ = ["load_imdb"]
 

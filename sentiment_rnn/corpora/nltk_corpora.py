@@ -1,4 +1,7 @@
-"""NLTK's sentence_polarity and movie_reviews corpora, read from an nltk_data folder, split 80/10/10."""
+"""NLTK's sentence_polarity and movie_reviews corpora, read from an nltk_data folder, split 80/10/10; and
+two sentence sources for the sentence network's behaviour training: pros_cons (product pros and cons,
+many of them negated complaints: "no flaws", "not very expensive") and subjectivity's objective
+sentences (IMDB plot summaries: statements without an opinion)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ from sentiment_rnn.corpora.corpus import BINARY_LABELS, Corpus, pretokenized_cor
 from sentiment_rnn.corpora.sources import SOURCES, Progress, cache_dir, locate, search_roots
 from sentiment_rnn.errors import DataError
 
-__all__ = ["load_sentence_polarity", "load_movie_reviews"]
+__all__ = ["load_sentence_polarity", "load_movie_reviews", "pros_cons_sentences", "objective_sentences",
+           "opinion_words"]
 
 
 def _nltk_corpus_root(name: str, data_dir, download: bool, progress: Progress | None) -> Path:
@@ -101,3 +105,41 @@ def load_movie_reviews(split: str, data_dir, *, level: str, classes: int, seed: 
     return _split_pretokenized("movie-reviews", split, seed, token_lists, labels)
 
 
+
+
+def pros_cons_sentences(data_dir=None, download: bool = True, progress: Progress | None = None
+                        ) -> tuple[list[list[str]], np.ndarray]:
+    """Every sentence of NLTK's pros_cons corpus, lowercased tokens, with its label (n,): 1 for a pro,
+    0 for a con (cons first)."""
+    from nltk.corpus.reader import ProsConsCorpusReader
+
+    token_lists, labels = [], []
+    with _nltk_corpus("pros-cons", _nltk_corpus_root("pros-cons", data_dir, download, progress)) as root:
+        reader = ProsConsCorpusReader(root, r"Integrated(Cons|Pros)\.txt", cat_pattern=r"Integrated(Cons|Pros)\.txt",
+                                      encoding="ISO-8859-2")
+        for label, category in enumerate(("Cons", "Pros")):
+            sentences = [[word.lower() for word in sentence] for sentence in reader.sents(categories=category)]
+            token_lists += sentences
+            labels += [label] * len(sentences)
+    return token_lists, np.asarray(labels, dtype=np.int64)
+
+
+def objective_sentences(data_dir=None, download: bool = True, progress: Progress | None = None) -> list[list[str]]:
+    """The 5,000 objective sentences (plot summaries) of NLTK's subjectivity corpus, as token lists."""
+    from nltk.corpus.reader import CategorizedSentencesCorpusReader
+
+    with _nltk_corpus("subjectivity", _nltk_corpus_root("subjectivity", data_dir, download, progress)) as root:
+        reader = CategorizedSentencesCorpusReader(root, r"(quote|plot)\.tok\.gt9\.5000",
+                                                  cat_map={"quote.tok.gt9.5000": ["subj"], "plot.tok.gt9.5000": ["obj"]},
+                                                  encoding="latin-1")
+        return [[word.lower() for word in sentence] for sentence in reader.sents(categories="obj")]
+
+
+def opinion_words(data_dir=None, download: bool = True, progress: Progress | None = None
+                  ) -> tuple[frozenset[str], frozenset[str]]:
+    """The (positive, negative) words of NLTK's opinion lexicon."""
+    from nltk.corpus.reader import OpinionLexiconCorpusReader
+
+    with _nltk_corpus("opinion-lexicon", _nltk_corpus_root("opinion-lexicon", data_dir, download, progress)) as root:
+        reader = OpinionLexiconCorpusReader(root, r"(\w+)\-words\.txt", encoding="ISO-8859-2")
+        return frozenset(reader.positive()), frozenset(reader.negative())

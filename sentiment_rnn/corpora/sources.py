@@ -116,6 +116,30 @@ SOURCES: dict[str, Source] = {
         installed="nltk_data/corpora/movie_reviews",
         md5="155de2b77c6834dd8eea7cbe88e93acb",
     ),
+    "pros-cons": Source(
+        title="the NLTK pros_cons corpus (product review pros and cons, Ganapathibhotla & Liu 2008)",
+        url="https://raw.githubusercontent.com/nltk/nltk_data/gh-pages/packages/corpora/pros_cons.zip",
+        folder="nltk_data/corpora",
+        archive="pros_cons.zip",
+        installed="nltk_data/corpora/pros_cons",
+        md5="c4c7e61fb4d57a2f6c95317194da0f17",
+    ),
+    "subjectivity": Source(
+        title="the NLTK subjectivity corpus (Pang & Lee 2004; objective sentences are IMDB plot summaries)",
+        url="https://raw.githubusercontent.com/nltk/nltk_data/gh-pages/packages/corpora/subjectivity.zip",
+        folder="nltk_data/corpora",
+        archive="subjectivity.zip",
+        installed="nltk_data/corpora/subjectivity",
+        md5="a81a44513903ba6bb86f85aeff149561",
+    ),
+    "opinion-lexicon": Source(
+        title="the NLTK opinion_lexicon (Hu & Liu 2004: about 2,000 positive and 4,800 negative words)",
+        url="https://raw.githubusercontent.com/nltk/nltk_data/gh-pages/packages/corpora/opinion_lexicon.zip",
+        folder="nltk_data/corpora",
+        archive="opinion_lexicon.zip",
+        installed="nltk_data/corpora/opinion_lexicon",
+        md5="43a521f055063e001845b9d484a50173",
+    ),
     "imdb": Source(
         title="the Large Movie Review Dataset (IMDB)",
         url="https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
@@ -356,11 +380,11 @@ def _install_imdb(name: str, archive: Path, cache: Path) -> Path:
     if not rows:
         raise DownloadError(f"{archive} holds no aclImdb/{{train,test}}/{{pos,neg}}/*.txt reviews")
     buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped:
-        with io.TextIOWrapper(zipped, encoding="utf-8", newline="") as text:
-            writer = csv.writer(text, lineterminator="\n")
-            writer.writerow(IMDB_COLUMNS)
-            writer.writerows(rows)
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped, \
+            io.TextIOWrapper(zipped, encoding="utf-8", newline="") as text:
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(IMDB_COLUMNS)
+        writer.writerows(rows)
     write_bytes_atomic(dest, buffer.getvalue())
     archive.unlink()
     return dest
@@ -377,7 +401,7 @@ def _acl_imdb_rows(archive: Path) -> Iterator[tuple[str, str, str, int, int]]:
                 match = _ACL_MEMBER.match(member.name)
                 if match and member.isfile():
                     split, folder, review_id, rating = match.groups()
-                    review = tar.extractfile(member).read().decode("utf-8")
+                    review = tar.extractfile(member).read().decode("utf-8")  # type: ignore[union-attr]  # a file has one
                     yield review, sentiments[folder], split, int(review_id), int(rating)
     except (tarfile.TarError, EOFError, OSError, UnicodeDecodeError) as error:
         raise DownloadError(f"cannot read {archive} ({error}); delete it and try again") from None

@@ -14,7 +14,7 @@ from sentiment_rnn.corpora.registry import load_corpus
 from sentiment_rnn.corpora.sources import Progress
 from sentiment_rnn.corpora.user_files import load_file
 from sentiment_rnn.errors import DataError
-from sentiment_rnn.text import tokenize_many
+from sentiment_rnn.text.tokenizer import tokenize_many
 
 __all__ = ["TrainingData", "load_training_data", "with_cad_pairs", "unlabeled_sentences", "unlabeled_texts"]
 
@@ -110,5 +110,6 @@ def with_cad_pairs(data: TrainingData, data_dir=None) -> TrainingData:
     member among its dev or test texts (which would otherwise be trained on)."""
     held_out = [text for split in (data.dev, data.test) if split is not None for text in split.texts]
     pairs = training_pairs(load_cad("train", data_dir), exclude=held_out)
-    description = {**data.description, "mix": "cad", "cad_train_pairs": int(len(np.unique(pairs.pair_ids)))}
+    assert pairs.pair_ids is not None  # CAD's pairs keep their ids
+    description = {**data.description, "mix": "cad", "cad_train_pairs": len(np.unique(pairs.pair_ids))}
     return dataclasses.replace(data, train=concat_corpora(data.train, pairs), description=description)

@@ -12,7 +12,7 @@ from sentiment_rnn.corpora.corpus import (BINARY_LABELS, SPLITS, SST5_LABELS, Co
                                           pretokenized_corpus, read_utf8)
 from sentiment_rnn.corpora.sources import Progress, locate
 from sentiment_rnn.errors import DataError
-from sentiment_rnn.text import unescape_ptb
+from sentiment_rnn.text.tokenizer import unescape_ptb
 
 if TYPE_CHECKING:
     from nltk import Tree
@@ -119,10 +119,7 @@ def _sst_phrases(tree: Tree) -> list[tuple[list[str], int]]:
     def visit(node, start: int) -> int:
         slot = len(phrases)
         phrases.append(None)
-        if isinstance(node[0], str):
-            end = start + 1
-        else:
-            end = visit(node[1], visit(node[0], start))
+        end = start + 1 if isinstance(node[0], str) else visit(node[1], visit(node[0], start))
         phrases[slot] = (leaves[start:end], node.label())
         return end
 

@@ -13,7 +13,7 @@ import numpy as np
 from sentiment_rnn.corpora.corpus import BINARY_LABELS, Corpus, check_choice, column_index, read_utf8
 from sentiment_rnn.errors import DataError
 from sentiment_rnn.files import loads_bounded
-from sentiment_rnn.text import normalize
+from sentiment_rnn.text.tokenizer import normalize
 
 __all__ = ["load_file"]
 

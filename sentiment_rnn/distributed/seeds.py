@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from sentiment_rnn.errors import SentimentRNNError
 
@@ -49,7 +49,7 @@ def seed_paths(output_dir: str | Path, seed: int) -> tuple[Path, Path]:
 def train_seed(run, seed: int, output_dir: str | Path, log: Callable[[str], None] | None = None) -> dict:
     """Train ``run`` with ``seed`` into ``output_dir`` (resuming from its checkpoint when there is
     one); return the run's summary with the seed, or ``{seed, output, skipped: True}`` when its model exists."""
-    from sentiment_rnn.training_run import run_training
+    from sentiment_rnn.recipes.training_run import run_training
 
     output, checkpoint = seed_paths(output_dir, seed)
     if output.exists():
@@ -100,7 +100,7 @@ def train_seeds(run, seeds: list[int], output_dir: str | Path, *, scheduler: str
                       lambda name, summary, failure: ended(int(name[4:]), summary, failure))
     report.summaries.sort(key=lambda summary: seeds.index(summary["seed"]))
     if ensemble and not report.failures:
-        from sentiment_rnn.serialization import save_ensemble
+        from sentiment_rnn.io.serialization import save_ensemble
 
         report.ensemble = str(Path(output_dir) / "ensemble.npz")
         count = save_ensemble([seed_paths(output_dir, seed)[0] for seed in seeds], report.ensemble, compact=run.compact)

@@ -18,13 +18,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sentiment_rnn.text import mark_negation
+from sentiment_rnn.text.tokenizer import mark_negation
 
 if TYPE_CHECKING:
     from sklearn.linear_model import LogisticRegression
@@ -197,7 +197,8 @@ def fit_baseline(
     vectorize_seconds = time.perf_counter() - start
     X_dev = vectorizer.transform(list(dev_tokens))  # (M, F) sparse
 
-    best, best_accuracy, best_seconds = None, -1.0, 0.0
+    best: tuple[float, Any] | None = None
+    best_accuracy, best_seconds = -1.0, 0.0
     dev_accuracy: dict[float, float] = {}
     for value in grid:
         candidate = clone(classifier).set_params(**{key: value})
@@ -210,6 +211,8 @@ def fit_baseline(
             best, best_accuracy, best_seconds = (value, candidate), accuracy, seconds
     search_seconds = time.perf_counter() - start
 
+    if best is None:
+        raise ValueError(f"the parameter grid of {name} is empty")
     value, fitted_classifier = best
     fitted = _pipeline(vectorizer, fitted_classifier)
     return FittedBaseline(
@@ -269,4 +272,4 @@ def word_weights(fitted: FittedBaseline | Pipeline, tokens: Tokens) -> list[tupl
     weights = np.zeros(len(seen))  # (T,)
     for feature, start, n in occurrences:
         weights[start : start + n] += x[feature] * coef[feature] / (counts[feature] * n)
-    return [(token, float(w)) for token, w in zip(seen, weights)]
+    return [(token, float(w)) for token, w in zip(seen, weights, strict=True)]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 from sentiment_rnn.evaluation.negation import ContrastItem, load_contrast_set, negation_benchmark
 
@@ -48,7 +49,7 @@ def format_table(
     header = ["model"] + [title for *_, title in columns]
     counts = ["n"]
     for slice_name, _, count, _ in columns:
-        values = {results_by_model[m].get(slice_name, {}).get(count) for m in models} - {None}
+        values: set[Any] = {results_by_model[m].get(slice_name, {}).get(count) for m in models} - {None}
         counts.append("/".join(str(v) for v in sorted(values)))
     rows = [counts]
     for m in models:
@@ -62,10 +63,10 @@ def format_table(
         lines = ["| " + " | ".join(header) + " |", "| --- |" + " ---: |" * len(columns)]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
         return "\n".join(lines)
-    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     def line(cells):
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-    return "\n".join(line(cells).rstrip() for cells in [header] + rows)
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+    return "\n".join(line(cells).rstrip() for cells in [header, *rows])
 
 
 @dataclass(frozen=True)

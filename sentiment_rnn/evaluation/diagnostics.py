@@ -41,14 +41,14 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from sentiment_rnn.nn.batching import pad_batch, sequential_batches, truncate
 from sentiment_rnn.nn.functional import cross_entropy
 from sentiment_rnn.nn.model import ModelConfig, RNNModel
-from sentiment_rnn.train import EpochRecord, TrainConfig, fit
+from sentiment_rnn.training.loop import EpochRecord, TrainConfig, fit
 
 __all__ = [
     "GradientFlow",
@@ -183,7 +183,7 @@ class DiagnosticsLog:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["epoch", "distance", "count", "mean_norm", "relative_norm"])
         for e in self.epochs:
-            for d, (count, norm, relative) in enumerate(zip(e.flow.count, e.flow.mean_norm, e.flow.relative_norm)):
+            for d, (count, norm, relative) in enumerate(zip(e.flow.count, e.flow.mean_norm, e.flow.relative_norm, strict=True)):
                 writer.writerow([e.epoch, d, int(count), f"{norm:.6g}", _cell(relative)])
         return out.getvalue()
 
@@ -263,7 +263,7 @@ def first_token_task(n: int, rng: np.random.Generator, *, min_length: int = 20, 
     targets = rng.integers(0, 2, n)  # (n,)
     lengths = rng.integers(min_length, max_length + 1, n)  # (n,)
     sequences = []
-    for target, length in zip(targets, lengths):
+    for target, length in zip(targets, lengths, strict=True):
         sequence = rng.integers(3, 3 + fillers, length)  # (T,)
         sequence[0] = 1 + target
         sequences.append(sequence)

@@ -25,19 +25,22 @@ the treebank's phrases, the data of the shipped model. Its score for a text is
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 import functools
 import json
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from sentiment_rnn.classifier import as_tokens
+from sentiment_rnn.estimators.rnn import as_tokens
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
 from sentiment_rnn.nn.batching import UNK_ID, truncate
 from sentiment_rnn.nn.functional import softmax
@@ -45,6 +48,7 @@ from sentiment_rnn.nn.inference import predict_logits
 from sentiment_rnn.nn.model import RNNModel
 
 __all__ = [
+    "shown",
     "Trajectory",
     "BowWeights",
     "BOW_BASELINE",
@@ -57,8 +61,6 @@ __all__ = [
     "shipped_bow_path",
     "explanation_dict",
     "render_chart",
-    "review_explanation",
-    "render_review_chart",
 ]
 
 BOW_BASELINE = "bow-logreg"
@@ -129,11 +131,11 @@ def trajectory(classifier, text) -> Trajectory:
     tokens = as_tokens(text)
     if not tokens:
         raise SentimentRNNError("nothing to explain: the text has no tokens")
-    if classifier.kind == "review":  # a sentence is read by the review model's sentence network
-        classifier = classifier.sentence_
-    if classifier.kind == "ensemble":  # the mean of its members' running sentiments
-        members = [trajectory(member, tokens) for member in classifier.networks]
+    networks = classifier.networks  # a review model reads a sentence with its sentence network
+    if len(networks) > 1:  # an ensemble: the mean of its members' running sentiments
+        members = [trajectory(member, tokens) for member in networks]
         return dataclasses.replace(members[0], probabilities=np.mean([m.probabilities for m in members], axis=0))
+    (classifier,) = networks
     ids = classifier.encode([tokens])[0]  # (T,)
     read = truncate(ids, classifier.max_len)  # what predict() reads
     model = classifier.model_
@@ -187,7 +189,7 @@ class BowWeights:
         return float(1.0 / (1.0 + np.exp(-self.decision(tokens))))
 
     @classmethod
-    def from_fitted(cls, fitted, **metadata) -> "BowWeights":
+    def from_fitted(cls, fitted, **metadata) -> BowWeights:
         """From a :class:`~sentiment_rnn.evaluation.baselines.FittedBaseline` whose vectorizer counts unigrams
         and whose classifier is linear (``bow-logreg``); its word_weights then agree with these."""
         from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
@@ -219,7 +221,7 @@ class BowWeights:
         })
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "BowWeights":
+    def load(cls, path: str | os.PathLike) -> BowWeights:
         """Read a file written by :meth:`save` (no pickle); ModelFileError if it is not one."""
         from sentiment_rnn.files import loads_bounded, open_npz
 
@@ -251,7 +253,7 @@ def fit_bow_weights(data_dir=None) -> BowWeights:
 
 def shipped_bow_path() -> Path:
     """Where the shipped weights live: beside the default model (package data, or models/)."""
-    from sentiment_rnn.serialization import default_model_path
+    from sentiment_rnn.io.serialization import default_model_path
 
     return default_model_path().parent / BOW_FILE
 
@@ -268,10 +270,8 @@ def load_bow_weights(data_dir=None, *, on_training: Callable[[str], None] | None
     if on_training is not None:
         on_training(f"training the bag-of-words baseline on the treebank's phrases (once; cached in {cached})")
     weights = fit_bow_weights(data_dir)
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache only costs the training next time
         weights.save(cached)
-    except OSError:  # a read-only cache only costs the training next time
-        pass
     return weights
 
 
@@ -281,7 +281,7 @@ def load_bow_weights(data_dir=None, *, on_training: Callable[[str], None] | None
 
 
 def _probabilities_dict(names: Sequence[str], p: np.ndarray) -> dict[str, float]:
-    return {name: round(float(q), 6) for name, q in zip(names, p)}
+    return {name: round(float(q), 6) for name, q in zip(names, p, strict=True)}
 
 
 def explanation_dict(traj: Trajectory, bow: BowWeights | None = None, *, text: str | None = None) -> dict:
@@ -290,7 +290,7 @@ def explanation_dict(traj: Trajectory, bow: BowWeights | None = None, *, text: s
     has_positive = "positive" in names
     weights = None if bow is None else bow.word_weights(traj.tokens)
     steps = []
-    for t, (token, known, p) in enumerate(zip(traj.tokens, traj.known, traj.probabilities)):
+    for t, (token, known, p) in enumerate(zip(traj.tokens, traj.known, traj.probabilities, strict=True)):
         step = {"token": token, "in_vocabulary": known, "label": names[int(p.argmax())]}
         if has_positive:
             step["p_positive"] = round(float(p[names.index("positive")]), 6)
@@ -299,10 +299,10 @@ def explanation_dict(traj: Trajectory, bow: BowWeights | None = None, *, text: s
             step["bow_weight"] = round(float(weights[t]), 6)
         steps.append(step)
     final = traj.probabilities[-1]
-    prediction = {"label": names[traj.prediction], "probabilities": _probabilities_dict(names, final)}
+    prediction: dict[str, Any] = {"label": names[traj.prediction], "probabilities": _probabilities_dict(names, final)}
     if has_positive:
         prediction["p_positive"] = round(float(final[names.index("positive")]), 6)
-    result = {
+    result: dict[str, Any] = {
         "text": text,
         "tokens": list(traj.tokens),
         "skipped_tokens": traj.skipped,
@@ -346,7 +346,7 @@ _ASCII = _Glyphs("#", "|", "~", "-")
 def _diverging_bar(value: float, half: int, glyphs: _Glyphs, clipped: bool = False) -> str:
     """A bar of |value| · half cells, left of the axis when negative, right when positive
     (value in [-1, 1]); a clipped bar ends in ``glyphs.more``."""
-    cells = min(half, int(round(abs(value) * half)))
+    cells = min(half, int(round(abs(value) * half)))  # noqa: RUF046 (value may be a NumPy scalar, whose round() may not be an int)
     bar = glyphs.full * cells
     if clipped and cells:
         bar = bar[:-1] + glyphs.more
@@ -356,7 +356,21 @@ def _diverging_bar(value: float, half: int, glyphs: _Glyphs, clipped: bool = Fal
 
 
 def _short(token: str, width: int, glyphs: _Glyphs) -> str:
+    token = shown(token)
     return token if len(token) <= width else token[: width - 1] + glyphs.more
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    r"""``text`` safe to print on a terminal: control characters (an ESC that starts a colour or moves
+    the cursor, a bell) and the marks that reorder or break lines become visible escapes.
+
+    >>> shown("good \x1b[2J film\x07 \u202eom")
+    'good \\x1b[2J film\\x07 \\u202eom'
+    """
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def render_chart(traj: Trajectory, bow: BowWeights | None = None, *, text: str | None = None,
@@ -370,7 +384,7 @@ def render_chart(traj: Trajectory, bow: BowWeights | None = None, *, text: str |
     short = "pos" if focus == "positive" else focus[:3]
     lines = []
     if text is not None:
-        quoted = " ".join(text.split())
+        quoted = shown(" ".join(text.split()))
         lines.append(f'"{quoted}"' if len(quoted) <= 76 else f'"{quoted[:75]}{glyphs.more}"')
     final = traj.probabilities[-1]
     lines.append(f"RNN  {names[traj.prediction]:<9s} P({focus}) = {final[traj.focus]:.3f}"
@@ -393,7 +407,7 @@ def render_chart(traj: Trajectory, bow: BowWeights | None = None, *, text: str |
         header += "  " + "BoW weight".rjust(6 + 1 + HALF_BOW_BAR)
     lines.append(header)
     lines.append(glyphs.rule * len(header))
-    for t, (token, known, score) in enumerate(zip(traj.tokens, traj.known, traj.scores)):
+    for t, (token, known, score) in enumerate(zip(traj.tokens, traj.known, traj.scores, strict=True)):
         name = _short(token, TOKEN_WIDTH - 1, glyphs) if known else _short(token, TOKEN_WIDTH - 2, glyphs) + "?"
         row = f"{name:<{TOKEN_WIDTH}} {score:6.3f} {_diverging_bar(2 * (score - 0.5), HALF_BAR, glyphs)}"
         if weights is not None:
@@ -409,84 +423,3 @@ def render_chart(traj: Trajectory, bow: BowWeights | None = None, *, text: str |
     if not all(traj.known):
         lines.append("?: a word the RNN does not know (read as <unk>)")
     return "\n".join(lines)
-
-
-REVIEW_SENTENCE_WIDTH = 30
-
-
-def review_explanation(model, text, bow: BowWeights | None = None) -> dict:
-    """What a review model computes for ``text`` (a string or tokens), as plain JSON types:
-
-    * ``review``: :meth:`ReviewClassifier.explain_review`, the composition as it is computed (the bias and
-      each sentence's weight, network log-odds, n-gram part and share, in log-odds);
-    * ``trajectory``: the sentence network's running P(positive) after each token, sentence by sentence
-      (each step says its ``sentence``), the same network that gives each sentence's log-odds, so every
-      sentence's last step is its ``sentence_p_positive`` in the list; with ``bow``, each word's weight;
-    * ``prediction``: the review model's verdict; ``bag_of_words``: the n-gram part of that verdict.
-    """
-    review = model.explain_review(text)
-    (sentences,) = model.sentences([text])
-    steps, tokens = [], []
-    for index, sentence in enumerate(sentences):
-        part = explanation_dict(trajectory(model.sentence_, sentence), bow)
-        steps.extend({**step, "sentence": index} for step in part["trajectory"])
-        tokens.extend(part["tokens"])
-    p = review["p_positive"]
-    label = "positive" if p > 0.5 else "negative"
-    names = list(model.label_names_)
-    ngram = review["ngram_log_odds"]
-    return {
-        "tokens": tokens,
-        "method": "running-state by sentence",
-        "label_names": names,
-        "prediction": {"label": label, "p_positive": round(p, 6),
-                       "probabilities": _probabilities_dict(names, np.array([1.0 - p, p]))},
-        "trajectory": steps,
-        "bag_of_words": {"name": "the review model's n-gram part", "log_odds": round(ngram, 6),
-                         "label": "positive" if ngram > 0 else "negative" if ngram < 0 else "neutral"},
-        "review": review,
-    }
-
-
-def render_review_chart(explanation: dict, bow: BowWeights | None = None, *, text: str | None = None,
-                        ascii_only: bool = False) -> str:
-    """``review_explanation``'s result as a chart: the composition (one row per sentence with its share of
-    the verdict in log-odds = weight x (network log-odds + n-gram part), the bias, the total), then each
-    sentence's token chart, which ends at that sentence's P(pos) alone in the list."""
-    glyphs = _ASCII if ascii_only else _UNICODE
-    review = explanation["review"]
-    rows = review["sentences"]
-    lines = []
-    if text is not None:
-        quoted = " ".join(text.split())
-        lines.append(f'"{quoted}"' if len(quoted) <= 76 else f'"{quoted[:75]}{glyphs.more}"')
-    p = review["p_positive"]
-    lines.append(f"review model  {'positive' if p > 0.5 else 'negative':<9s} P(positive) = {p:.3f}   "
-                 f"log-odds {review['log_odds']:+.2f} = bias {review['bias']:+.2f} + the shares below")
-    lines.append(f"(of which the n-grams {review['ngram_log_odds']:+.2f}, the network {review['network_log_odds']:+.2f})")
-    lines.append("")
-    scale = max([abs(r["log_odds"]) for r in rows] + [1e-9])
-    header = (f"{'sentence':<{REVIEW_SENTENCE_WIDTH}} {'share':>6} {'':{2 * HALF_BOW_BAR + 1}} "
-              f"{'= w':>4} x ({'net':>5} {'ngram':>6})  P(pos) alone")
-    lines.append(header)
-    lines.append(glyphs.rule * len(header))
-    for r in rows:
-        bar = _diverging_bar(r["log_odds"] / scale, HALF_BOW_BAR, glyphs)
-        network = r["evidence"] - r["ngram_log_odds"]  # the network's log-odds as it enters the evidence
-        lines.append(f"{_short(r['sentence'], REVIEW_SENTENCE_WIDTH - 1, glyphs):<{REVIEW_SENTENCE_WIDTH}} "
-                     f"{r['log_odds']:+6.2f} {bar:{2 * HALF_BOW_BAR + 1}} {r['weight']:4.2f} x ({network:+5.2f} "
-                     f"{r['ngram_log_odds']:+6.2f})  {r['sentence_p_positive']:.3f}")
-    lines.append("")
-    lines.append("share: what the sentence adds to the review's log-odds: its weight w (>= 0) times its own evidence,")
-    lines.append("the sentence network's log-odds plus its n-grams (which, in a guarded sentence, may weaken the")
-    lines.append("network's verdict, never turn it); P(pos) alone: the sentence network on the sentence by itself")
-    steps = explanation["trajectory"]
-    for index, r in enumerate(rows):
-        mine = [s for s in steps if s["sentence"] == index]
-        traj = Trajectory(tokens=tuple(s["token"] for s in mine), known=tuple(s["in_vocabulary"] for s in mine),
-                          probabilities=np.array([[1.0 - s["p_positive"], s["p_positive"]] for s in mine]),
-                          label_names=tuple(explanation["label_names"]), method="running-state")
-        lines.append("")
-        lines.append(f"sentence {index + 1}: " + _short(r["sentence"], 66, glyphs))
-        lines.append(render_chart(traj, bow, ascii_only=ascii_only))
-    return "\n".join(line.rstrip() for line in lines)

@@ -10,15 +10,16 @@ editor changed.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["accuracy", "classification_report_dict", "pair_consistency", "pair_scores"]
 
 
 def classification_report_dict(
-    y_true: Sequence[int], y_pred: Sequence[int], classes: int | None = None
+    y_true: npt.ArrayLike, y_pred: npt.ArrayLike, classes: int | None = None
 ) -> dict[str, Any]:
     """Accuracy, macro-F1 and the (C, C) confusion matrix (rows true, columns predicted) of labels
     0..C-1; C = ``classes``, by default 2 or more if a larger label occurs.
@@ -47,7 +48,7 @@ def classification_report_dict(
     }
 
 
-def accuracy(y_true: Sequence[int], y_pred: Sequence[int]) -> float:
+def accuracy(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> float:
     """Fraction of labels predicted right (nan for no labels).
 
     >>> accuracy([0, 1, 1], [0, 1, 0])
@@ -57,7 +58,7 @@ def accuracy(y_true: Sequence[int], y_pred: Sequence[int]) -> float:
     return float(np.mean(y_true == y_pred)) if y_true.size else float("nan")
 
 
-def pair_consistency(y_true: Sequence[int], y_pred: Sequence[int], pair_ids: Sequence[int]) -> float:
+def pair_consistency(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, pair_ids: npt.ArrayLike) -> float:
     """Fraction of pairs (examples sharing a pair id) whose members are all predicted right.
 
     y_true, y_pred, pair_ids: (n,). Returns nan when there are no pairs.
@@ -77,7 +78,7 @@ def pair_consistency(y_true: Sequence[int], y_pred: Sequence[int], pair_ids: Seq
     return float(np.mean(wrong == 0))
 
 
-def pair_scores(y_true: Sequence[int], y_pred: Sequence[int], pair_ids: Sequence[int]) -> dict[str, Any]:
+def pair_scores(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, pair_ids: npt.ArrayLike) -> dict[str, Any]:
     """Member accuracy beside pair consistency: ``{"n", "accuracy", "pairs", "pair_consistency"}``.
 
     >>> pair_scores([1, 0, 1, 0], [1, 0, 1, 1], [4, 4, 9, 9])
@@ -87,6 +88,6 @@ def pair_scores(y_true: Sequence[int], y_pred: Sequence[int], pair_ids: Sequence
     return {
         "n": int(y_true.size),
         "accuracy": float(np.mean(y_true == y_pred)) if y_true.size else float("nan"),
-        "pairs": int(len(np.unique(pair_ids))),
+        "pairs": len(np.unique(pair_ids)),
         "pair_consistency": pair_consistency(y_true, y_pred, pair_ids),
     }

@@ -22,13 +22,15 @@ import csv
 import importlib.resources
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from sentiment_rnn.errors import DataError
 from sentiment_rnn.evaluation.metrics import accuracy, classification_report_dict, pair_consistency
-from sentiment_rnn.text import NEGATORS, tokenize, unescape_ptb
+from sentiment_rnn.text.tokenizer import NEGATORS, tokenize, unescape_ptb
 
 __all__ = [
     "NEGATION_AUXILIARIES",
@@ -60,7 +62,7 @@ CONTRAST_SET = "contrast_set.tsv"
 _CONTRAST_LABELS = {"negative": 0, "positive": 1}
 _CONTRAST_COLUMNS = ("pair_id", "label", "text")
 
-PredictFn = Callable[[list[list[str]]], Sequence[int]]
+PredictFn = Callable[[list[list[str]]], npt.ArrayLike]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,7 +262,7 @@ def load_contrast_set(path: str | Path | None = None) -> list[ContrastItem]:
             continue
         if len(row) != len(header):
             raise DataError(f"expected {len(header)} tab-separated fields, found {len(row)}", name, line)
-        record = dict(zip(header, (cell.strip() for cell in row)))
+        record = dict(zip(header, (cell.strip() for cell in row), strict=True))
         if record["label"] not in _CONTRAST_LABELS:
             raise DataError(f"label must be positive or negative, not {record['label']!r}", name, line)
         if not record["pair_id"] or not record["text"]:
@@ -279,7 +281,7 @@ def load_contrast_set(path: str | Path | None = None) -> list[ContrastItem]:
     return items
 
 
-def pair_accuracy(pred: Sequence[int], items: Sequence[ContrastItem]) -> float:
+def pair_accuracy(pred: npt.ArrayLike, items: Sequence[ContrastItem]) -> float:
     """Fraction of pairs (items sharing a ``pair_id``) whose members are all predicted right.
 
     pred: (N,) labels aligned with the N items.
@@ -380,6 +382,6 @@ def negation_benchmark(
     }
     for name, belongs in subsets.items():
         keep = np.array([belongs(item) for item in contrast_items], dtype=bool)  # (K,)
-        chosen = [item for item, k in zip(contrast_items, keep) if k]
+        chosen = [item for item, k in zip(contrast_items, keep, strict=True) if k]
         results[name] = _contrast_scores(pred["contrast"][keep], chosen)
     return results

@@ -62,7 +62,7 @@ def review_data(
         everything = load_file(data_file, text_column=text_column, label_column=label_column)
         train, dev, test = (_subset(everything, stratified_split(everything.labels, split, 0), split)
                             for split in ("train", "dev", "test"))
-        description = {"file": str(data_file)}
+        description: dict[str, Any] = {"file": str(data_file)}
     elif corpus == "imdb":
         train, dev, test = (load_corpus("imdb", split, data_dir) for split in ("train", "dev", "test"))
         description = {"corpus": "imdb"}
@@ -101,7 +101,7 @@ def review_scores(
     the contrast set (K,): ``test`` (accuracy, macro-F1, confusion), ``cad_dev`` (member accuracy,
     pair consistency) and the contrast set's slices (accuracy, pair consistency)."""
     results: dict[str, dict[str, Any]] = {"test": classification_report_dict(data.test.labels, test_pred)}
-    if data.cad_dev is not None:
+    if data.cad_dev is not None and cad_pred is not None:
         results["cad_dev"] = pair_scores(data.cad_dev.labels, cad_pred, data.cad_dev.pair_ids)
     items = data.contrast_items
     labels = np.array([item.label for item in items], dtype=np.int64)  # (K,)
@@ -167,7 +167,8 @@ def compare_reviews(
                                                     tokens=lambda corpus: cached_tokens(corpus.texts, n_jobs))
         seconds = time.perf_counter() - start
         say(f"{name}: {'fitted' if fitted_now else 'read from the cache'} in {seconds:.1f} s")
-        results[name + suffix] = review_scores(*(_baseline_labels(baseline, texts, n_jobs) for texts in groups), data)
+        test_pred, cad_pred, contrast_pred = (_baseline_labels(baseline, texts, n_jobs) for texts in groups)
+        results[name + suffix] = review_scores(test_pred, cad_pred, contrast_pred, data)
         results[name + suffix]["model"] = {"kind": "baseline", "param": baseline.metadata.get("param"),
                                            "trained_on": data.description, "fitted_now": fitted_now,
                                            "seconds": round(time.perf_counter() - start, 2)}
@@ -175,7 +176,8 @@ def compare_reviews(
         start = time.perf_counter()
         say(f"scoring {name}")
         key = (model_keys or {}).get(name)
-        results[name] = review_scores(*(_model_labels(model, texts, key) for texts in groups), data)
+        test_pred, cad_pred, contrast_pred = (_model_labels(model, texts, key) for texts in groups)
+        results[name] = review_scores(test_pred, cad_pred, contrast_pred, data)
         results[name]["model"] = {"kind": "model", "seconds": round(time.perf_counter() - start, 2)}
     return results
 
@@ -212,7 +214,7 @@ def _sentence_key(tokens: Sequence[str]) -> str:
     >>> _sentence_key(["It", "is", "n't", "-LRB-", "bad", "-RRB-", "."]) == _sentence_key("it isn't ( bad ) .".split())
     True
     """
-    from sentiment_rnn.text import unescape_ptb
+    from sentiment_rnn.text.tokenizer import unescape_ptb
 
     return match_key("".join(unescape_ptb(token) for token in tokens)).replace(" ", "")
 

@@ -20,8 +20,8 @@ import numpy as np
 
 from sentiment_rnn.corpora import Corpus, cache_dir
 from sentiment_rnn.errors import ModelFileError
-from sentiment_rnn.files import write_npz_atomic
-from sentiment_rnn.text import mark_negation, tokenize_many
+from sentiment_rnn.files import loads_bounded, open_npz, write_npz_atomic
+from sentiment_rnn.text.tokenizer import mark_negation, tokenize_many
 
 __all__ = ["BASELINE_FORMAT", "LinearBaseline", "baseline_cache_key", "load_or_fit_baseline", "cached_tokens",
            "cached_array", "digest"]
@@ -54,7 +54,7 @@ class LinearBaseline:
 
     @classmethod
     def from_fitted(cls, fitted, **metadata) -> "LinearBaseline":
-        """From a :class:`~sentiment_rnn.baselines.FittedBaseline`; its predictions are these."""
+        """From a :class:`~sentiment_rnn.evaluation.baselines.FittedBaseline`; its predictions are these."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         from sentiment_rnn.evaluation.baselines import _linear_coef
@@ -110,17 +110,21 @@ class LinearBaseline:
         return write_npz_atomic(path, arrays)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "LinearBaseline":
-        """Read a file written by :meth:`save` (no pickle); ModelFileError if it is not one."""
+    def load(cls, path: str | os.PathLike, key: str | None = None) -> "LinearBaseline":
+        """Read a file written by :meth:`save` (no pickle; every array's header checked before it is read, as a
+        model file's is); ModelFileError if it is not one, or, given the cache ``key`` it must have been stored
+        under, if it holds another (a baseline fitted on other data, copied over this one)."""
         try:
-            with np.load(path, allow_pickle=False) as data:
-                metadata = json.loads(str(data["metadata"]))
+            with open_npz(Path(path), "baseline") as data:
+                metadata = loads_bounded(str(data["metadata"]))
+                if key is not None and metadata.get("key") != key:
+                    raise ValueError("it holds a baseline fitted on other data (its cache key differs)")
                 if metadata.pop("format", None) != BASELINE_FORMAT or metadata.pop("format_version") != FORMAT_VERSION:
                     raise ValueError("not a fitted baseline of this format")
                 baseline = cls(metadata.pop("name"), _array_lines(data["vocabulary"]), data["coef"].astype(np.float64),
                                float(data["intercept"]), tuple(metadata.pop("ngram_range")), metadata.pop("negation"),
                                data["idf"].astype(np.float64) if "idf" in data else None, metadata)
-        except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, EOFError) as error:
+        except (ModelFileError, OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, EOFError) as error:
             raise ModelFileError(f"{path}: not a readable fitted baseline ({error})") from None
         if (len(baseline.vocabulary),) != baseline.coef.shape or (
                 baseline.idf is not None and baseline.idf.shape != baseline.coef.shape):
@@ -168,11 +172,11 @@ def digest(*parts) -> str:
     return sha.hexdigest()
 
 
-def _tokenizerdigest() -> str:
+def _tokenizer_digest() -> str:
     """The tokenizer's source: cached tokens and baselines are stale when it changes."""
-    from sentiment_rnn import text
+    from sentiment_rnn.text import tokenizer
 
-    return hashlib.sha256(Path(text.__file__).read_bytes()).hexdigest()
+    return hashlib.sha256(Path(tokenizer.__file__).read_bytes()).hexdigest()
 
 
 def baseline_cache_key(name: str, train: Corpus, dev: Corpus) -> str:
@@ -183,7 +187,7 @@ def baseline_cache_key(name: str, train: Corpus, dev: Corpus) -> str:
     from sentiment_rnn.evaluation.baselines import PARAM_GRIDS
 
     return digest(BASELINE_FORMAT, FORMAT_VERSION, name, PARAM_GRIDS[name][0], PARAM_GRIDS[name][1],
-                   sklearn.__version__, _tokenizerdigest(), train.texts, train.labels, dev.texts, dev.labels)
+                   sklearn.__version__, _tokenizer_digest(), train.texts, train.labels, dev.texts, dev.labels)
 
 
 def load_or_fit_baseline(
@@ -199,7 +203,7 @@ def load_or_fit_baseline(
     path = cache_dir() / "baselines" / f"{name}-{key[:20]}.npz"
     if path.is_file() and not refit:
         try:
-            return LinearBaseline.load(path), False
+            return LinearBaseline.load(path, key=key), False
         except ModelFileError:
             pass  # a damaged entry is fitted again and replaced
     tokens = tokens or (lambda corpus: corpus.tokens)
@@ -218,7 +222,7 @@ def cached_tokens(texts: Sequence[str], n_jobs: int = 1) -> list[list[str]]:
     this tokenizer (tokens hold no white space, so a document is stored as one string)."""
     if not len(texts):
         return []
-    key = digest("tokens", FORMAT_VERSION, _tokenizerdigest(), list(texts))
+    key = digest("tokens", FORMAT_VERSION, _tokenizer_digest(), list(texts))
     compute = lambda: _lines_array([" ".join(doc) for doc in tokenize_many(list(texts), n_jobs)])  # noqa: E731
     documents = _array_lines(cached_array(cache_dir() / "tokens" / f"{key[:20]}.npz", compute,
                                      lambda lines: lines.tobytes().count(b"\n") == len(texts) - 1))
@@ -226,20 +230,21 @@ def cached_tokens(texts: Sequence[str], n_jobs: int = 1) -> list[list[str]]:
 
 
 def cached_array(path: Path | None, compute: Callable[[], np.ndarray], valid: Callable[[np.ndarray], bool]) -> np.ndarray:
-    """The array stored at ``path`` when it is ``valid``, else ``compute()`` stored there (no cache
-    when ``path`` is None; a cache that cannot be written only costs the work next time)."""
-    if path is not None:
+    """The array stored at ``path`` when it is ``valid`` and was stored under this name (the name is a hash of
+    what the array is made from), else ``compute()`` stored there (no cache when ``path`` is None; a cache that
+    cannot be written, or is damaged, only costs the work next time)."""
+    if path is not None and path.is_file():
         try:
-            with np.load(path, allow_pickle=False) as data:
-                array = data["array"]
-            if valid(array):
+            with open_npz(path, "cache") as data:  # headers checked: a member declaring 1 TiB is refused unread
+                stored_as, array = str(data["name"]), data["array"]
+            if stored_as == path.name and valid(array):  # not an entry copied over from another name
                 return array
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError):
+        except (ModelFileError, OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError):
             pass
     array = np.asarray(compute())
     if path is not None:
         try:
-            write_npz_atomic(path, {"array": array})
+            write_npz_atomic(path, {"array": array, "name": np.array(path.name)})
         except OSError:
             pass
     return array

@@ -6,7 +6,7 @@ within buckets and the order of batches keeps the gradient noise of random mini-
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -49,20 +49,28 @@ def pad_batch(sequences: Sequence[np.ndarray], pad_id: int = PAD_ID) -> tuple[np
 
 
 def bucketed_batches(
-    lengths: np.ndarray, batch_size: int, rng: np.random.Generator, bucket_batches: int = 50
+    lengths: np.ndarray, batch_size: int, rng: np.random.Generator, bucket_batches: int = 50,
+    max_tokens: int | None = None,
 ) -> list[np.ndarray]:
     """Shuffled batches of example indices in which lengths are similar.
 
     The examples are shuffled, cut into buckets of ``bucket_batches`` batches, sorted by length
-    within each bucket and cut into batches; the batch order is shuffled again.
+    within each bucket and cut into batches; the batch order is shuffled again. With ``max_tokens``, a
+    batch whose size × longest review is over it is cut further (see :func:`sequential_batches`), so a
+    training batch's memory is bounded whatever the lengths; batches within it are untouched.
     """
     order = rng.permutation(len(lengths))
     bucket = batch_size * bucket_batches
-    batches = []
+    batches: list[np.ndarray] = []
     for start in range(0, len(order), bucket):
         chunk = order[start : start + bucket]
         chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+        for i in range(0, len(chunk), batch_size):
+            batch = chunk[i : i + batch_size]
+            if max_tokens is None or len(batch) * lengths[batch[-1]] <= max_tokens:
+                batches.append(batch)
+            else:
+                batches.extend(batch[part] for part in sequential_batches(lengths[batch], batch_size, max_tokens))
     return [batches[i] for i in rng.permutation(len(batches))]
 
 

@@ -7,11 +7,11 @@ relu' = [h > 0]), so the backward pass needs only the saved states.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["Activation", "ACTIVATIONS", "sigmoid", "softmax", "log_softmax", "cross_entropy"]
+__all__ = ["Activation", "ACTIVATIONS", "sigmoid", "softmax", "collapse_classes", "log_softmax", "cross_entropy"]
 
 
 def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -33,6 +33,13 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=-1, keepdims=True)  # (N, C)
     exp = np.exp(shifted)  # (N, C)
     return exp / exp.sum(axis=-1, keepdims=True)  # (N, C)
+
+
+def collapse_classes(probabilities: np.ndarray, output_map: np.ndarray) -> np.ndarray:
+    """(N, K) probabilities of K finer classes -> (N, C) of the classes they count towards, through a
+    (K, C) 0/1 ``output_map``, renormalised (a finer class that counts towards none drops out)."""
+    collapsed = probabilities @ output_map  # (N, C)
+    return collapsed / collapsed.sum(axis=-1, keepdims=True)  # (N, C)
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ O(ε/h) ≈ 1e-11, so analytic and numerical gradients agree to ~1e-8 when the b
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

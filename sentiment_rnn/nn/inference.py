@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from sentiment_rnn.nn.batching import PAD_ID, pad_batch, reversed_time_index, sequential_batches, truncate
+from sentiment_rnn.nn.stacked import run_stacked
 
 if TYPE_CHECKING:  # the network it runs; imported for type names only (model.py builds on this module)
     from sentiment_rnn.nn.model import RNNModel
@@ -58,8 +59,8 @@ class _ModelCache:
     def __init__(self, model: "RNNModel"):
         cfg = model.config
         self.recurrent = {k: v.copy() for k, v in model.params.items() if k.startswith("rnn.")}
-        self.weights = [  # [layer][direction] -> InferenceWeights
-            [model.cell.inference_weights(model.layer_weights(layer, suffix)) for suffix in cfg.suffixes]
+        self.weights = [  # [layer][direction] -> GateMajorWeights
+            [model.cell.gate_major_weights(model.layer_weights(layer, suffix)) for suffix in cfg.suffixes]
             for layer in range(cfg.num_layers)
         ]
         k, V, H = model.cell.gates, cfg.vocab_size, cfg.hidden_size
@@ -146,27 +147,19 @@ class Inference:
         reverse_index = reversed_time_index(lengths, T) if cfg.bidirectional else None  # (T, B)
         batch = np.arange(B)[None, :]  # (1, B)
 
-        inputs = None  # (T, B, D) the layer's inputs in text order (above the first layer)
-        for layer in range(cfg.num_layers):
-            keep_states = layer < cfg.num_layers - 1
-            finals, outputs = [], []
-            for d, suffix in enumerate(cfg.suffixes):
-                reverse = suffix == "_reverse"
-                weights = self.weights[layer][d]
-                if layer == 0:  # each step gathers its words' projections
-                    XW = self.word_projections[d]  # (k, U, H)
-                    words = positions[reverse_index, batch] if reverse else positions  # (T, B) cell time order
-                else:
-                    x = inputs[reverse_index, batch] if reverse else inputs  # (T, B, D) cell time order
-                    XW = weights.project(x.reshape(T * B, -1)).reshape(-1, T, B, cfg.hidden_size)  # (k, T, B, H)
-                    words = None
-                states = np.zeros((T, B, cfg.hidden_size), dtype=XW.dtype) if keep_states else None
-                finals.append(self.model.cell.infer(XW, active, weights, states, words))  # (B, H)
-                if keep_states:
-                    outputs.append(states[reverse_index, batch] if reverse else states)  # (T, B, H) text order
-            if keep_states:
-                inputs = np.concatenate(outputs, axis=-1) if len(outputs) > 1 else outputs[0]  # (T, B, H·dirs)
+        def run_direction(layer, d, x):  # x (T, B, D) in the direction's time order, or None: the words
+            weights = self.weights[layer][d]
+            if x is None:  # each step gathers its words' projections
+                XW = self.word_projections[d]  # (k, U, H)
+                words = positions[reverse_index, batch] if d == 1 else positions  # (T, B) cell time order
+            else:
+                XW = weights.project(x.reshape(T * B, -1)).reshape(-1, T, B, cfg.hidden_size)  # (k, T, B, H)
+                words = None
+            keep_states = layer < cfg.num_layers - 1  # the outputs only feed a layer above
+            states = np.zeros((T, B, cfg.hidden_size), dtype=XW.dtype) if keep_states else None
+            return states, self.model.cell.infer(XW, active, weights, states, words)  # (T, B, H), (B, H)
 
+        finals = run_stacked(cfg.num_layers, cfg.directions, reverse_index, run_direction)
         features = np.concatenate(finals, axis=-1) if len(finals) > 1 else finals[0]  # (B, H·dirs) sorted rows
         unsorted = np.empty_like(features)
         unsorted[order] = features

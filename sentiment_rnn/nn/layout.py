@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LayerWeights", "GateMajorWeights", "InferenceWeights", "gate_major", "to_gate_major",
+__all__ = ["LayerWeights", "GateMajorWeights", "gate_major", "to_gate_major",
            "steps_past_an_end", "finish_grads", "group_rows"]
 
 
@@ -53,9 +53,6 @@ class GateMajorWeights:
             np.matmul(X, self.weight_ih[j], out=XW[j])
         XW += self.input_bias
         return XW
-
-
-InferenceWeights = GateMajorWeights  # the name the prediction pass has used
 
 
 def _scale(order, halved, dtype) -> np.ndarray:

@@ -20,12 +20,13 @@ import numpy as np
 
 from sentiment_rnn.nn.batching import PAD_ID, UNK_ID, reversed_time_index
 from sentiment_rnn.nn.cells import LayerWeights, make_cell
-from sentiment_rnn.nn.layout import finish_grads, group_rows
+from sentiment_rnn.nn.embedding import EmbeddingGrad, distinct_words, embedding_grad
 from sentiment_rnn.nn.functional import cross_entropy
 from sentiment_rnn.nn.inference import Inference
 from sentiment_rnn.nn.init import orthogonal, xavier_uniform
+from sentiment_rnn.nn.stacked import backward_stacked, run_stacked
 
-__all__ = ["ModelConfig", "EmbeddingGrad", "RNNModel", "init_params", "param_shapes"]
+__all__ = ["ModelConfig", "RNNModel", "init_params", "param_shapes", "training_bytes"]
 
 
 @dataclass(frozen=True)
@@ -69,20 +70,6 @@ class ModelConfig:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class EmbeddingGrad:
-    """Row-sparse gradient of the embedding matrix: only the rows of words seen in the batch."""
-
-    rows: np.ndarray  # (U,) distinct word ids, sorted
-    values: np.ndarray  # (U, E)
-    num_rows: int  # V
-
-    def to_dense(self) -> np.ndarray:
-        dense = np.zeros((self.num_rows, self.values.shape[1]), dtype=self.values.dtype)  # (V, E)
-        dense[self.rows] = self.values
-        return dense
-
-
 def param_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
     """The name and shape of every parameter, in a fixed order."""
     V, E, H, C = config.vocab_size, config.embedding_dim, config.hidden_size, config.num_classes
@@ -98,6 +85,22 @@ def param_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
     shapes["fc.weight"] = (C, H * config.directions)
     shapes["fc.bias"] = (C,)
     return shapes
+
+
+def training_bytes(config: ModelConfig, batch_tokens: int, itemsize: int = 4) -> int:
+    """About the memory of training: the parameters four times (weights, gradients and Adam's two moments)
+    and, for each of ``batch_tokens`` padded tokens of the largest batch, every layer's cached inputs, states
+    and gates with their gradients: 2 (E or H·dirs + G + 3H) numbers per layer and direction.
+
+    >>> training_bytes(ModelConfig(vocab_size=10, embedding_dim=4, hidden_size=2, num_classes=2), 1)
+    1904
+    """
+    params = sum(int(np.prod(shape, dtype=np.float64)) for shape in param_shapes(config).values())
+    H, E = config.hidden_size, config.embedding_dim
+    G = make_cell(config.cell, config.activation).gates * H
+    per_token = sum(2 * ((E if layer == 0 else H * config.directions) + G + 3 * H) * config.directions
+                    for layer in range(config.num_layers))
+    return itemsize * (4 * params + batch_tokens * per_token)
 
 
 def init_params(config: ModelConfig, rng: np.random.Generator, dtype=np.float32) -> dict[str, np.ndarray]:
@@ -146,42 +149,6 @@ def _dropout_mask(rng: np.random.Generator, shape, rate: float, dtype) -> np.nda
         return None
     keep = (rng.random(shape) >= rate).astype(dtype)
     return keep / np.asarray(1.0 - rate, dtype=dtype)
-
-
-def _project_words(ids: np.ndarray, table: np.ndarray, W_ih: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """The first layer's input projection, table[ids] @ W_ih.T + bias, computed once per distinct word
-    and gathered: ids (T, B), table (V, E), W_ih (G, E), bias (G,) -> (T, B, G).
-
-    A batch has far fewer distinct words than positions (a third to a half in the treebank's batches),
-    so this saves that share of the projection's matmul.
-    """
-    words, positions = np.unique(ids, return_inverse=True)  # (U,), (T·B,)
-    projected = table[words] @ W_ih.T  # (U, G)
-    projected += bias
-    return np.take(projected, positions.reshape(ids.shape), axis=0)  # (T, B, G)
-
-
-def _distinct_words(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """ids (T, B) -> the distinct words (U,), sorted, and each position's index into them (T, B)."""
-    words, positions = np.unique(ids, return_inverse=True)  # (U,), (T·B,)
-    return words, positions.reshape(ids.shape)
-
-
-def _embedding_grad(ids: np.ndarray, dX: np.ndarray, vocab_size: int) -> EmbeddingGrad:
-    """Sum the gradient rows of repeated words: ids (N,), dX (N, E) -> rows (U,), values (U, E).
-
-    Sorting groups each word's positions together, so one ``np.add.reduceat`` sums every group
-    (an order of magnitude faster than ``np.add.at``, which adds one row at a time).
-
-    >>> grad = _embedding_grad(np.array([7, 3, 7]), np.array([[1.0], [2.0], [4.0]]), 10)
-    >>> grad.rows.tolist(), grad.values.tolist()
-    ([3, 7], [[2.0], [5.0]])
-    """
-    order = np.argsort(ids, kind="stable")  # (N,) positions grouped by word, in text order within a word
-    sorted_ids = ids[order]  # (N,)
-    starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))  # (U,) group starts
-    values = np.add.reduceat(dX[order], starts, axis=0)  # (U, E)
-    return EmbeddingGrad(sorted_ids[starts], values, vocab_size)
 
 
 class RNNModel:
@@ -247,36 +214,35 @@ class RNNModel:
         E = table.shape[1]
         embedding_mask = _dropout_mask(rng, (T, B, E), cfg.embedding_dropout, dtype) if train else None
         # Plain embedding rows (no embedding dropout): the first layer projects each distinct word once
-        # and the backward pass sums each word's gradients before its matmuls (_word_grads).
+        # and the backward pass sums each word's gradients before its matmuls (the cell's backward_words).
         by_word = embedding_mask is None
-        words, positions = _distinct_words(ids) if by_word else (None, None)  # (U,), (T, B)
+        words, positions = distinct_words(ids) if by_word else (None, None)  # (U,), (T, B)
         inputs = None if by_word else table[ids] * embedding_mask  # (T, B, E)
 
-        layers = []
-        for layer in range(cfg.num_layers):
-            caches, outputs, top_states = [], [], []
-            for suffix in cfg.suffixes:
-                reverse = suffix == "_reverse"
-                weights = self.layer_weights(layer, suffix)
-                if layer == 0 and by_word:  # x = embedding rows: each word projected once, gathered
-                    layout = self.cell.inference_weights(weights)
-                    cell_positions = positions[reverse_index, batch] if reverse else positions  # (T, B)
-                    XW = np.take(layout.project(table[words]), cell_positions, axis=1)  # (k, T, B, H)
-                    Hs, cache = self.cell.forward_gate_major(XW, None, mask, weights, layout, h0)  # (T+1, B, H)
-                else:
-                    x = inputs[reverse_index, batch] if reverse else inputs  # (T, B, D) in cell time order
-                    Hs, cache = self.cell.forward(x, mask, weights, h0)  # (T+1, B, H)
-                caches.append(cache)
-                top_states.append(Hs)
-                outputs.append(Hs[1:][reverse_index, batch] if reverse else Hs[1:])  # (T, B, H) text order
-            inputs = np.concatenate(outputs, axis=-1) if len(outputs) > 1 else outputs[0]  # (T, B, H·dirs)
-            is_last = layer == cfg.num_layers - 1
-            layer_mask = _dropout_mask(rng, inputs.shape, cfg.dropout, dtype) if train and not is_last else None
-            if layer_mask is not None:
-                inputs = inputs * layer_mask
-            layers.append(LayerCache(tuple(caches), layer_mask))
+        caches = [[] for _ in range(cfg.num_layers)]  # [layer][direction] the cell caches
+        states = [[] for _ in range(cfg.num_layers)]  # [layer][direction] Hs (T + 1, B, H), cell time order
+        dropout_masks = []  # per layer below the top: (T, B, H·dirs) on its outputs, or None
 
-        features = np.concatenate([Hs[T] for Hs in top_states], axis=-1)  # (B, H·dirs) last real token
+        def run_direction(layer, d, x):  # x (T, B, D) in the direction's time order, or None: the words
+            weights = self.layer_weights(layer, cfg.suffixes[d])
+            if x is None:  # x = embedding rows: each word projected once, gathered
+                cell_positions = positions[reverse_index, batch] if d == 1 else positions  # (T, B)
+                Hs, cell_cache = self.cell.forward_words(table[words], cell_positions, mask, weights, h0)
+            else:
+                Hs, cell_cache = self.cell.forward(x, mask, weights, h0)  # (T + 1, B, H)
+            caches[layer].append(cell_cache)
+            states[layer].append(Hs)
+            return Hs[1:], Hs[T]  # (T, B, H) outputs, (B, H) state at the last real token
+
+        def dropout_between(layer, outputs):  # (T, B, H·dirs)
+            layer_mask = _dropout_mask(rng, outputs.shape, cfg.dropout, dtype) if train else None
+            dropout_masks.append(layer_mask)
+            return outputs if layer_mask is None else outputs * layer_mask
+
+        finals = run_stacked(cfg.num_layers, cfg.directions, reverse_index, run_direction, dropout_between, inputs)
+        layers = [LayerCache(tuple(c), m) for c, m in zip(caches, dropout_masks + [None])]
+        top_states = states[-1]  # per direction (T + 1, B, H)
+        features = np.concatenate(finals, axis=-1)  # (B, H·dirs) each direction's state at the last real token
         feature_mask = _dropout_mask(rng, features.shape, cfg.dropout, dtype) if train else None
         if feature_mask is not None:
             features = features * feature_mask
@@ -309,55 +275,40 @@ class RNNModel:
         if cache.feature_dropout_mask is not None:
             dfeatures = dfeatures * cache.feature_dropout_mask  # through dropout
 
-        # into the recurrent layers, top to bottom; the final state is step T of each direction
-        doutputs = np.zeros((T, B, H * cfg.directions), dtype=dlogits.dtype)  # (T, B, H·dirs) text order
-        for layer in reversed(range(cfg.num_layers)):
-            layer_cache = cache.layers[layer]
-            if layer_cache.dropout_mask is not None:
-                doutputs = doutputs * layer_cache.dropout_mask  # through dropout between layers
-            dinputs = None
-            for d, suffix in enumerate(cfg.suffixes):
-                reverse = suffix == "_reverse"
-                dHs = doutputs[:, :, d * H : (d + 1) * H]  # (T, B, H) text order
-                dHs = dHs[cache.reverse_index, batch] if reverse else dHs.copy()  # cell time order
-                if layer == cfg.num_layers - 1:
-                    dHs[T - 1] += dfeatures[:, d * H : (d + 1) * H]  # into the final state
-                record = state_grads if (layer == cfg.num_layers - 1 and not reverse) else None
-                if layer == 0 and cache.words is not None:  # dx (U, E): each word's gradient
-                    positions = cache.positions[cache.reverse_index, batch] if reverse else cache.positions
-                    dx, layer_grads = self._word_grads(dHs, layer_cache.caches[d], record, cache.words, positions)
-                else:  # dx (T, B, D)
-                    dx, layer_grads, _ = self.cell.backward(dHs, layer_cache.caches[d], record)
-                    if reverse:
-                        dx = dx[cache.reverse_index, batch]  # back to text order
-                dinputs = dx if dinputs is None else dinputs + dx
-                grads[f"rnn.weight_ih_l{layer}{suffix}"] = layer_grads.weight_ih
-                grads[f"rnn.weight_hh_l{layer}{suffix}"] = layer_grads.weight_hh
-                grads[f"rnn.bias_ih_l{layer}{suffix}"] = layer_grads.bias_ih
-                grads[f"rnn.bias_hh_l{layer}{suffix}"] = layer_grads.bias_hh
-            doutputs = dinputs  # (T, B, D) into this layer's inputs = the layer below's outputs
+        # into the recurrent layers, top to bottom; the features are each direction's final state
+        def backward_direction(layer, d, dHs):  # dHs (T, B, H) in the direction's time order
+            suffix = cfg.suffixes[d]
+            cell_cache = cache.layers[layer].caches[d]
+            record = state_grads if (layer == cfg.num_layers - 1 and d == 0) else None
+            if layer == 0 and cache.words is not None:  # dx (U, E): each word's gradient
+                positions = cache.positions[cache.reverse_index, batch] if d == 1 else cache.positions
+                rows = self.params["embedding.weight"][cache.words]  # (U, E)
+                dx, layer_grads = self.cell.backward_words(dHs, cell_cache, rows, positions, record)
+            else:  # dx (T, B, D)
+                dx, layer_grads, _ = self.cell.backward(dHs, cell_cache, record)
+            grads[f"rnn.weight_ih_l{layer}{suffix}"] = layer_grads.weight_ih
+            grads[f"rnn.weight_hh_l{layer}{suffix}"] = layer_grads.weight_hh
+            grads[f"rnn.bias_ih_l{layer}{suffix}"] = layer_grads.bias_ih
+            grads[f"rnn.bias_hh_l{layer}{suffix}"] = layer_grads.bias_hh
+            return dx
+
+        def dropout_between(layer, doutputs):  # (T, B, H·dirs)
+            layer_mask = cache.layers[layer].dropout_mask
+            return doutputs if layer_mask is None else doutputs * layer_mask  # through dropout between layers
+
+        dfinals = [dfeatures[:, d * H : (d + 1) * H] for d in range(cfg.directions)]  # (B, H) each
+        doutputs = backward_stacked(cfg.num_layers, cfg.directions, cache.reverse_index, dfinals,
+                                    backward_direction, dropout_between, inputs_given=cache.words is None)
 
         # into the embedding rows: X = embedding.weight[ids]
         if cache.words is not None:  # already summed per word
-            embedding_grad = EmbeddingGrad(cache.words, doutputs, cfg.vocab_size)
+            dembedding = EmbeddingGrad(cache.words, doutputs, cfg.vocab_size)
         else:
             doutputs = doutputs * cache.embedding_dropout_mask  # through dropout
             E = cfg.embedding_dim
-            embedding_grad = _embedding_grad(cache.ids.reshape(-1), doutputs.reshape(T * B, E), cfg.vocab_size)
-        grads["embedding.weight"] = embedding_grad if sparse_embedding else embedding_grad.to_dense()
+            dembedding = embedding_grad(cache.ids.reshape(-1), doutputs.reshape(T * B, E), cfg.vocab_size)
+        grads["embedding.weight"] = dembedding if sparse_embedding else dembedding.to_dense()
         return {name: grads[name] for name in param_shapes(cfg)}
-
-    def _word_grads(self, dHs, cell_cache, state_grads, words, positions):
-        """The first layer's backward pass when its inputs are plain embedding rows: each word's
-        gradient into the input projection is summed over its positions first, so the input-side
-        matmuls run over the U distinct words instead of the T·B positions (the gradients are sums over
-        positions either way). dHs (T, B, H), positions (T, B) -> (dwords (U, E), LayerWeights)."""
-        dXW, dHW, _ = self.cell.backward_gates(dHs, cell_cache, state_grads)  # (k, T, B, H) each
-        k, T, B, H = dXW.shape
-        dXW_words = group_rows(dXW.reshape(k, T * B, H), positions.reshape(-1), len(words))  # (k, U, H)
-        rows = self.params["embedding.weight"][words]  # (U, E)
-        return finish_grads(dXW_words, dHW.reshape(k, T * B, H), rows, cell_cache.Hs[:-1].reshape(T * B, H),
-                            cell_cache.weights.weight_ih, self.cell.order, self.cell.shared_bias)
 
     # ------------------------------------------------------------------------------------------------
     def loss_and_grads(self, ids, lengths, targets, *, train=False, rng=None, sparse_embedding=False):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sentiment_rnn.nn.model import EmbeddingGrad
+from sentiment_rnn.nn.embedding import EmbeddingGrad
 
 __all__ = ["SGD", "Adam", "OPTIMIZERS", "make_optimizer", "global_norm", "clip_grad_norm"]
 

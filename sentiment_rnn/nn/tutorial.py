@@ -38,7 +38,7 @@ Run ``python -m sentiment_rnn.nn.tutorial`` for a short training trace of both m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -16,6 +16,7 @@ with ``{"error": {"code", "message"}}``; nothing a client sends reaches a 500.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib.resources
 import os
@@ -50,14 +51,15 @@ class Service:
     """What one worker holds: the settings, the model, its description and the batcher."""
 
     def __init__(self, settings: Settings):
-        from sentiment_rnn.serialization import load_model
+        from sentiment_rnn.io.serialization import load_model
 
         self.settings = settings
         self.model = load_model(settings.model_path)
         self.bow = scoring.load_bow_weights()
         self.description = scoring.model_description(self.model, settings.model_path, self.model.metadata_)
-        self.batcher = MicroBatcher(lambda texts: scoring.score_texts(self.model, texts),
-                                    max_batch=settings.max_batch_texts, max_wait=settings.batch_wait_ms / 1000)
+        self.batcher = MicroBatcher(lambda tokenized: scoring.predict_tokens(self.model, tokenized),
+                                    max_batch=settings.max_batch_texts, max_wait=settings.batch_wait_ms / 1000,
+                                    max_batch_weight=settings.max_batch_tokens)
         self.static = _static_files()
 
     async def body(self, request: Request):
@@ -71,7 +73,13 @@ def _service(request: Request) -> Service:
 async def predict(request: Request) -> Response:
     service = _service(request)
     texts = texts_from(await service.body(request), service.settings.max_texts, service.settings.max_text_chars)
-    results = await service.batcher.submit(texts)
+    tokenized = await asyncio.to_thread(scoring.tokenize_texts, texts)  # not in the model thread
+    tokens = [len(words) for words, _ in tokenized]
+    limit = service.settings.max_request_tokens
+    if sum(tokens) > limit:
+        raise ApiError(413, "too_many_tokens", f"the texts have {sum(tokens):,} tokens together once read; the limit "
+                       f"is {limit:,} (send them in several requests)", limit=limit)
+    results = await service.batcher.submit(tokenized, weights=tokens)
     empty = [i for i, result in enumerate(results) if result is None]
     if empty:
         raise ApiError(422, "no_words", f"texts[{empty[0]}] has no words to predict from (only control characters "
@@ -158,9 +166,57 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/v1/explain", explain, methods=["POST"]),
     ]
     handlers = {ApiError: _api_error, HTTPException: _http_error, ClientDisconnect: _client_gone}
-    return Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
+    app = _AnswerWhenCancelled(Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan))
+    return app if "*" in settings.allowed_hosts else _AllowedHosts(app, settings.allowed_hosts)
+
+
+class _AnswerWhenCancelled:
+    """ASGI middleware: a request still running when the server's shutdown grace period ends is cancelled by
+    uvicorn; it is answered 503 with a JSON error (uvicorn would answer a plain-text 500 and log a traceback)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        started = False
+
+        async def tracking_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except asyncio.CancelledError:
+            if scope["type"] != "http" or started:
+                raise
+            body = {"error": {"code": "shutting_down",
+                              "message": "the server stopped before this request was answered; send it again"}}
+            await JSONResponse(body, status_code=503, headers={"Connection": "close"})(scope, receive, send)
+
+
+class _AllowedHosts:
+    """ASGI middleware: a request whose Host header names none of ``allowed`` (a DNS-rebinding page, a typo) is
+    answered 400 with a JSON error before it reaches a route."""
+
+    def __init__(self, app, allowed: tuple[str, ...]):
+        self.app, self.allowed = app, {name.lower() for name in allowed}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1").lower()
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host  # without its port
+            if name not in self.allowed:
+                body = {"error": {"code": "host_not_allowed", "message": f"the Host header {host!r} is not one of "
+                                  "this server's names (serve --allowed-host)"}}
+                return await JSONResponse(body, status_code=400)(scope, receive, send)
+        return await self.app(scope, receive, send)
 
 
 def create_app_from_environment() -> Starlette:
     """The factory each uvicorn worker calls: settings from the environment (see ``settings.py``)."""
-    return create_app(Settings.from_environment())
+    from sentiment_rnn.serve.server import watch_supervisor
+
+    settings = Settings.from_environment()
+    watch_supervisor(settings.shutdown_timeout + 5)
+    return create_app(settings)

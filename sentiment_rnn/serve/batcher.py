@@ -10,6 +10,11 @@ throughput approaches the speed of batch inference.
 A request cancelled while it waits (its client went away, the server shuts down) is dropped from
 its batch; one cancelled while its batch is scored simply gets no result. Neither blocks the loop.
 
+Each item may carry a weight (its tokens): a batch holds at most ``max_batch_weight`` of it (and at
+least one item). A request heavier than that is scored a part at a time, and after each part it goes
+to the back of the queue, so a small request that arrives meanwhile waits for at most one batch.
+A request is never split by its number of items: ``max_batch`` only decides which requests share a batch.
+
 >>> import asyncio
 >>> async def demo():
 ...     batcher = MicroBatcher(lambda items: [len(x) for x in items], max_batch=8, max_wait=0.01)
@@ -26,8 +31,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
-from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["MicroBatcher"]
 
@@ -35,7 +42,14 @@ __all__ = ["MicroBatcher"]
 @dataclass(eq=False)
 class _Job:
     items: Sequence[Any]
+    weights: Sequence[float]
     future: asyncio.Future
+    taken: int = 0  # items handed to a batch so far
+    results: list = field(default_factory=list)
+
+    @property
+    def left(self) -> int:
+        return len(self.items) - self.taken
 
 
 class MicroBatcher:
@@ -45,14 +59,16 @@ class MicroBatcher:
     exception it raises is raised in every request of that batch.
     """
 
-    def __init__(self, score: Callable[[list], list], max_batch: int = 256, max_wait: float = 0.002):
+    def __init__(self, score: Callable[[list], list], max_batch: int = 256, max_wait: float = 0.002,
+                 max_batch_weight: float = math.inf):
         self.score = score
         self.max_batch = max_batch
+        self.max_batch_weight = max_batch_weight
         self.max_wait = max_wait
         self.batches = 0  # batches scored so far
         self.items = 0  # items scored so far
         self._waiting: collections.deque[_Job] = collections.deque()
-        self._arrived: asyncio.Event | None = None
+        self._arrived = asyncio.Event()  # start() makes a fresh one on the running loop
         self._task: asyncio.Task | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
 
@@ -74,11 +90,16 @@ class MicroBatcher:
             await asyncio.to_thread(self._executor.shutdown, wait=True)
             self._executor = None
 
-    async def submit(self, items: Sequence[Any]) -> list:
-        """Score ``items`` with those of the requests that arrive together; their results, in order."""
+    async def submit(self, items: Sequence[Any], weights: Sequence[float] | None = None) -> list:
+        """Score ``items`` with those of the requests that arrive together; their results, in order.
+        ``weights`` (default 1 each) is what each item counts against ``max_batch_weight``."""
         if self._task is None or self._task.done():
             raise RuntimeError("the batcher is not running")
-        job = _Job(list(items), asyncio.get_running_loop().create_future())
+        items = list(items)
+        weights = [1] * len(items) if weights is None else list(weights)
+        job = _Job(items, weights, asyncio.get_running_loop().create_future())
+        if not items:
+            return []
         self._waiting.append(job)
         self._arrived.set()
         return await job.future  # cancelling the caller cancels the future: the loop then skips it
@@ -87,48 +108,66 @@ class MicroBatcher:
         """Run ``function(*args)`` in the model thread, between batches (e.g. an explanation)."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
-    async def _next_batch(self) -> list[_Job]:
-        """Wait for a request, then up to max_wait for more (or until max_batch items wait)."""
+    async def _next_batch(self) -> list[tuple[_Job, int, int]]:
+        """Wait for a request, then up to max_wait for more (or until max_batch items wait); then
+        (job, start, stop) parts, first come first served, within max_batch items and max_batch_weight."""
         while not self._waiting:
             self._arrived.clear()
             await self._arrived.wait()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.max_wait
-        while sum(len(job.items) for job in self._waiting) < self.max_batch and (left := deadline - loop.time()) > 0:
+        while sum(job.left for job in self._waiting) < self.max_batch and (left := deadline - loop.time()) > 0:
             self._arrived.clear()
             try:
                 await asyncio.wait_for(self._arrived.wait(), left)
             except TimeoutError:
                 break
-        batch, size = [], 0
-        while self._waiting and (not batch or size + len(self._waiting[0].items) <= self.max_batch):
-            job = self._waiting.popleft()
-            size += len(job.items)
-            batch.append(job)
-        return batch
+        parts, size, weight = [], 0, 0.0
+        while self._waiting and self._waiting[0].future.done():  # cancelled or failed: nothing more to score
+            self._waiting.popleft()
+        while self._waiting:
+            job = self._waiting[0]
+            if parts and size + job.left > self.max_batch:  # a request is never split by its number of items
+                break
+            start = stop = job.taken
+            while stop < len(job.items) and (size == 0 or weight + job.weights[stop] <= self.max_batch_weight):
+                size, weight, stop = size + 1, weight + job.weights[stop], stop + 1
+            if stop == start:
+                break
+            job.taken = stop
+            parts.append((job, start, stop))
+            self._waiting.popleft()
+            if job.left:  # the rest of a heavy request waits for this part to be scored (see _loop)
+                break
+        return parts
 
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            batch = [job for job in await self._next_batch() if not job.future.done()]  # cancelled ones leave
-            if not batch:
+            parts = [part for part in await self._next_batch() if not part[0].future.done()]  # cancelled ones leave
+            if not parts:
                 continue
-            items = [item for job in batch for item in job.items]
+            items = [item for job, start, stop in parts for item in job.items[start:stop]]
             try:
                 results = await loop.run_in_executor(self._executor, self.score, items)
             except asyncio.CancelledError:
-                for job in batch:
+                for job, _, _ in parts:
                     job.future.cancel()
                 raise
             except Exception as error:  # the batch's requests get the error; the loop goes on
-                for job in batch:
+                for job, _, _ in parts:
                     if not job.future.done():
                         job.future.set_exception(error)
                 continue
             self.batches += 1
             self.items += len(items)
-            start = 0
-            for job in batch:
-                if not job.future.done():
-                    job.future.set_result(results[start : start + len(job.items)])
-                start += len(job.items)
+            offset = 0
+            for job, start, stop in parts:
+                job.results.extend(results[offset : offset + stop - start])
+                offset += stop - start
+                if job.future.done():
+                    continue
+                if job.left:  # its next part queues behind the requests that arrived while this one was scored
+                    self._waiting.append(job)
+                elif len(job.results) == len(job.items):
+                    job.future.set_result(job.results)

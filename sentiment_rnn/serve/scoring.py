@@ -1,29 +1,31 @@
 """What the server computes, as plain functions of a loaded model: predictions, explanations and
 the model's description. They run in the model thread (see ``batcher.py``) and return JSON-ready dicts.
 
-This is the one module of the server that imports the explain module.
+This is the one module of the server that imports the explain modules.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from sentiment_rnn.evaluation import explain
-from sentiment_rnn.predict import MAX_REVIEW_CHARS
-from sentiment_rnn.text import review_end, tokenize
+from sentiment_rnn.evaluation import explain, review_explain
+from sentiment_rnn.io.predict import MAX_REVIEW_CHARS, read_review
+from sentiment_rnn.text.tokenizer import tokenize
 
 __all__ = ["tokenize_texts", "predict_tokens", "score_texts", "TextRejected", "explain_text", "load_bow_weights",
            "model_description"]
 
 
 def tokenize_texts(texts: Sequence[str]) -> list[tuple[list[str], bool]]:
-    """(tokens, truncated) for each text; a text over MAX_REVIEW_CHARS is read from its end, as
-    ``sentiment-rnn predict`` does."""
-    read = [review_end(text, MAX_REVIEW_CHARS) for text in texts]  # what predict reads
-    return [(tokenize(review), truncated) for review, truncated in read]
+    """(tokens, truncated) for each text, read as ``sentiment-rnn predict`` reads it: a text over
+    MAX_REVIEW_CHARS characters, or over the sentences or tokens :func:`read_review` allows once its
+    Unicode is normalised, is read from its end (so no text holds the model thread longer than the
+    longest ordinary review)."""
+    return [(tokens, why is not None) for _, tokens, why in map(read_review, texts)]
 
 
 def predict_tokens(model, tokenized: Sequence[tuple[list[str], bool]]) -> list[dict | None]:
@@ -34,13 +36,13 @@ def predict_tokens(model, tokenized: Sequence[tuple[list[str], bool]]) -> list[d
     scored = [i for i, (tokens, _) in enumerate(tokenized) if tokens]
     probabilities = model.predict_proba([tokenized[i][0] for i in scored]) if scored else np.zeros((0, len(names)))
     results: list[dict | None] = [None] * len(tokenized)
-    for i, p in zip(scored, probabilities):  # p (C,)
+    for i, p in zip(scored, probabilities, strict=True):  # p (C,)
         tokens, truncated = tokenized[i]
         read = len(tokens) if max_len is None else min(len(tokens), max_len)
         result = {"label": names[int(p.argmax())]}
         if "positive" in names:
             result["p_positive"] = round(float(p[names.index("positive")]), 6)
-        result["probabilities"] = {name: round(float(q), 6) for name, q in zip(names, p)}
+        result["probabilities"] = {name: round(float(q), 6) for name, q in zip(names, p, strict=True)}
         result["tokens_read"] = read
         result["truncated"] = truncated or read < len(tokens)
         results[i] = result
@@ -75,8 +77,8 @@ def explain_text(model, bow, text: str, max_tokens: int) -> dict:
     if len(tokens) > max_tokens:
         raise TextRejected(f"'text' has {len(tokens):,} tokens; explanations are limited to {max_tokens:,}",
                            413, "too_many_tokens", limit=max_tokens)
-    if getattr(model, "kind", None) == "review":
-        return {"text": text, "level": "review", **explain.review_explanation(model, tokens, bow)}
+    if model.reads_by_sentence(tokens):  # the review model: every text, by sentence
+        return {"text": text, "level": "review", **review_explain.review_explanation(model, tokens, bow)}
     return explain.explanation_dict(explain.trajectory(model, tokens), bow, text=text)
 
 
@@ -87,8 +89,31 @@ def load_bow_weights():
     return explain.BowWeights.load(path) if path.is_file() else None
 
 
+_FOLDERS = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^/\\\s;,'\"]+)+[/\\]")  # /home/x/ or C:\\x\\ before a file name
+
+
+def without_paths(value):
+    """``value`` (JSON: dicts, lists, strings) with the folders of every path in its strings removed, so that a
+    response never shows where files were on the machine that trained a model.
+
+    >>> without_paths({"data": ["sst; teacher /home/ann/models/teacher.npz", 3]})
+    {'data': ['sst; teacher teacher.npz', 3]}
+    """
+    if isinstance(value, str):
+        return _FOLDERS.sub("", value)
+    if isinstance(value, dict):
+        return {key: without_paths(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_paths(item) for item in value]
+    return value
+
+
 def model_description(model, model_path: str | None, metadata: dict) -> dict:
-    """Name, classes, provenance and recorded accuracy of a model, from its file's metadata."""
+    """Name, classes, provenance and recorded accuracy of a model, from its file's metadata (no paths)."""
+    return without_paths(_description(model, model_path, metadata))
+
+
+def _description(model, model_path: str | None, metadata: dict) -> dict:
     path = Path(model_path) if model_path else Path("default.npz")  # the shipped model
     training = metadata.get("training") or {}
     accuracy = {key: training[key] for key in ("dev_accuracy", "test_accuracy", "best_dev_accuracy")

@@ -48,14 +48,17 @@ async def read_json_body(request, max_bytes: int, timeout: float):
             raise ApiError(413, "body_too_large", f"the body has {int(declared):,} bytes; the limit is {max_bytes:,}",
                            limit=max_bytes)
     body = bytearray()
+
+    async def read_all() -> None:
+        async for piece in request.stream():
+            body.extend(piece)
+            if len(body) > max_bytes:
+                raise ApiError(413, "body_too_large", f"the body is over the limit of {max_bytes:,} bytes",
+                               limit=max_bytes)
+
     try:
-        async with asyncio.timeout(timeout):
-            async for piece in request.stream():
-                body += piece
-                if len(body) > max_bytes:
-                    raise ApiError(413, "body_too_large", f"the body is over the limit of {max_bytes:,} bytes",
-                                   limit=max_bytes)
-    except TimeoutError:
+        await asyncio.wait_for(read_all(), timeout)  # asyncio.timeout() would need Python 3.11
+    except asyncio.TimeoutError:  # the built-in TimeoutError from Python 3.11 on
         raise ApiError(408, "body_timeout", f"the body did not arrive within {timeout:g} s") from None
     if not body.strip():
         raise ApiError(400, "empty_body", "the body is empty; send a JSON object")

@@ -140,8 +140,8 @@ function show(result) {
     ? `log-odds ${signed(review.log_odds)} = bias ${signed(review.bias)} + the shares below`
       + ` (of which the n-grams ${signed(review.ngram_log_odds)})` : "";
   $("sentences").replaceChildren(...(review ? review.sentences : []).map((row) => shareItem(row.log_odds, row.sentence,
-    ` = weight ${row.weight.toFixed(2)} × (network ${signed(row.evidence - row.ngram_log_odds)}`
-      + ` + n-grams ${signed(row.ngram_log_odds)}) · P(positive) alone ${row.sentence_p_positive.toFixed(3)}`)));
+    ` = ${row.weight.toFixed(2)} × network ${signed(row.network_log_odds)} = ${signed(row.network_part)}`
+      + ` + n-grams ${signed(row.ngram_log_odds)} · P(positive) alone ${row.sentence_p_positive.toFixed(3)}`)));
   const bow = $("bow-verdict");
   if (result.bag_of_words) {  // the review model's own n-gram part
     $("bow-who").textContent = "Its n-grams (bag of words) add";
