@@ -36,7 +36,9 @@ def review_model():
                              random_state=0).fit(GOOD + BAD, [1] * 5 + [0] * 5)
     texts, labels = _reviews(rng, 60)
     dev_texts, dev_labels = _reviews(rng, 20)
-    return fit_review_classifier(sentence, texts, labels, dev_texts, dev_labels, ngram_min_df=1, ngram_c=1.0)
+    short = (GOOD + BAD, [1] * 5 + [0] * 5)  # one-sentence texts beside the reviews
+    return fit_review_classifier(sentence, texts, labels, dev_texts, dev_labels, ngram_min_df=1, ngram_c=1.0,
+                                 short_texts=short, short_share=0.3)
 
 
 def test_one_sentence_and_many_are_one_function(review_model):

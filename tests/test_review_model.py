@@ -115,3 +115,19 @@ def test_sentence_states_are_what_the_output_layer_reads():
     logits, _ = encoder.forward(*pad_batch(sentences))
     np.testing.assert_allclose(states @ encoder.params["fc.weight"].T + encoder.params["fc.bias"], logits,
                                rtol=1e-10, atol=1e-12)
+
+
+def test_one_sentence_texts_join_the_training_set_with_their_share_of_the_weight():
+    from sentiment_rnn.review.training import head_inputs
+
+    rng = np.random.default_rng(3)
+    reviews, short = _evidence(rng, [3, 2, 4]), _evidence(rng, [1] * 5)
+    evidence, targets, weights = head_inputs(reviews, [0, 1, 1], [1.0, 2.0, 1.0], short, [1, 0, 0, 1, 1], 0.25)
+    assert evidence.n_reviews == 8 and targets.tolist() == [0, 1, 1, 1, 0, 0, 1, 1]
+    assert weights[3:].sum() / weights.sum() == pytest.approx(0.25) and np.ptp(weights[3:]) == 0
+    np.testing.assert_array_equal(evidence.review, np.repeat(np.arange(8), [3, 2, 4, 1, 1, 1, 1, 1]))
+    head, _ = _head(4)
+    z = head.forward(evidence)[0]  # each text scored as it is alone
+    np.testing.assert_allclose(z[:3], head.forward(reviews)[0], rtol=1e-12)
+    np.testing.assert_allclose(z[3:], head.forward(short)[0], rtol=1e-12)
+    assert head_inputs(reviews, [0, 1, 1], [1.0, 2.0, 1.0], short, [1, 0, 0, 1, 1], 0.0)[0] is reviews

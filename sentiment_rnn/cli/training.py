@@ -247,6 +247,9 @@ def ensemble(models, output, compact):
               help="Sentences whose network verdict the n-grams may weaken but never turn.")
 @click.option("--l2", type=Number(float, 0), default=1e-3, show_default=True,
               help="L2 strength on the sentence-weight vector of the head.")
+@click.option("--sentence-share", type=Number(float, 0, 1, open="high"), default=0.5, show_default=True,
+              help="Share of the head's training weight given to the treebank's training sentences, each read "
+                   "as a text of one sentence (0: the reviews alone).")
 @click.option("--folds", type=Number(int, 2), default=2, show_default=True,
               help="Folds of the out-of-fold n-gram scores the head trains on.")
 @click.option("--jobs", type=Number(int, 1), default=1, show_default=True,
@@ -263,15 +266,16 @@ def ensemble(models, output, compact):
               help="Where to write the review model (atomically).")
 @data_dir_option
 @fail_cleanly
-def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_lr, negation, guard, l2, folds, jobs,
+def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_lr, negation, guard, l2, sentence_share,
+                 folds, jobs,
                  ngram_order, ngram_min_df, ngram_c, seed, compact, output, data_dir):
     """Train a review model around a sentence model on IMDB's training reviews (and the CAD pairs).
 
     The review model reads every text, one sentence or many, the same way: its log-odds are a bias plus,
-    for each sentence, a non-negative weight times the sentence's own evidence (the sentence network's
-    log-odds plus the sentence's n-grams). The sentence network is not changed (unless --sentence-epochs
-    first trains it); the n-gram weights and the head are fitted on the training reviews, the head on
-    out-of-fold n-gram scores. The reviews with ids ending in 0 (2,500) are the dev reviews, only scored.
+    for each sentence, a non-negative weight times the sentence network's log-odds plus another times the
+    sentence's n-gram score. The sentence network is not changed (unless --sentence-epochs first trains
+    it); the n-gram weights are fitted on the training reviews, the head on their out-of-fold n-gram scores
+    and on the treebank's training sentences as one-sentence texts (--sentence-share). The reviews with ids ending in 0 (2,500) are the dev reviews, only scored.
     IMDB training reviews that are copies of CAD dev reviews are left out, and so are CAD training pairs
     that overlap IMDB test reviews (counts on stderr).
 
@@ -286,7 +290,8 @@ def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_
     sentence = load(sentence_model)
     model, provenance = train_review_recipe(
         sentence.sentence_ if sentence.kind == "review" else sentence, data_dir, use_cad=use_cad, cad_weight=cad_weight,
-        sentence_epochs=sentence_epochs, sentence_lr=sentence_lr, negation=negation, guard=guard, l2=l2, folds=folds,
+        sentence_epochs=sentence_epochs, sentence_lr=sentence_lr, negation=negation, guard=guard, l2=l2,
+        sentence_share=sentence_share, folds=folds,
         jobs=jobs, ngram_order=ngram_order, ngram_min_df=ngram_min_df, ngram_c=ngram_c, seed=seed,
         log=lambda message: click.echo(message, err=True))
     provenance["sentence_model"] = str(sentence_model) if sentence_model else "shipped"

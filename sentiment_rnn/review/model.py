@@ -22,6 +22,7 @@ flat dict, gradients under the same keys): ``score.weight (H,)``, ``score.bias (
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -58,6 +59,17 @@ class SentenceEvidence:
     guard: np.ndarray  # (N,) bool: the n-grams may not turn this sentence's verdict
     review: np.ndarray  # (N,) the review (0..B-1) each sentence belongs to
     n_reviews: int
+
+    @staticmethod
+    def concatenate(parts: Sequence["SentenceEvidence"]) -> "SentenceEvidence":
+        """The reviews of ``parts`` one after another, renumbered 0..B-1 in that order."""
+        offsets = np.cumsum([0] + [part.n_reviews for part in parts])  # (P + 1,)
+        return SentenceEvidence(np.concatenate([part.states for part in parts]),
+                                np.concatenate([part.log_odds for part in parts]),
+                                np.concatenate([part.ngram for part in parts]),
+                                np.concatenate([part.guard for part in parts]),
+                                np.concatenate([part.review + offset for part, offset in zip(parts, offsets)]),
+                                int(offsets[-1]))
 
     def take(self, reviews: np.ndarray) -> "SentenceEvidence":
         """The evidence of the reviews ``reviews`` (indices, in that order), renumbered 0..len-1."""

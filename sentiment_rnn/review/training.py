@@ -1,7 +1,8 @@
 """Training the review model (see :mod:`sentiment_rnn.review.classifier` for what it is):
 
     out_of_fold_ngrams    each training sentence's n-gram score from n-gram weights fitted without its review
-    fit_head              the evidence head (sentence weights, n-gram weight, bias) by L-BFGS on review labels
+    fit_head              the evidence head (the weights of each sentence's network and n-gram parts, the bias)
+                          by L-BFGS on the labels of reviews and one-sentence texts
     fit_review_classifier the steps around a frozen sentence network
     train_review_recipe   the shipped recipe: IMDB training reviews and CAD pairs, overlaps left out,
                           optionally the sentence network first (``sentiment-rnn train-review``)
@@ -28,7 +29,8 @@ from sentiment_rnn.nn.functional import sigmoid
 from sentiment_rnn.review.model import EvidenceHead, SentenceEvidence, softplus
 from sentiment_rnn.review.classifier import ReviewClassifier, split_token_sentences
 
-__all__ = ["fit_head", "head_loss", "out_of_fold_ngrams", "NgramStage", "text_sentences", "ngram_stage", "head_stage",
+__all__ = ["fit_head", "head_loss", "out_of_fold_ngrams", "NgramStage", "text_sentences", "ngram_stage", "head_inputs",
+           "head_stage",
            "fit_review_classifier", "near_copies",
            "recipe_data", "train_review_recipe"]
 
@@ -177,28 +179,50 @@ def ngram_stage(train_texts: Sequence, train_labels, dev_texts: Sequence, dev_la
                       ngrams, record)
 
 
+def head_inputs(reviews: SentenceEvidence, review_targets, review_weights, short: SentenceEvidence | None = None,
+                short_targets=(), short_share: float = 0.0) -> tuple[SentenceEvidence, np.ndarray, np.ndarray]:
+    """The head's training set: the reviews and, with ``short_share`` > 0, the one-sentence texts of
+    ``short`` (e.g. the treebank's training sentences), weighted so that they hold ``short_share`` of the
+    total weight. Returns (evidence, targets (B,), weights (B,))."""
+    review_weights = np.asarray(review_weights, dtype=np.float64)
+    if short is None or short_share == 0 or short.n_reviews == 0:
+        return reviews, np.asarray(review_targets), review_weights
+    each = short_share / (1.0 - short_share) * review_weights.sum() / short.n_reviews
+    return (SentenceEvidence.concatenate([reviews, short]),
+            np.concatenate([np.asarray(review_targets), np.asarray(short_targets)]).astype(np.intp),
+            np.concatenate([review_weights, np.full(short.n_reviews, each)]))
+
+
 def head_stage(sentence_model: RNNClassifier, stage: NgramStage, *, guard: str = "negated sentences", l2: float = 1e-3,
+               short_texts: tuple[Sequence, Sequence] | None = None, short_share: float = 0.0,
                log: Callable[[str], None] | None = None) -> ReviewClassifier:
-    """Steps 3-4 of :func:`fit_review_classifier`: the sentence network reads every sentence, the head is fitted."""
+    """Steps 3-4 of :func:`fit_review_classifier`: the sentence network reads every sentence, the head is
+    fitted; ``short_texts`` (token lists, labels), one-sentence texts scored with the final n-gram weights
+    (which never saw them), join the reviews with ``short_share`` of the weight (:func:`head_inputs`)."""
     log = log or (lambda message: None)
     began = time.perf_counter()
     hidden = sentence_model.model_.config.hidden_size * sentence_model.model_.config.directions
     model = ReviewClassifier(sentence_model, EvidenceHead.initialize(hidden), stage.ngrams, guard=guard)
     evidence = model.evidence(stage.reviews, ngram=stage.train_ngram)
     dev_evidence = model.evidence(stage.dev_reviews)
+    short = model.evidence(model.sentences(short_texts[0])) if short_texts is not None and short_share > 0 else None
     states_seconds = time.perf_counter() - began
-    log(f"sentence network: {len(evidence.log_odds) + len(dev_evidence.log_odds)} sentences ({states_seconds:.0f} s)")
-    record = fit_head(model.head_, evidence, stage.targets, stage.weights, l2=l2)
+    log(f"sentence network: {len(evidence.log_odds) + len(dev_evidence.log_odds)} review sentences"
+        f"{f', {short.n_reviews} short texts' if short is not None else ''} ({states_seconds:.0f} s)")
+    inputs = head_inputs(evidence, stage.targets, stage.weights, short, short_texts[1] if short else (), short_share)
+    record = fit_head(model.head_, *inputs, l2=l2)
     dev_z = model.head_.forward(dev_evidence)[0]
     dev_accuracy = {"review_model": float(np.mean((dev_z > 0) == (stage.dev_targets == 1)))}
     log(f"head: {record['iterations']} L-BFGS iterations ({record['seconds']:.0f} s); dev accuracy {dev_accuracy}")
-    model.training_ = {**stage.record, "guard": guard, "l2": l2, "head": record, "states_seconds": states_seconds,
+    model.training_ = {**stage.record, "guard": guard, "l2": l2, "short_texts": short.n_reviews if short else 0,
+                       "short_share": short_share, "head": record, "states_seconds": states_seconds,
                        "dev_accuracy": dev_accuracy}
     return model
 
 
 def fit_review_classifier(sentence_model: RNNClassifier, train_texts: Sequence, train_labels, dev_texts: Sequence,
                           dev_labels, *, guard: str = "negated sentences", l2: float = 1e-3,
+                          short_texts: tuple[Sequence, Sequence] | None = None, short_share: float = 0.0,
                           log: Callable[[str], None] | None = None, **options) -> ReviewClassifier:
     """Train the review model around a two-class ``sentence_model`` (left unchanged):
 
@@ -206,8 +230,9 @@ def fit_review_classifier(sentence_model: RNNClassifier, train_texts: Sequence, 
     2. out-of-fold n-gram scores of the training sentences (``folds`` folds), then the n-gram weights on
        every training review (``ngram_min_df``, C = ``ngram_c``);
     3. the sentence network's states and log-odds for every sentence;
-    4. the head by L-BFGS (``l2`` on the sentence-weight vector) on the training reviews; the dev reviews
-       are only scored (choices of ``l2``, ``guard``, ``negation`` are made on them).
+    4. the head by L-BFGS (``l2`` on its two weight vectors) on the training reviews and, with
+       ``short_share``, the one-sentence ``short_texts`` (tokens, labels); the dev reviews are only scored
+       (choices of ``l2``, ``guard``, ``negation``, ``short_share`` are made on them and on SST-2 dev).
 
     ``extra_texts`` (e.g. counterfactually edited pairs) join the training reviews with weight ``extra_weight``.
     Raw strings are tokenized in ``jobs`` processes (the same tokens as one). ``options`` go to
@@ -215,7 +240,8 @@ def fit_review_classifier(sentence_model: RNNClassifier, train_texts: Sequence, 
     """
     began = time.perf_counter()
     stage = ngram_stage(train_texts, train_labels, dev_texts, dev_labels, log=log, **options)
-    model = head_stage(sentence_model, stage, guard=guard, l2=l2, log=log)
+    model = head_stage(sentence_model, stage, guard=guard, l2=l2, short_texts=short_texts, short_share=short_share,
+                       log=log)
     model.training_["seconds"] = time.perf_counter() - began
     return model
 
@@ -260,12 +286,13 @@ def recipe_data(data_dir=None, *, use_cad: bool = True, log: Callable[[str], Non
 
 
 def train_review_recipe(sentence: RNNClassifier, data_dir=None, *, use_cad: bool = True, cad_weight: float = 1.0,
-                        sentence_epochs: int = 0, sentence_lr: float = 3e-4, seed: int = 0,
+                        sentence_epochs: int = 0, sentence_lr: float = 3e-4, sentence_share: float = 0.5, seed: int = 0,
                         log: Callable[[str], None] | None = None, **options) -> tuple[ReviewClassifier, dict]:
     """The recipe of ``sentiment-rnn train-review`` on :func:`recipe_data`'s texts. With ``sentence_epochs``,
     ``sentence`` (changed in place) first trains on the treebank's phrases and the edited CAD sentences;
-    then it is frozen. ``options`` go to :func:`fit_review_classifier`. Returns the model (SST-2 test
-    accuracy recorded, as ``train`` records it) and the provenance."""
+    then it is frozen. The head also reads the treebank's training sentences as one-sentence texts, with
+    ``sentence_share`` of the weight. ``options`` go to :func:`fit_review_classifier`. Returns the model
+    (SST-2 test accuracy recorded, as ``train`` records it) and the provenance."""
     import resource
 
     from sentiment_rnn.review.counterfactual import edited_sentence_pairs, finetune_sentence_network
@@ -286,10 +313,11 @@ def train_review_recipe(sentence: RNNClassifier, data_dir=None, *, use_cad: bool
         provenance["sentence_training"] = finetune_sentence_network(
             sentence, phrases.tokens, phrases.labels, edited, edited_labels, sst_dev.tokens, sst_dev.labels,
             epochs=sentence_epochs, learning_rate=sentence_lr, seed=seed, log=log)
+    sst_train = load_corpus("sst", "train", data_dir)  # SST-2 training sentences: one-sentence texts for the head
     model = fit_review_classifier(
         sentence, data["train_texts"], data["train_labels"], data["dev_texts"], data["dev_labels"],
         extra_texts=data["extra_texts"], extra_labels=data["extra_labels"], extra_weight=cad_weight, seed=seed,
-        log=log, **options)
+        short_texts=(sst_train.tokens, sst_train.labels), short_share=sentence_share, log=log, **options)
     sst_test = load_corpus("sst", "test", data_dir)  # reported and recorded, never used for a choice
     model.training_["sst2_test_accuracy"] = model.score(sst_test.tokens, sst_test.labels)
     provenance["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
