@@ -23,7 +23,8 @@ import numpy as np
 
 from sentiment_rnn.corpora.cad import read_cad
 from sentiment_rnn.corpora import load_corpus, resolve_data_dir
-from sentiment_rnn.evaluation.negation import load_benchmark, negation_benchmark
+from sentiment_rnn.evaluation.comparison import load_benchmark
+from sentiment_rnn.evaluation.negation import negation_benchmark
 from sentiment_rnn.review.training import near_copies
 from sentiment_rnn.io.serialization import load_model
 from sentiment_rnn.text.tokenizer import tokenize

@@ -13,6 +13,7 @@ def _head(seed=0, hidden=5):
     head = EvidenceHead.initialize(hidden)
     for value in head.params.values():  # away from the initial values, so every path carries gradient
         value += 0.5 * rng.standard_normal(value.shape)
+    head.params["scale"][:] = 0.5 + rng.random()  # positive, as training keeps it
     return head, rng
 
 
@@ -38,7 +39,7 @@ def test_gradients_of_every_parameter_and_of_the_sentence_inputs():
     assert cache.open_[0] == 0 and cache.open_.sum() > 0  # both branches of the guard are exercised
     grads, dstates, dlog_odds = head.backward(dz, cache, inputs=True)
     errors = check_gradients(loss, head.params, grads)
-    assert set(errors) == {"score.weight", "score.bias", "ngram_score.weight", "ngram_score.bias", "bias"}
+    assert set(errors) == {"score.weight", "score.bias", "ngram_score.weight", "ngram_score.bias", "scale", "bias"}
     assert max(errors.values()) < 1e-7, errors
     assert relative_error(dstates, numerical_gradient(loss, evidence.states)) < 1e-7
     assert relative_error(dlog_odds, numerical_gradient(loss, evidence.log_odds)) < 1e-7
@@ -52,6 +53,10 @@ def test_gradients_of_the_training_loss_with_l2():
     targets, weights = np.array([0, 1, 1, 0]), np.array([1.0, 0.5, 2.0, 1.0])
     grads = head_loss(head, evidence, targets, weights, l2=0.3)[1]
     errors = check_gradients(lambda: head_loss(head, evidence, targets, weights, l2=0.3)[0], head.params, grads)
+    assert max(errors.values()) < 1e-7, errors
+    soft = np.array([0.25, 0.5, 1.0, 0.0])  # soft targets (the treebank's five labels) take the same path
+    grads = head_loss(head, evidence, soft, weights, l2=0.3)[1]
+    errors = check_gradients(lambda: head_loss(head, evidence, soft, weights, l2=0.3)[0], head.params, grads)
     assert max(errors.values()) < 1e-7, errors
 
 
@@ -131,3 +136,18 @@ def test_one_sentence_texts_join_the_training_set_with_their_share_of_the_weight
     np.testing.assert_allclose(z[:3], head.forward(reviews)[0], rtol=1e-12)
     np.testing.assert_allclose(z[3:], head.forward(short)[0], rtol=1e-12)
     assert head_inputs(reviews, [0, 1, 1], [1.0, 2.0, 1.0], short, [1, 0, 0, 1, 1], 0.0)[0] is reviews
+
+
+def test_the_scale_fit_moves_only_the_scale_and_bias_and_keeps_the_scale_positive():
+    from sentiment_rnn.review.training import SCALE_FIT, fit_head
+
+    head, rng = _head(6)
+    evidence = _evidence(rng, [1] * 40)  # one-sentence texts
+    agrees = (head.contributions(evidence)["share"] > 0).astype(int)  # labels the shares get right
+    for targets, grows in ((agrees, True), (1 - agrees, False)):
+        fitted = EvidenceHead({name: value.copy() for name, value in head.params.items()})
+        fit_head(fitted, evidence, targets, names=SCALE_FIT, iterations=50)
+        for name in set(head.params) - set(SCALE_FIT):
+            np.testing.assert_array_equal(fitted.params[name], head.params[name])
+        scale = fitted.params["scale"][0]
+        assert scale > head.params["scale"][0] if grows else 1e-3 <= scale < head.params["scale"][0]

@@ -247,9 +247,9 @@ def ensemble(models, output, compact):
               help="Sentences whose network verdict the n-grams may weaken but never turn.")
 @click.option("--l2", type=Number(float, 0), default=1e-3, show_default=True,
               help="L2 strength on the sentence-weight vector of the head.")
-@click.option("--sentence-share", type=Number(float, 0, 1, open="high"), default=0.5, show_default=True,
-              help="Share of the head's training weight given to the treebank's training sentences, each read "
-                   "as a text of one sentence (0: the reviews alone).")
+@click.option("--sentence-share", type=Number(float, 0, 1, open="high"), default=0.0, show_default=True,
+              help="Share of the weight of the head's first fit given to the treebank's training sentences, each "
+                   "read as a text of one sentence (0: the reviews alone; the sentences always fit its scale).")
 @click.option("--folds", type=Number(int, 2), default=2, show_default=True,
               help="Folds of the out-of-fold n-gram scores the head trains on.")
 @click.option("--jobs", type=Number(int, 1), default=1, show_default=True,
@@ -274,8 +274,9 @@ def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_
     The review model reads every text, one sentence or many, the same way: its log-odds are a bias plus,
     for each sentence, a non-negative weight times the sentence network's log-odds plus another times the
     sentence's n-gram score. The sentence network is not changed (unless --sentence-epochs first trains
-    it); the n-gram weights are fitted on the training reviews, the head on their out-of-fold n-gram scores
-    and on the treebank's training sentences as one-sentence texts (--sentence-share). The reviews with ids ending in 0 (2,500) are the dev reviews, only scored.
+    it); the n-gram weights are fitted on the training reviews, the head on their out-of-fold n-gram scores,
+    then the verdict's scale and bias on the treebank's training sentences read as one-sentence texts (soft
+    targets from their five labels). The reviews with ids ending in 0 (2,500) are the dev reviews, only scored.
     IMDB training reviews that are copies of CAD dev reviews are left out, and so are CAD training pairs
     that overlap IMDB test reviews (counts on stderr).
 

@@ -6,7 +6,7 @@ Every text is split into sentences; the sentence network reads each one, and
     g_s = the sentence's own NB-weighted n-gram score, negation marked      (ngrams.py)
     a_s = softplus(v_a . h_s + u_a) >= 0,  b_s = softplus(v_b . h_s + u_b) >= 0   how much each part counts
     t_s = a_s * l_s + b_s * g_s   (in a guarded sentence the n-grams may weaken a_s * l_s, never turn it)
-    z   = c + sum_s t_s                                  P(positive) = sigmoid(z)
+    z   = c + k * sum_s t_s       (k > 0)                P(positive) = sigmoid(z)
 
 (:mod:`sentiment_rnn.review.model`). A text of one sentence is the same function with one term, so
 appending a sentence adds its own term and nothing else changes: a sentence with negative evidence can
@@ -88,6 +88,8 @@ class ReviewClassifier(BaseClassifier):
         width = sentence_model.model_.config.hidden_size * sentence_model.model_.config.directions
         if head.params["score.weight"].shape != (width,):
             raise SentimentRNNError("the review head does not fit the sentence network's sizes")
+        if not head.params["scale"][0] > 0:
+            raise SentimentRNNError("the review head's scale must be positive (a sentence moves the verdict its own way)")
         if guard not in GUARDS:
             raise SentimentRNNError(f"unknown n-gram guard {guard!r}; one of {', '.join(GUARDS)}")
         self.sentence_ = sentence_model

@@ -10,13 +10,16 @@ weights times the sentence's own evidence, so one function answers one sentence 
       t_s   = a_s * l_s + b_s * g_s                                     the sentence's term (N,)
             in a guarded sentence (``guard`` (N,) True) the n-grams may weaken the network's verdict but
             never turn it:  t_s = sign(l_s) * max(sign(l_s) * (a_s * l_s + b_s * g_s), 0)
-    z_b = bias + sum over b's sentences of t_s                 the review's log-odds (B,)
+    z_b = bias + scale * sum over b's sentences of t_s         the review's log-odds (B,), scale > 0
 
-A sentence's share of the verdict is exactly ``t_s``, which depends on the sentence alone: appending a
+A sentence's share of the verdict is exactly ``scale * t_s``, which depends on the sentence alone: appending a
 sentence adds its own term and changes nothing else (no softmax takes weight from the others, no
 normalisation over sentences, no switch of model when a text grows a second sentence). Parameters (one
 flat dict, gradients under the same keys): ``score.weight (H,)``, ``score.bias (1,)``,
-``ngram_score.weight (H,)``, ``ngram_score.bias (1,)``, ``bias (1,)``.
+``ngram_score.weight (H,)``, ``ngram_score.bias (1,)``, ``scale (1,)``, ``bias (1,)``. (``scale`` is
+redundant with the weights in one fit; training fits it, with the bias, in a second fit on one-sentence
+texts, so that the reviews decide how sentences and n-grams weigh against each other and lone sentences
+decide the verdict's scale.)
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def softplus(x: np.ndarray) -> np.ndarray:
 def head_param_shapes(hidden_size: int) -> dict[str, tuple[int, ...]]:
     """The head's parameters and their shapes for sentence states of width ``hidden_size``."""
     return {"score.weight": (hidden_size,), "score.bias": (1,), "ngram_score.weight": (hidden_size,),
-            "ngram_score.bias": (1,), "bias": (1,)}
+            "ngram_score.bias": (1,), "scale": (1,), "bias": (1,)}
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class EvidenceCache:
     combined: np.ndarray  # (N,) a_s * l_s + b_s * g_s
     open_: np.ndarray  # (N,) 1 where t_s follows combined, 0 where the guard holds it at zero
     term: np.ndarray  # (N,) t_s
+    summed: np.ndarray  # (B,) each review's sum of t_s
 
 
 class EvidenceHead:
@@ -106,6 +110,7 @@ class EvidenceHead:
         params = {name: np.zeros(shape, dtype) for name, shape in head_param_shapes(hidden_size).items()}
         params["score.bias"][:] = np.log(np.expm1(1.0))
         params["ngram_score.bias"][:] = -5.0
+        params["scale"][:] = 1.0
         return cls(params)
 
     def forward(self, evidence: SentenceEvidence) -> tuple[np.ndarray, EvidenceCache]:
@@ -119,15 +124,17 @@ class EvidenceHead:
         direction = np.sign(evidence.log_odds)  # (N,)
         open_ = np.where(evidence.guard, direction * combined > 0, True).astype(combined.dtype)  # (N,)
         term = open_ * combined  # (N,) t_s
-        z = p["bias"][0] + np.bincount(evidence.review, weights=term, minlength=evidence.n_reviews)  # (B,)
-        return z, EvidenceCache(evidence, score, weight, ngram_score, ngram_weight, combined, open_, term)
+        summed = np.bincount(evidence.review, weights=term, minlength=evidence.n_reviews)  # (B,)
+        z = p["bias"][0] + p["scale"][0] * summed  # (B,)
+        return z, EvidenceCache(evidence, score, weight, ngram_score, ngram_weight, combined, open_, term, summed)
 
     def backward(self, dz: np.ndarray, cache: EvidenceCache, *, inputs: bool = False
                  ) -> tuple[dict[str, np.ndarray], np.ndarray | None, np.ndarray | None]:
         """dz (B,) -> (gradients keyed like the parameters, dstates (N, H), dlog_odds (N,)); the gradients
         of the inputs only with ``inputs`` (else None: the frozen network needs none)."""
         p, evidence = self.params, cache.evidence
-        dcombined = dz[evidence.review] * cache.open_  # (N,) into t_s, through the guard
+        dsummed = dz * p["scale"][0]  # (B,)
+        dcombined = dsummed[evidence.review] * cache.open_  # (N,) into t_s, through the guard
         dweight = dcombined * evidence.log_odds  # (N,) into a_s
         dngram_weight = dcombined * evidence.ngram  # (N,) into b_s
         dscore = dweight * sigmoid(cache.score)  # (N,) softplus' = sigmoid
@@ -137,6 +144,7 @@ class EvidenceHead:
             "score.bias": np.array([dscore.sum()]),
             "ngram_score.weight": evidence.states.T @ dngram_score,  # (H,)
             "ngram_score.bias": np.array([dngram_score.sum()]),
+            "scale": np.array([dz @ cache.summed]),
             "bias": np.array([dz.sum()]),
         }
         grads = {name: grads[name].astype(p[name].dtype) for name in p}
@@ -146,14 +154,15 @@ class EvidenceHead:
         return grads, dstates, dcombined * cache.weight
 
     def contributions(self, evidence: SentenceEvidence) -> dict[str, np.ndarray]:
-        """Each sentence's weights ``weight`` a (N,) and ``ngram_weight`` b (N,), the network's part
-        ``network`` (N,) and the n-grams' part ``ngram`` (N,) of its term (each after the guard), and its
-        share ``share`` (N,) = network + ngram; z = bias + the shares summed per review."""
+        """Each sentence's weights ``weight`` scale * a (N,) and ``ngram_weight`` scale * b (N,), the
+        network's part ``network`` (N,) and the n-grams' part ``ngram`` (N,) of its share (each after the
+        guard), and its share ``share`` (N,) = network + ngram; z = bias + the shares summed per review."""
         _, cache = self.forward(evidence)
-        network = cache.open_ * cache.weight * evidence.log_odds  # (N,)
-        ngram = cache.open_ * cache.ngram_weight * evidence.ngram  # (N,)
-        return {"weight": cache.weight, "ngram_weight": cache.ngram_weight, "network": network, "ngram": ngram,
-                "share": cache.term}
+        scale = self.params["scale"][0]
+        network = cache.open_ * scale * cache.weight * evidence.log_odds  # (N,)
+        ngram = cache.open_ * scale * cache.ngram_weight * evidence.ngram  # (N,)
+        return {"weight": scale * cache.weight, "ngram_weight": scale * cache.ngram_weight, "network": network,
+                "ngram": ngram, "share": scale * cache.term}
 
 
 def sentence_states(encoder: RNNModel, sentences: list[np.ndarray], batch_size: int = 256,

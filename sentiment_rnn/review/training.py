@@ -37,29 +37,36 @@ __all__ = ["fit_head", "head_loss", "out_of_fold_ngrams", "NgramStage", "text_se
 
 def head_loss(head: EvidenceHead, evidence: SentenceEvidence, targets: np.ndarray, weights: np.ndarray,
               l2: float) -> tuple[float, dict[str, np.ndarray]]:
-    """Weighted mean logistic loss of the reviews' log-odds plus (l2 / 2) (|score.weight|^2 +
+    """Weighted mean logistic loss of the reviews' log-odds (``targets``: labels 0/1 or soft targets in
+    [0, 1]) plus (l2 / 2) (|score.weight|^2 +
     |ngram_score.weight|^2), and its gradient under the head's keys."""
     z, cache = head.forward(evidence)  # (B,)
-    sign = np.where(np.asarray(targets) == 1, 1.0, -1.0)  # (B,)
+    y = np.asarray(targets, dtype=np.float64)  # (B,) P(positive) wanted: a label 0/1, or a soft target
     share = weights / weights.sum()  # (B,)
     penalised = ("score.weight", "ngram_score.weight")
-    loss = float(share @ softplus(-sign * z) + 0.5 * l2 * sum(head.params[n] @ head.params[n] for n in penalised))
-    dz = share * (sigmoid(z) - (sign > 0))  # (B,)
+    cross_entropy = softplus(z) - y * z  # (B,) -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))]
+    loss = float(share @ cross_entropy + 0.5 * l2 * sum(head.params[n] @ head.params[n] for n in penalised))
+    dz = share * (sigmoid(z) - y)  # (B,)
     grads, _, _ = head.backward(dz, cache)
     for name in penalised:
         grads[name] = grads[name] + l2 * head.params[name]
     return loss, grads
 
 
+SCALE_FIT = ("scale", "bias")  # what the one-sentence texts fit, the rest of the head held
+
+
 def fit_head(head: EvidenceHead, evidence: SentenceEvidence, targets: np.ndarray, weights: np.ndarray | None = None,
-             *, l2: float = 1e-3, iterations: int = 300) -> dict:
-    """Fit every parameter of ``head`` (float64, in place) by L-BFGS on the reviews of ``evidence`` with
-    labels ``targets`` (B,) and example ``weights`` (B,). Deterministic: no sampling. Returns a record."""
+             *, l2: float = 1e-3, iterations: int = 300, names: Sequence[str] | None = None) -> dict:
+    """Fit the parameters ``names`` of ``head`` (float64, in place; default: all but ``scale``, held at its
+    value) by L-BFGS on the reviews of ``evidence`` with labels ``targets`` (B,) and example ``weights``
+    (B,); ``scale`` stays >= 1e-3. Deterministic: no sampling. Returns a record."""
     from scipy.optimize import minimize
 
     weights = np.ones(evidence.n_reviews) if weights is None else np.asarray(weights, dtype=np.float64)
-    names = list(head.params)
+    names = [n for n in head.params if n != "scale"] if names is None else list(names)
     sizes = [head.params[n].size for n in names]
+    bounds = [(1e-3, None) if n == "scale" else (None, None) for n in names for _ in range(head.params[n].size)]
 
     def unpack(flat):
         for name, piece in zip(names, np.split(flat, np.cumsum(sizes)[:-1])):
@@ -72,7 +79,7 @@ def fit_head(head: EvidenceHead, evidence: SentenceEvidence, targets: np.ndarray
 
     began = time.perf_counter()
     result = minimize(objective, np.concatenate([head.params[n].ravel() for n in names]), jac=True,
-                      method="L-BFGS-B", options={"maxiter": iterations})
+                      method="L-BFGS-B", bounds=bounds, options={"maxiter": iterations})
     unpack(result.x)
     return {"loss": float(result.fun), "iterations": int(result.nit), "l2": l2,
             "seconds": time.perf_counter() - began}
@@ -197,20 +204,24 @@ def head_stage(sentence_model: RNNClassifier, stage: NgramStage, *, guard: str =
                short_texts: tuple[Sequence, Sequence] | None = None, short_share: float = 0.0,
                log: Callable[[str], None] | None = None) -> ReviewClassifier:
     """Steps 3-4 of :func:`fit_review_classifier`: the sentence network reads every sentence, the head is
-    fitted; ``short_texts`` (token lists, labels), one-sentence texts scored with the final n-gram weights
-    (which never saw them), join the reviews with ``short_share`` of the weight (:func:`head_inputs`)."""
+    fitted. ``short_texts`` (token lists, labels) are one-sentence texts scored with the final n-gram
+    weights (which never saw them): they join the reviews with ``short_share`` of the weight
+    (:func:`head_inputs`), then alone fit the head's ``scale`` and ``bias`` (the rest held), so that a lone
+    sentence keeps the sentence network's scale."""
     log = log or (lambda message: None)
     began = time.perf_counter()
     hidden = sentence_model.model_.config.hidden_size * sentence_model.model_.config.directions
     model = ReviewClassifier(sentence_model, EvidenceHead.initialize(hidden), stage.ngrams, guard=guard)
     evidence = model.evidence(stage.reviews, ngram=stage.train_ngram)
     dev_evidence = model.evidence(stage.dev_reviews)
-    short = model.evidence(model.sentences(short_texts[0])) if short_texts is not None and short_share > 0 else None
+    short = model.evidence(model.sentences(short_texts[0])) if short_texts is not None else None
     states_seconds = time.perf_counter() - began
     log(f"sentence network: {len(evidence.log_odds) + len(dev_evidence.log_odds)} review sentences"
         f"{f', {short.n_reviews} short texts' if short is not None else ''} ({states_seconds:.0f} s)")
     inputs = head_inputs(evidence, stage.targets, stage.weights, short, short_texts[1] if short else (), short_share)
     record = fit_head(model.head_, *inputs, l2=l2)
+    if short is not None:  # the verdict's scale and bias, from lone sentences
+        record["scale"] = fit_head(model.head_, short, np.asarray(short_texts[1]), l2=l2, names=SCALE_FIT)
     dev_z = model.head_.forward(dev_evidence)[0]
     dev_accuracy = {"review_model": float(np.mean((dev_z > 0) == (stage.dev_targets == 1)))}
     log(f"head: {record['iterations']} L-BFGS iterations ({record['seconds']:.0f} s); dev accuracy {dev_accuracy}")
@@ -230,9 +241,10 @@ def fit_review_classifier(sentence_model: RNNClassifier, train_texts: Sequence, 
     2. out-of-fold n-gram scores of the training sentences (``folds`` folds), then the n-gram weights on
        every training review (``ngram_min_df``, C = ``ngram_c``);
     3. the sentence network's states and log-odds for every sentence;
-    4. the head by L-BFGS (``l2`` on its two weight vectors) on the training reviews and, with
-       ``short_share``, the one-sentence ``short_texts`` (tokens, labels); the dev reviews are only scored
-       (choices of ``l2``, ``guard``, ``negation``, ``short_share`` are made on them and on SST-2 dev).
+    4. the head by L-BFGS (``l2`` on its two weight vectors) on the training reviews (and, with
+       ``short_share``, the one-sentence ``short_texts``: tokens, labels), then its scale and bias on the
+       ``short_texts`` alone; the dev reviews are only scored (choices of ``l2``, ``guard``, ``negation``,
+       ``short_share`` are made on them and on SST-2 dev).
 
     ``extra_texts`` (e.g. counterfactually edited pairs) join the training reviews with weight ``extra_weight``.
     Raw strings are tokenized in ``jobs`` processes (the same tokens as one). ``options`` go to
@@ -286,12 +298,13 @@ def recipe_data(data_dir=None, *, use_cad: bool = True, log: Callable[[str], Non
 
 
 def train_review_recipe(sentence: RNNClassifier, data_dir=None, *, use_cad: bool = True, cad_weight: float = 1.0,
-                        sentence_epochs: int = 0, sentence_lr: float = 3e-4, sentence_share: float = 0.5, seed: int = 0,
+                        sentence_epochs: int = 0, sentence_lr: float = 3e-4, sentence_share: float = 0.0, seed: int = 0,
                         log: Callable[[str], None] | None = None, **options) -> tuple[ReviewClassifier, dict]:
     """The recipe of ``sentiment-rnn train-review`` on :func:`recipe_data`'s texts. With ``sentence_epochs``,
     ``sentence`` (changed in place) first trains on the treebank's phrases and the edited CAD sentences;
-    then it is frozen. The head also reads the treebank's training sentences as one-sentence texts, with
-    ``sentence_share`` of the weight. ``options`` go to :func:`fit_review_classifier`. Returns the model
+    then it is frozen. The head's scale and bias are then fitted on the treebank's 8,544 training sentences
+    as one-sentence texts (soft targets from their five labels), which also join the reviews in the head's
+    first fit with ``sentence_share`` of the weight. ``options`` go to :func:`fit_review_classifier`. Returns the model
     (SST-2 test accuracy recorded, as ``train`` records it) and the provenance."""
     import resource
 
@@ -313,11 +326,14 @@ def train_review_recipe(sentence: RNNClassifier, data_dir=None, *, use_cad: bool
         provenance["sentence_training"] = finetune_sentence_network(
             sentence, phrases.tokens, phrases.labels, edited, edited_labels, sst_dev.tokens, sst_dev.labels,
             epochs=sentence_epochs, learning_rate=sentence_lr, seed=seed, log=log)
-    sst_train = load_corpus("sst", "train", data_dir)  # SST-2 training sentences: one-sentence texts for the head
+    # the treebank's training sentences, one-sentence texts for the head: soft targets from the five labels
+    # (0, 1/4, 1/2, 3/4, 1), so neutral sentences pull the verdict's scale towards 0.5
+    sst_train = load_corpus("sst", "train", data_dir, classes=5)
     model = fit_review_classifier(
         sentence, data["train_texts"], data["train_labels"], data["dev_texts"], data["dev_labels"],
         extra_texts=data["extra_texts"], extra_labels=data["extra_labels"], extra_weight=cad_weight, seed=seed,
-        short_texts=(sst_train.tokens, sst_train.labels), short_share=sentence_share, log=log, **options)
+        short_texts=(sst_train.tokens, np.asarray(sst_train.labels) / 4.0), short_share=sentence_share, log=log,
+        **options)
     sst_test = load_corpus("sst", "test", data_dir)  # reported and recorded, never used for a choice
     model.training_["sst2_test_accuracy"] = model.score(sst_test.tokens, sst_test.labels)
     provenance["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
