@@ -109,7 +109,7 @@ def test_model_file_round_trip_without_pickle(review_model, tmp_path):
     with np.load(path, allow_pickle=False) as data:
         assert {k for k in data.files if k.startswith("review/param/")} == {
             "review/param/score.weight", "review/param/score.bias", "review/param/ngram_score.weight",
-            "review/param/ngram_score.bias", "review/param/bias"}
+            "review/param/ngram_score.bias", "review/param/scale", "review/param/bias"}
         assert json.loads(str(data["metadata"]))["kind"] == "review"
     loaded = load_model(path)
     assert isinstance(loaded, ReviewClassifier)
