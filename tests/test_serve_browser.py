@@ -84,7 +84,8 @@ def test_the_rnn_swings_at_not_where_the_bag_of_words_adds_weight_for_good(brows
 def test_a_long_review_shows_how_each_sentence_composes_the_verdict(browser, server):
     _open(browser, server)
     browser.find_element(By.CSS_SELECTOR, "[data-example='2']").click()  # the long review
-    WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "by-sentence").is_displayed())
+    WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "by-sentence").is_displayed()
+                                     and len(b.find_elements(By.CSS_SELECTOR, "#sentences li")) > 1)
     text = browser.find_element(By.ID, "text").get_attribute("value")
     rows = browser.find_elements(By.CSS_SELECTOR, "#sentences li")
     explained = httpx.post(server.url + "/v1/explain", json={"text": text}, timeout=30).json()["review"]

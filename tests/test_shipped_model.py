@@ -1,7 +1,7 @@
 """The shipped default model: present as package data, loads offline, and is as good as its page says.
 
-It is a review model: every text, one sentence or many, is the bias plus each sentence's weighted evidence
-(the sentence LSTM's log-odds and the sentence's n-grams); see docs/review-model.md."""
+It is a review model: every text, one sentence or many, is the bias plus each sentence's share (a weight
+times the sentence LSTM's log-odds plus the sentence's n-gram part); see docs/review-model.md."""
 
 import numpy as np
 import pytest
@@ -23,6 +23,7 @@ def test_default_model_is_found_and_small():
     assert review["guard"] == "negated sentences"  # chosen on the IMDB dev reviews
     training = review["training"]
     assert training["cad_pairs_left_out"] == 6 and training["imdb_reviews_left_out_as_cad_dev_copies"] == 249
+    assert training["short_texts"] == 8544  # the treebank's training sentences fit the verdict's scale
 
 
 def test_default_model_reads_negation_in_the_readme_examples():
@@ -46,7 +47,7 @@ def test_an_appended_sentence_moves_the_shipped_verdict_its_own_way():
 def test_default_model_sst2_test_accuracy(data_dir):
     test = load_corpus("sst", "test", data_dir)
     accuracy = load_model().score(test.tokens, test.labels)
-    assert accuracy >= 0.82  # 0.823 recorded: below the sentence network alone (0.861), see docs/review-model.md
+    assert accuracy >= 0.865  # 0.866 recorded (the sentence network alone: 0.863), see docs/review-model.md
     recorded = read_metadata()["training"]["test_accuracy"]
     np.testing.assert_allclose(accuracy, recorded, atol=1e-9)  # the file scores what training reported
 
@@ -57,4 +58,4 @@ def test_default_model_cad_dev_pair_consistency(data_dir):
     cad = load_corpus("cad", "dev", data_dir)
     assert len(np.unique(cad.pair_ids)) == 245
     consistency = pair_consistency(cad.labels, load_model().predict(cad.texts), cad.pair_ids)
-    assert consistency == pytest.approx(198 / 245)  # 0.808, docs/review-model.md's number
+    assert consistency == pytest.approx(201 / 245)  # 0.820, docs/review-model.md's number
