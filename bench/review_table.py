@@ -5,8 +5,8 @@
 For each model (default: the shipped one; --model PATH for others, e.g. the previous sentence model):
 accuracy on all 25,000 IMDB test reviews, pair consistency (both members right) and accuracy on the 245
 CAD dev pairs, SST-2 test accuracy and the contrast set's "to-neg" (good / not good) and "to-pos"
-(boring / never boring) pairs. A review model is also scored part by part (its recurrent part alone, its
-n-gram part alone). Then a unigram+bigram logistic regression (binary counts, min_df 2, C chosen on the
+(boring / never boring) pairs. A review model is also scored part by part: the bias plus its sentences'
+weighted network log-odds alone, and the bias plus their weighted n-gram parts alone. Then a unigram+bigram logistic regression (binary counts, min_df 2, C chosen on the
 IMDB dev reviews) is trained on the same reviews as the review model, without and with the CAD training
 pairs, and scored on the same sets. Evaluation splits are only scored, never trained on.
 """
@@ -21,11 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment_rnn.corpora.cad import read_cad
 from sentiment_rnn.corpora import load_corpus, resolve_data_dir
-from sentiment_rnn.evaluation.negation import load_benchmark, negation_benchmark
-from sentiment_rnn.review.training import held_out_groups, near_copies
+from sentiment_rnn.corpora.cad import read_cad
+from sentiment_rnn.evaluation.comparison import load_benchmark
+from sentiment_rnn.evaluation.negation import negation_benchmark
 from sentiment_rnn.io.serialization import load_model
+from sentiment_rnn.review.training import near_copies
 from sentiment_rnn.text.tokenizer import tokenize
 
 
@@ -52,15 +53,21 @@ def score_predictions(name, predict_tokens, imdb, cad, bench) -> dict:
 
 
 def review_parts_rows(name, model, imdb, cad) -> list[dict]:
-    """The recurrent part and the n-gram part of a review model, each alone (every text read as a review)."""
-    _, b, c = model.mix_
+    """The review model's two kinds of terms, each alone with the bias: sum_s w_s * (network log-odds) and
+    sum_s w_s * (n-gram part), over every sentence of a text."""
     rows = []
-    imdb_parts = model.review_parts(model.sentences(imdb.tokens))
-    cad_parts = model.review_parts(model.sentences(cad[0]))
-    for part, z_imdb, z_cad in [("recurrent part alone", imdb_parts["rnn"], cad_parts["rnn"]),
-                                ("n-gram part alone", b * imdb_parts["ngram"] + c, b * cad_parts["ngram"] + c)]:
+    parts = {}
+    for split, tokens in (("imdb", imdb.tokens), ("cad", cad[0])):
+        evidence = model.evidence(model.sentences(tokens))
+        shares = model.head_.contributions(evidence)
+        bias = model.head_.params["bias"][0]
+        ngram = shares["weight"] * shares["ngram"]  # (N,)
+        parts[split] = {"network": bias + np.bincount(evidence.review, shares["share"] - ngram, evidence.n_reviews),
+                        "n-gram": bias + np.bincount(evidence.review, ngram, evidence.n_reviews)}
+    for part in ("network", "n-gram"):
+        z_imdb, z_cad = parts["imdb"][part], parts["cad"][part]
         cad_right = (z_cad > 0) == (cad[1] == 1)
-        rows.append({"model": f"{name}: {part}", "imdb_test": float(np.mean((z_imdb > 0) == (imdb.labels == 1))),
+        rows.append({"model": f"{name}: its {part} terms alone", "imdb_test": float(np.mean((z_imdb > 0) == (imdb.labels == 1))),
                      "cad_dev_pairs": pair_consistency(cad_right, cad[2]), "cad_dev_accuracy": float(np.mean(cad_right))})
     return rows
 
@@ -78,7 +85,7 @@ def bow_rows(imdb, cad, data_dir, test_texts) -> list[dict]:
     texts, labels, pairs = read_cad(root / "cad" / "train_paired.tsv")
     pairs = pairs.astype(str)  # as the recipe draws its held-out pairs
     overlapping = set(pairs[near_copies(texts, test_texts) >= 0].tolist())
-    keep = np.array([p not in overlapping for p in pairs]) & ~held_out_groups(pairs, 0.2, 0)
+    keep = np.array([p not in overlapping for p in pairs])  # the recipe's CAD training pairs
     cad_train = [tokenize(t) for t, k in zip(texts, keep, strict=True) if k]
     dev_tokens = [t for t, c in zip(dev.tokens, dev_copies, strict=True) if not c]
     dev_labels = dev.labels[~dev_copies]
@@ -119,7 +126,7 @@ def main() -> None:
         model = load_model(path)
         name = Path(path).name if path else "shipped default"
         rows.append(score_predictions(name, model.predict, imdb, cad, bench))
-        if hasattr(model, "review_parts"):
+        if hasattr(model, "evidence"):
             rows.extend(review_parts_rows(name, model, imdb, cad))
     if not args.no_baselines:
         rows.extend(bow_rows(imdb, cad, args.data_dir, imdb.texts))

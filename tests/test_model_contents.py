@@ -1,5 +1,5 @@
 """Model files whose arrays are well-formed but whose numbers are not weights (issue 22, item 4): NaN or
-complex n-gram weights, a 1e38 attention weight, a NaN mix, a review head of the wrong shape. Each is
+complex n-gram weights, a 1e38 head weight, a NaN head bias, a review head of the wrong shape. Each is
 refused at load with one line: ``predict --format jsonl`` never prints NaN, and ``serve --model`` refuses
 before it starts."""
 
@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from sentiment_rnn.cli import main
 from sentiment_rnn.errors import ModelFileError
 from sentiment_rnn.io.serialization import default_model_path, load_model
-from test_robustness import _assert_one_line_failure, _env, _metadata, _rewrite
+from test_robustness import _assert_one_line_failure, _env, _rewrite
 
 
 def _set_item(name, index, value):
@@ -26,26 +26,20 @@ def _set_item(name, index, value):
     return _rewrite(change)
 
 
-def _review_mix(value):
-    def change(metadata):
-        metadata["review"]["mix"][1] = value
-    return _metadata(change)
-
-
 HOSTILE_WEIGHTS = [  # (name, how the shipped review model is changed, a word of the error)
     ("a NaN n-gram weight", _set_item("review/ngram_weights", 0, np.nan), "ngram_weights"),
     ("complex n-gram weights", _rewrite(lambda a: a.update({"review/ngram_weights": a["review/ngram_weights"]
                                                              .astype(np.complex64) * 1j})), "complex"),
-    ("a 1e38 attention weight", _set_item("review/param/attention.weight", (0, 0), 1e38), "attention.weight"),
+    ("a 1e38 head weight", _set_item("review/param/score.weight", 0, 1e38), "score.weight"),
     ("an infinite word vector", _set_item("param/embedding.weight", (5, 0), np.inf), "embedding.weight"),
     ("a 1e30 output weight", _set_item("param/fc.weight", (0, 0), 1e30), "fc.weight"),
-    ("a NaN mix", _review_mix(float("nan")), "mix"),
+    ("a NaN head bias", _set_item("review/param/bias", 0, np.nan), "bias"),
     ("a review head of the wrong shape",
-     _rewrite(lambda a: a.update({"review/param/attention.weight": a["review/param/attention.weight"][:, :100]})),
+     _rewrite(lambda a: a.update({"review/param/score.weight": a["review/param/score.weight"][:100]})),
+     "score.weight"),
+    ("a review head array the composition does not name",
+     _rewrite(lambda a: a.update({"review/param/attention.weight": np.zeros((64, 128), np.float32)})),
      "attention.weight"),
-    ("review recurrent weights of the wrong shape",
-     _rewrite(lambda a: a.update({"review/param/rnn.weight_hh_l0": a["review/param/rnn.weight_hh_l0"][:256]})),
-     "rnn.weight_hh_l0"),
 ]
 
 

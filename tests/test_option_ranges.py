@@ -29,7 +29,7 @@ NUMERIC_OPTIONS = _numeric_options()
 
 def test_the_walk_finds_the_options_of_the_issue():
     for command, flag in [("train", "--lr"), ("train", "--dropout"), ("train", "--seed"), ("train", "--lr-decay"),
-                          ("train-review", "--mix-fraction"), ("train-review", "--sentence-lr"),
+                          ("train-review", "--l2"), ("train-review", "--sentence-lr"),
                           ("train-review", "--ngram-c"), ("pretrain", "--seed"), ("serve", "--timeout"),
                           ("serve", "--batch-wait-ms")]:
         assert (command, flag) in NUMERIC_OPTIONS
@@ -45,7 +45,7 @@ def test_every_numeric_option_refuses_nan_infinity_and_negative_numbers(command,
 
 
 @pytest.mark.parametrize("arguments", [["train", "--lr", "nan"], ["train", "--seed", "-1"],
-                                       ["train-review", "--mix-fraction", "nan", "-o", "m.npz"],
+                                       ["train-review", "--l2", "nan", "-o", "m.npz"],
                                        ["pretrain", "--seed", "-1"], ["serve", "--timeout", "nan"]])
 def test_a_bad_number_is_a_one_line_usage_error_before_any_work(arguments, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

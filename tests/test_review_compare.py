@@ -10,8 +10,8 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from fixtures_data import write_cad, write_imdb_csv
 
+from fixtures_data import write_cad, write_imdb_csv
 from sentiment_rnn.cli import main
 from sentiment_rnn.corpora import Corpus, load_corpus
 from sentiment_rnn.errors import ModelFileError

@@ -58,7 +58,10 @@ def test_type_a_review_submit_and_read_the_verdict_and_the_chart(browser, server
     verdict = browser.find_element(By.ID, "verdict").text
     assert verdict.startswith("positive")
     assert f"{_p_positive(server, 'not bad at all , actually quite fun'):.3f}" in verdict
-    assert browser.find_element(By.ID, "bow-verdict").text.split()[0] in ("positive", "negative")
+    ngram = httpx.post(server.url + "/v1/explain", json={"text": "not bad at all , actually quite fun"},
+                       timeout=30).json()["bag_of_words"]["log_odds"]
+    shown = browser.find_element(By.ID, "bow-verdict").text  # the model's own n-gram part, e.g. "+0.84 log-odds"
+    assert shown == f"{'+' if ngram >= 0 else '−'}{abs(ngram):.2f} log-odds"
     assert len(browser.find_elements(By.CSS_SELECTOR, "#chart rect.bar")) == 8  # a weight beside every point
     tokens = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "#chart text.token")]
     assert tokens == ["not", "bad", "at", "all", ",", "actually", "quite", "fun"]
@@ -78,10 +81,11 @@ def test_the_rnn_swings_at_not_where_the_bag_of_words_adds_weight_for_good(brows
     assert browser.find_element(By.ID, "verdict").text.startswith("negative")
 
 
-def test_a_long_review_shows_what_each_sentence_adds(browser, server):
+def test_a_long_review_shows_how_each_sentence_composes_the_verdict(browser, server):
     _open(browser, server)
     browser.find_element(By.CSS_SELECTOR, "[data-example='2']").click()  # the long review
-    WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "by-sentence").is_displayed())
+    WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "by-sentence").is_displayed()
+                                     and len(b.find_elements(By.CSS_SELECTOR, "#sentences li")) > 1)
     text = browser.find_element(By.ID, "text").get_attribute("value")
     rows = browser.find_elements(By.CSS_SELECTOR, "#sentences li")
     explained = httpx.post(server.url + "/v1/explain", json={"text": text}, timeout=30).json()["review"]
@@ -89,8 +93,14 @@ def test_a_long_review_shows_what_each_sentence_adds(browser, server):
     assert browser.find_element(By.ID, "verdict").text.startswith("positive" if explained["p_positive"] > 0.5
                                                                    else "negative")
     assert f"{_p_positive(server, text):.3f}" in browser.find_element(By.ID, "verdict").text  # = /v1/predict
-    browser.find_element(By.CSS_SELECTOR, "[data-example='0']").click()  # one sentence: no list
-    WebDriverWait(browser, 30).until(lambda b: not b.find_element(By.ID, "by-sentence").is_displayed())
+    shares = [row.find_element(By.CSS_SELECTOR, ".share").text for row in rows]
+    assert shares == [f"{'+' if r['log_odds'] >= 0 else '−'}{abs(r['log_odds']):.2f}" for r in explained["sentences"]]
+    assert f"bias {'+' if explained['bias'] >= 0 else '−'}{abs(explained['bias']):.2f}" in browser.find_element(
+        By.ID, "composition").text
+    boundaries = browser.find_elements(By.CSS_SELECTOR, "#chart line.sentence-end")
+    assert len(boundaries) == len(explained["sentences"]) - 1  # each sentence's chart starts afresh
+    browser.find_element(By.CSS_SELECTOR, "[data-example='0']").click()  # one sentence: the same composition, one row
+    WebDriverWait(browser, 30).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#sentences li")) == 1)
 
 
 def test_the_keyboard_alone(browser, server):

@@ -72,12 +72,11 @@ def test_a_training_text_that_cannot_fit_is_refused_and_max_len_cuts_it():
 
 
 @pytest.mark.parametrize("options, advice", [
-    (["train-review", "--attention-size", "1000000000"], "--attention-size"),
     (["pretrain", "--corpus", "movie-reviews", "--window", "1000000000"], "--window"),
     (["pretrain", "--corpus", "movie-reviews", "--dim", "1000000"], "--dim"),
     (["pretrain", "--corpus", "movie-reviews", "--dim", "29000"], "--dim"),
 ])
-def test_review_head_and_pretraining_sizes_that_cannot_fit_are_refused_up_front(tmp_path, options, advice):
+def test_pretraining_sizes_that_cannot_fit_are_refused_up_front(tmp_path, options, advice):
     code, peak, seconds, _stdout, stderr = run_measured(LIMITED + COMMAND + options + ["-o", str(tmp_path / "out.npz")])
     print(f"{' '.join(options)}: peak {peak:.0f} MB, {seconds:.1f} s")
     assert code == 1 and "Traceback" not in stderr, stderr

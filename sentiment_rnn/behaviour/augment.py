@@ -30,8 +30,15 @@ import numpy as np
 from sentiment_rnn.behaviour.lexicon import WORD_LISTS, is_heldout, words
 from sentiment_rnn.behaviour.templates import SLOT_LISTS, draw_values, render, template_families
 
-__all__ = ["EXPECTED_TARGET", "INTENSITY_TARGET", "PART", "Example", "holds_held_out_item", "behaviour_examples",
-           "consensus_targets"]
+__all__ = [
+    "EXPECTED_TARGET",
+    "INTENSITY_TARGET",
+    "PART",
+    "Example",
+    "behaviour_examples",
+    "consensus_targets",
+    "holds_held_out_item",
+]
 
 PART = "train"  # the only part training reads
 EXPECTED_TARGET = {"positive": 0.85, "negative": 0.15, "neutral": 0.5, "not_negative": 0.65, "not_positive": 0.35}

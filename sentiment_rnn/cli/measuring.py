@@ -8,7 +8,15 @@ from pathlib import Path
 
 import click
 
-from sentiment_rnn.cli.options import DownloadBar, Number, data_dir_option, fail_cleanly, load, model_option, step_progress
+from sentiment_rnn.cli.options import (
+    DownloadBar,
+    Number,
+    data_dir_option,
+    fail_cleanly,
+    load,
+    model_option,
+    step_progress,
+)
 from sentiment_rnn.corpora.registry import CORPORA
 from sentiment_rnn.evaluation.baselines import BASELINES
 
@@ -152,7 +160,8 @@ def compare(model_paths, baselines, level, corpus, data_file, text_column, label
 def _behaviour_table(models, markdown, as_json, data_dir):
     """`compare --check`: check's held-out table for the compared models, the shipped bag of words and
     (when the NLTK data holds its lexicon) VADER."""
-    from sentiment_rnn.behaviour.report import check_dict, format_protocol, format_table as check_table
+    from sentiment_rnn.behaviour.report import check_dict, format_protocol
+    from sentiment_rnn.behaviour.report import format_table as check_table
     from sentiment_rnn.behaviour.scorers import has_vader_lexicon
     from sentiment_rnn.behaviour.suite import DEFAULT_SEED
     from sentiment_rnn.cli.checking import run_behaviour_check
@@ -198,7 +207,9 @@ def _compare_reviews(models, model_paths, baselines, data_file, text_column, lab
 @fail_cleanly
 def explain(text, as_json, no_baseline, model_path, data_dir):
     """Show the running sentiment after every token of TEXT, beside bag-of-words word weights; for a
-    text of several sentences read by a review model, show what each sentence adds to the verdict.
+    review model (the shipped one), first how its verdict is composed: the bias and each sentence's
+    share in log-odds (its weight times its own evidence: the sentence network's log-odds plus its
+    n-grams), then the token chart of every sentence, which ends at that sentence's own P(positive).
 
     One row per token: the model's P(positive) for the text up to that token, as a number and as a
     bar from 0.5, then the word's weight (log-odds) in a bag-of-words logistic regression trained on
@@ -223,17 +234,17 @@ def explain(text, as_json, no_baseline, model_path, data_dir):
     if truncated:
         click.echo(f"TEXT is {TRUNCATED}", err=True)
     model = load(model_path)
-    if model.reads_by_sentence(text):  # a review: by sentence
-        from sentiment_rnn.evaluation.explain import render_review_chart
+    bow = None if no_baseline else load_bow_weights(data_dir, on_training=lambda m: click.echo(m, err=True))
+    if model.reads_by_sentence(text):  # the review model: the composition it computes, sentence by sentence
+        from sentiment_rnn.evaluation.review_explain import render_review_chart, review_explanation
 
-        review = model.explain_review(text)
+        review = review_explanation(model, text, bow)
         if as_json:
             click.echo(json.dumps({"text": text, "level": "review", **review}, ensure_ascii=False))
         else:
-            click.echo(render_review_chart(review, text=text, ascii_only=not _stdout_can_encode("█│…─")))
+            click.echo(render_review_chart(review, bow, text=text, ascii_only=not _stdout_can_encode("█│…─")))
         return
     steps = trajectory(model, text)
-    bow = None if no_baseline else load_bow_weights(data_dir, on_training=lambda m: click.echo(m, err=True))
     if as_json:
         click.echo(json.dumps(explanation_dict(steps, bow, text=text), ensure_ascii=False))
     else:

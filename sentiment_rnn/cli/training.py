@@ -9,9 +9,21 @@ from pathlib import Path
 
 import click
 
-from sentiment_rnn.cli.options import (SEEDS, DownloadBar, Number, check_paths, data_dir_option, eta_progress,
-                                       fail_cleanly, hyperparameter_option, hyperparameter_options, load,
-                                       optional_str, progress_bar, step_progress)
+from sentiment_rnn.cli.options import (
+    SEEDS,
+    DownloadBar,
+    Number,
+    check_paths,
+    data_dir_option,
+    eta_progress,
+    fail_cleanly,
+    hyperparameter_option,
+    hyperparameter_options,
+    load,
+    optional_str,
+    progress_bar,
+    step_progress,
+)
 from sentiment_rnn.corpora.registry import CORPORA
 
 
@@ -246,52 +258,60 @@ def ensemble(models, output, compact):
                    "(half its own probabilities, half the labels) and the edited sentences of the CAD pairs.")
 @click.option("--sentence-lr", type=Number(float, 0, open="low"), default=3e-4, show_default=True,
               help="Learning rate of that sentence training.")
-@click.option("--mix-fraction", type=Number(float, 0, 1, open="high"), default=0.0, show_default=True,
-              help="Share of the CAD training pairs held out of training to fit the mix with the dev reviews.")
-@click.option("--attention-size", type=Number(int, 1), default=64, show_default=True, help="Attention units.")
-@click.option("--head-epochs", type=Number(int, 1), default=10, show_default=True,
-              help="Epochs of the head on the frozen sentence states.")
-@click.option("--epochs", type=Number(int, 0), default=2, show_default=True,
-              help="Epochs end to end (0: the review model reads with the sentence network itself).")
-@click.option("--lr", type=Number(float, 0, open="low"), default=5e-4, show_default=True,
-              help="Learning rate end to end.")
-@click.option("--state-dropout", type=Number(float, 0, 1, open="high"), default=0.2, show_default=True,
-              help="Dropout on the sentence states end to end.")
+@click.option("--negation/--no-negation", default=True, show_default=True,
+              help="Mark negation scope in the n-grams (\"not bad\" gives bad_NEG, not bad).")
+@click.option("--guard", type=click.Choice(["every sentence", "negated sentences", "none"]),
+              default="negated sentences", show_default=True,
+              help="Sentences whose network verdict the n-grams may weaken but never turn.")
+@click.option("--l2", type=Number(float, 0), default=1e-3, show_default=True,
+              help="L2 strength on the sentence-weight vector of the head.")
+@click.option("--sentence-share", type=Number(float, 0, 1, open="high"), default=0.0, show_default=True,
+              help="Share of the weight of the head's first fit given to the treebank's training sentences, each "
+                   "read as a text of one sentence (0: the reviews alone; the sentences always fit its scale).")
+@click.option("--folds", type=Number(int, 2), default=2, show_default=True,
+              help="Folds of the out-of-fold n-gram scores the head trains on.")
+@click.option("--jobs", type=Number(int, 1), default=1, show_default=True,
+              help="Processes that tokenize the reviews (the result is the same).")
 @click.option("--ngram-order", type=Number(int, 1, 4), default=2, show_default=True, help="Longest n-gram.")
 @click.option("--ngram-min-df", type=Number(int, 1), default=2, show_default=True,
               help="Keep n-grams seen in at least this many training reviews.")
 @click.option("--ngram-c", type=Number(float, 0, open="low"), default=0.1, show_default=True,
               help="Inverse L2 strength of the n-gram logistic regression.")
-@click.option("--seed", type=Number(int, 0), default=0, show_default=True, help="Seed of initialisation, order, dropout.")
+@click.option("--seed", type=Number(int, 0), default=0, show_default=True,
+              help="Seed of the out-of-fold split (and of the sentence training).")
 @click.option("--compact", is_flag=True, help="Store the word vectors as float16 (half the file size).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the review model (atomically).")
 @data_dir_option
 @fail_cleanly
-def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_lr, mix_fraction, attention_size,
-                 head_epochs, epochs, lr, state_dropout, ngram_order, ngram_min_df, ngram_c, seed, compact, output,
-                 data_dir):
+def train_review(sentence_model, use_cad, cad_weight, sentence_epochs, sentence_lr, negation, guard, l2, sentence_share,
+                 folds, jobs,
+                 ngram_order, ngram_min_df, ngram_c, seed, compact, output, data_dir):
     """Train a review model around a sentence model on IMDB's training reviews (and the CAD pairs).
 
-    The reviews with ids ending in 0 (2,500) are held out for early stopping and for fitting the mix
-    of the recurrent and n-gram parts. IMDB training reviews that are copies of CAD dev reviews are
-    left out, and so are CAD training pairs that overlap IMDB test reviews (counts on stderr). The
-    written file answers one sentence with the sentence model and longer texts with the review model.
+    The review model reads every text, one sentence or many, the same way: its log-odds are a bias plus,
+    for each sentence, a non-negative weight times the sentence network's log-odds plus another times the
+    sentence's n-gram score. The sentence network is not changed (unless --sentence-epochs first trains
+    it); the n-gram weights are fitted on the training reviews, the head on their out-of-fold n-gram scores,
+    then the verdict's scale and bias on the treebank's training sentences read as one-sentence texts (soft
+    targets from their five labels). The reviews with ids ending in 0 (2,500) are the dev reviews, only scored.
+    IMDB training reviews that are copies of CAD dev reviews are left out, and so are CAD training pairs
+    that overlap IMDB test reviews (counts on stderr).
 
     \b
     Example:
       sentiment-rnn train-review -o review.npz
     """
-    from sentiment_rnn.review.training import train_review_recipe
     from sentiment_rnn.io.serialization import save_model
+    from sentiment_rnn.review.training import train_review_recipe
 
     check_paths([("--output", output)], [("--sentence-model", sentence_model)])
     sentence = load(sentence_model)
     model, provenance = train_review_recipe(
         sentence.sentence_ if sentence.kind == "review" else sentence, data_dir, use_cad=use_cad, cad_weight=cad_weight,
-        sentence_epochs=sentence_epochs, sentence_lr=sentence_lr, mix_fraction=mix_fraction,
-        attention_size=attention_size, head_epochs=head_epochs, epochs=epochs, learning_rate=lr,
-        state_dropout=state_dropout, ngram_order=ngram_order, ngram_min_df=ngram_min_df, ngram_c=ngram_c, seed=seed,
+        sentence_epochs=sentence_epochs, sentence_lr=sentence_lr, negation=negation, guard=guard, l2=l2,
+        sentence_share=sentence_share, folds=folds,
+        jobs=jobs, ngram_order=ngram_order, ngram_min_df=ngram_min_df, ngram_c=ngram_c, seed=seed,
         log=lambda message: click.echo(message, err=True))
     provenance["sentence_model"] = str(sentence_model) if sentence_model else "shipped"
     save_model(model, output, provenance=provenance, compact=compact)
@@ -357,8 +377,8 @@ def tune_sentence(sentence_model, neutral_phrases, own_weight, pros_cons, object
       sentiment-rnn tune-sentence --compact -o sentence.npz
     """
     from sentiment_rnn.corpora import load_corpus
-    from sentiment_rnn.recipes.sentence_training import behaviour_training_data, finetune_sentence_network
     from sentiment_rnn.io.serialization import save_model
+    from sentiment_rnn.recipes.sentence_training import behaviour_training_data, finetune_sentence_network
 
     check_paths([("--output", output)], [("--sentence-model", sentence_model)])
     model = load(sentence_model)
@@ -437,10 +457,13 @@ def pretrain_lm(corpora, max_words, min_count, train_tokens, held_out_tokens, ce
       sentiment-rnn pretrain-lm --train-tokens 2000000 --hidden-size 256 -o lm.npz
     """
     from sentiment_rnn.errors import TrainingInterrupted
-    from sentiment_rnn.recipes.language_model_pretraining import (language_model_text, read_review_text,
-                                                                  run_lm_pretraining)
     from sentiment_rnn.estimators.language_model import LMTrainConfig, check_language_model_fits
     from sentiment_rnn.nn.language_model import LMConfig
+    from sentiment_rnn.recipes.language_model_pretraining import (
+        language_model_text,
+        read_review_text,
+        run_lm_pretraining,
+    )
 
     if tied and embedding_dim != hidden_size:
         raise click.UsageError(f"--tied needs --embedding-dim equal to --hidden-size ({embedding_dim} and "

@@ -9,4 +9,5 @@ diagnostics and ``explain`` (the sentiment after every token).
     review_comparison.py  models against the baselines on whole reviews: IMDB, CAD pairs, the contrast set
     diagnostics.py  learning curves and gradient norm by distance from the last token
     explain.py      the running P(class) after every token, beside the bag of words' word weights
+    review_explain.py  a review model's verdict as its composition: bias, sentence shares, per-sentence charts
 """

@@ -27,17 +27,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from sentiment_rnn.estimators.rnn import as_tokens
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
+from sentiment_rnn.estimators.rnn import as_tokens
 from sentiment_rnn.evaluation.stored_baselines import LinearBaseline
 from sentiment_rnn.nn.batching import UNK_ID, truncate
 from sentiment_rnn.nn.functional import softmax
@@ -45,18 +44,18 @@ from sentiment_rnn.nn.inference import predict_logits
 from sentiment_rnn.nn.model import RNNModel
 
 __all__ = [
-    "shown",
-    "Trajectory",
     "BOW_BASELINE",
     "BOW_FILE",
-    "trajectory",
-    "running_probabilities",
-    "prefix_probabilities",
+    "Trajectory",
+    "explanation_dict",
     "fit_bow_weights",
     "load_bow_weights",
-    "shipped_bow_path",
-    "explanation_dict",
+    "prefix_probabilities",
     "render_chart",
+    "running_probabilities",
+    "shipped_bow_path",
+    "shown",
+    "trajectory",
 ]
 
 BOW_BASELINE = "bow-logreg"
@@ -160,8 +159,8 @@ def trajectory(classifier, text) -> Trajectory:
 def fit_bow_weights(data_dir=None) -> LinearBaseline:
     """Train ``bow-logreg`` on the treebank's training phrases (C chosen on the dev sentences), the
     data of the shipped model. Needs the treebank (downloaded to the cache when missing)."""
-    from sentiment_rnn.evaluation.baselines import fit_baseline
     from sentiment_rnn.corpora import load_corpus
+    from sentiment_rnn.evaluation.baselines import fit_baseline
 
     train = load_corpus("sst", "train", data_dir, level="phrase")
     dev = load_corpus("sst", "dev", data_dir)
@@ -343,35 +342,3 @@ def render_chart(traj: Trajectory, bow: LinearBaseline | None = None, *, text: s
     if not all(traj.known):
         lines.append("?: a word the RNN does not know (read as <unk>)")
     return "\n".join(lines)
-
-
-REVIEW_SENTENCE_WIDTH = 34
-
-
-def render_review_chart(explanation: dict, *, text: str | None = None, ascii_only: bool = False) -> str:
-    """A review model's explanation (``ReviewClassifier.explain_review``) as a chart: one row per
-    sentence with the log-odds it adds to the verdict (recurrent part + n-gram part), a bar, its
-    attention weight and the sentence network's own P(positive) for it; the rows and the bias sum to
-    the review's log-odds."""
-    glyphs = _ASCII if ascii_only else _UNICODE
-    rows = explanation["sentences"]
-    lines = []
-    if text is not None:
-        quoted = shown(" ".join(text.split()))
-        lines.append(f'"{quoted}"' if len(quoted) <= 76 else f'"{quoted[:75]}{glyphs.more}"')
-    p = explanation["p_positive"]
-    lines.append(f"review model  {'positive' if p > 0.5 else 'negative':<9s} P(positive) = {p:.3f}   "
-                 f"log-odds {explanation['log_odds']:+.2f} = bias {explanation['bias']:+.2f} + the sentences below")
-    lines.append("")
-    scale = max([abs(r["log_odds"]) for r in rows] + [1e-9])
-    header = f"{'sentence':<{REVIEW_SENTENCE_WIDTH}} {'log-odds':>8} {'':{2 * HALF_BOW_BAR + 1}} attn  P(pos) alone"
-    lines.append(header)
-    lines.append(glyphs.rule * len(header))
-    for r in rows:
-        bar = _diverging_bar(r["log_odds"] / scale, HALF_BOW_BAR, glyphs)
-        lines.append(f"{_short(r['sentence'], REVIEW_SENTENCE_WIDTH - 1, glyphs):<{REVIEW_SENTENCE_WIDTH}} "
-                     f"{r['log_odds']:+8.2f} {bar:{2 * HALF_BOW_BAR + 1}} {r['attention']:4.2f}  {r['sentence_p_positive']:.3f}")
-    lines.append("")
-    lines.append("log-odds: what the sentence adds to the review's verdict (recurrent part through its attention")
-    lines.append("weight, plus its n-grams); P(pos) alone: the sentence network's verdict on the sentence by itself")
-    return "\n".join(line.rstrip() for line in lines)

@@ -33,21 +33,31 @@ from typing import Any
 
 import numpy as np
 
-from sentiment_rnn.estimators.rnn import BaseClassifier, RNNClassifier
-from sentiment_rnn.estimators.ensemble import EnsembleClassifier
 from sentiment_rnn.errors import ModelFileError, SentimentRNNError
+from sentiment_rnn.estimators.ensemble import EnsembleClassifier
+from sentiment_rnn.estimators.rnn import BaseClassifier, RNNClassifier
 from sentiment_rnn.files import check_npz_members, json_default, open_npz, read_json_metadata, write_npz_atomic
 from sentiment_rnn.hyperparameters import check_hyperparameters
 from sentiment_rnn.nn.model import ModelConfig, RNNModel, param_shapes
-from sentiment_rnn.version import __version__
 from sentiment_rnn.text.vocab import Vocab
+from sentiment_rnn.version import __version__
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "DEFAULT_MODEL", "default_model_path", "save_model", "save_ensemble",
-           "load_model", "read_metadata", "round_for_compact_storage"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "default_model_path",
+    "load_model",
+    "read_metadata",
+    "round_for_compact_storage",
+    "save_ensemble",
+    "save_model",
+]
 
 FORMAT = "sentiment-rnn-model"
 FORMAT_VERSION = 2
 DEFAULT_MODEL = "default.npz"
+REVIEW_COMPOSITION = "sum of sentence evidence"  # a review file's "review/" arrays: see review/model.py
 TOKENIZER = {"name": "nltk-treebank", "lowercase": True, "sentence_split": "punkt-untrained"}
 
 
@@ -116,7 +126,8 @@ def _review_entries(model, compact: bool, provenance: dict) -> tuple[dict, dict[
     metadata["training"] = {**lineage, **metadata["training"]}
     if "sst2_test_accuracy" in model.training_:  # the one-sentence path's score, as `train` records it
         metadata["training"]["test_accuracy"] = model.training_["sst2_test_accuracy"]
-    metadata["review"] = {"mix": model.mix_.tolist(), "ngram_order": model.ngrams_.order,
+    metadata["review"] = {"composition": REVIEW_COMPOSITION, "guard": model.guard,
+                          "ngram_order": model.ngrams_.order, "ngram_negation": model.ngrams_.negation,
                           "training": {**model.training_, **provenance}}
     arrays.update({f"review/param/{name}": value for name, value in model.review_params().items()})
     arrays["review/ngram_hashes"] = model.ngrams_.hashes
@@ -329,22 +340,24 @@ def round_for_compact_storage(model: BaseClassifier) -> None:
 
 def _load_review(path: Path, data, metadata: dict, sentence_model):
     """A ReviewClassifier from a review file's "review/" arrays around its sentence network."""
-    from sentiment_rnn.review.ngrams import NgramWeights
-    from sentiment_rnn.review.model import ReviewHead
     from sentiment_rnn.review.classifier import ReviewClassifier
+    from sentiment_rnn.review.model import EvidenceHead
+    from sentiment_rnn.review.ngrams import NgramWeights
 
     prefix = "review/param/"
+    review = metadata.get("review") if isinstance(metadata.get("review"), dict) else {}
+    if review.get("composition") != REVIEW_COMPOSITION:
+        raise ModelFileError(f"{path}: a review model of an earlier composition (attention over sentences); "
+                             "this version reads the sum of sentence evidence: rebuild it with train-review")
     try:
-        review = metadata["review"]
         stored = {key[len(prefix) :]: data[key] for key in data.files if key.startswith(prefix)}
         ngram_weights = data["review/ngram_weights"]
-        _check_weights(path, {**stored, "ngram_weights": ngram_weights, "mix": np.asarray(review["mix"])})
-        params = {name: array.astype(np.float32, copy=False) for name, array in stored.items()}
-        recurrent = {k: v for k, v in params.items() if k.startswith("rnn.")}
-        head = ReviewHead({k: v for k, v in params.items() if not k.startswith("rnn.")})
-        _check_review_shapes(head.params, recurrent, sentence_model.model_.config)
-        ngrams = NgramWeights(data["review/ngram_hashes"], ngram_weights.astype(np.float32), int(review["ngram_order"]))
-        model = ReviewClassifier(sentence_model, head, ngrams, review["mix"], recurrent=recurrent or None,
+        _check_weights(path, {**stored, "ngram_weights": ngram_weights})
+        params = {name: array.astype(np.float64) for name, array in stored.items()}
+        _check_review_shapes(params, sentence_model.model_.config)
+        ngrams = NgramWeights(data["review/ngram_hashes"], ngram_weights.astype(np.float32),
+                              int(review["ngram_order"]), bool(review["ngram_negation"]))
+        model = ReviewClassifier(sentence_model, EvidenceHead(params), ngrams, guard=review["guard"],
                                  training=review.get("training"))
     except (KeyError, TypeError, ValueError, SentimentRNNError, zipfile.BadZipFile, OSError, EOFError) as error:
         if isinstance(error, ModelFileError):
@@ -370,17 +383,13 @@ def _check_weights(path: Path, arrays: dict[str, np.ndarray]) -> None:
                                      f"±{MAX_ABS_WEIGHT:g}")
 
 
-def _check_review_shapes(head: dict[str, np.ndarray], recurrent: dict[str, np.ndarray], sentence: ModelConfig) -> None:
-    """ValueError unless the review head and the review encoder's recurrent weights fit the sentence network."""
+def _check_review_shapes(head: dict[str, np.ndarray], sentence: ModelConfig) -> None:
+    """ValueError unless the review head's arrays are the ones its composition names, in the shapes the
+    sentence network's state width implies."""
     from sentiment_rnn.review.model import head_param_shapes
 
-    attention = head.get("attention.weight")
-    attention_size = attention.shape[0] if attention is not None and attention.ndim == 2 else 0
-    expected = head_param_shapes(sentence.hidden_size, attention_size)
-    sentence_shapes = param_shapes(sentence)
-    expected.update({name: sentence_shapes.get(name) for name in recurrent})
-    found = {**head, **recurrent}
-    for name in sorted(set(expected) | set(found)):
-        if name not in found or found[name].shape != expected.get(name):
-            raise ValueError(f"review/param/{name} is {found[name].shape if name in found else 'missing'}, where the "
+    expected = head_param_shapes(sentence.hidden_size * sentence.directions)
+    for name in sorted(set(expected) | set(head)):
+        if name not in head or head[name].shape != expected.get(name):
+            raise ValueError(f"review/param/{name} is {head[name].shape if name in head else 'missing'}, where the "
                              f"sentence network implies {expected.get(name)}")

@@ -16,14 +16,25 @@ negative, and words that carry no opinion ("the", "film", most names) are taught
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["SOFT_TARGETS", "NEGATED_TARGET", "soft_targets", "phrase_targets", "sharpen_negated_targets", "has_negator",
-           "sentiment_leaves", "neutral_leaves", "negated_phrases", "neutralise_word_vectors", "behaviour_training_data",
-           "finetune_sentence_network"]
+__all__ = [
+    "NEGATED_TARGET",
+    "SOFT_TARGETS",
+    "behaviour_training_data",
+    "finetune_sentence_network",
+    "has_negator",
+    "negated_phrases",
+    "neutral_leaves",
+    "neutralise_word_vectors",
+    "phrase_targets",
+    "sentiment_leaves",
+    "sharpen_negated_targets",
+    "soft_targets",
+]
 
 # P(positive) taught for the treebank's labels 0 (very negative) .. 4 (very positive)
 SOFT_TARGETS = (0.05, 0.25, 0.5, 0.75, 0.95)

@@ -1,33 +1,41 @@
-"""``ReviewClassifier``: one model for a sentence and for a whole review.
+"""``ReviewClassifier``: one model, one composition, for a sentence and for a whole review.
 
-A text of one sentence is answered by the sentence network (the shipped sentence LSTM, unchanged);
-a text of several sentences by the review model, which reads every sentence with that same network
-and combines:
+Every text is split into sentences; the sentence network reads each one, and
 
-    z_rnn   = log-odds of the review head: attention over the sentence states   (model.py)
-    z_ngram = NB-weighted n-gram indicators of the review                       (ngrams.py)
-    z       = a * z_rnn + b * z_ngram + c          P(positive) = sigmoid(z)
+    l_s = the sentence network's log-odds for sentence s          (its own verdict, as for a lone sentence)
+    g_s = the sentence's own NB-weighted n-gram score, negation marked      (ngrams.py)
+    a_s = softplus(v_a . h_s + u_a) >= 0,  b_s = softplus(v_b . h_s + u_b) >= 0   how much each part counts
+    t_s = a_s * l_s + b_s * g_s   (in a guarded sentence the n-grams may weaken a_s * l_s, never turn it)
+    z   = c + k * sum_s t_s       (k > 0)                P(positive) = sigmoid(z)
 
-How it is trained is in :mod:`sentiment_rnn.review.training`. Sentences are the tokens between sentence ends
-(:func:`split_token_sentences`), so raw strings and token lists are split the same way.
+(:mod:`sentiment_rnn.review.model`). A text of one sentence is the same function with one term, so
+appending a sentence adds its own term and nothing else changes: a sentence with negative evidence can
+only lower the verdict. How it is trained is in :mod:`sentiment_rnn.review.training`. Sentences are the
+tokens between sentence ends (:func:`split_token_sentences`), so raw strings and token lists are split
+the same way.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from sentiment_rnn.estimators.rnn import BaseClassifier, RNNClassifier, as_tokens, in_chunks
 from sentiment_rnn.errors import SentimentRNNError
-from sentiment_rnn.review.ngrams import NgramWeights
+from sentiment_rnn.estimators.rnn import BaseClassifier, RNNClassifier, as_tokens, in_chunks
 from sentiment_rnn.nn.functional import sigmoid
-from sentiment_rnn.review.model import ReviewHead, scatter_states, sentence_states, state_network
+from sentiment_rnn.nn.inference import MAX_BATCH_TOKENS
+from sentiment_rnn.review.model import EvidenceHead, SentenceEvidence, sentence_states
+from sentiment_rnn.review.ngrams import NgramWeights
+from sentiment_rnn.text.tokenizer import NEGATORS
 
-__all__ = ["ReviewClassifier", "split_token_sentences", "head_log_odds"]
+__all__ = ["GUARDS", "ReviewClassifier", "split_token_sentences"]
 
 _SENTENCE_END = re.compile(r"^(\.|[!?]+)$")
+
+# Which sentences the n-grams may not turn: every sentence, those with a negator, none.
+GUARDS = ("every sentence", "negated sentences", "none")
 
 
 def split_token_sentences(tokens):
@@ -54,47 +62,40 @@ def split_token_sentences(tokens):
     return merged
 
 
-def head_log_odds(head: ReviewHead, states: np.ndarray, counts: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """log P(positive) - log P(negative) (n,) of the review head for reviews given by sentence states."""
-    counts = np.asarray(counts, dtype=np.intp)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
-    z = np.empty(len(counts))
-    order = np.argsort(counts, kind="stable")
-    for b in range(0, len(order), batch_size):
-        index = order[b : b + batch_size]
-        rows = np.concatenate([np.arange(starts[i], starts[i] + counts[i]) for i in index])
-        X, mask = scatter_states(states[rows], counts[index])
-        logits, _ = head.forward(X, mask)  # (B, C)
-        z[index] = logits[:, 1] - logits[:, 0]
-    return z
+def guarded(sentences: Sequence[Sequence[str]], guard: str) -> np.ndarray:
+    """(N,) bool: the sentences whose verdict the n-grams may not turn under ``guard`` (see GUARDS)."""
+    if guard == "every sentence":
+        return np.ones(len(sentences), dtype=bool)
+    if guard == "negated sentences":
+        return np.array([any(t in NEGATORS for t in s) for s in sentences], dtype=bool)
+    return np.zeros(len(sentences), dtype=bool)
 
 
 class ReviewClassifier(BaseClassifier):
-    """The sentence network for one sentence, the review model (attention head + n-grams) for more.
+    """The sentence network read sentence by sentence, combined by the evidence head with n-grams.
 
-    Fitted state: ``sentence_`` (an RNNClassifier, the sentence encoder and the sentence head),
-    ``head_`` (ReviewHead), ``ngrams_`` (NgramWeights), ``mix_`` (a, b, c), ``classes_``,
+    Fitted state: ``sentence_`` (an RNNClassifier: reads every sentence, gives h_s and l_s), ``head_``
+    (EvidenceHead), ``ngrams_`` (NgramWeights or None), ``guard`` (one of GUARDS), ``classes_``,
     ``label_names_``. Its ``networks`` are the sentence network alone (what an ensemble can take).
     """
 
     kind = "review"
 
-    def __init__(self, sentence_model: RNNClassifier, head: ReviewHead, ngrams: NgramWeights | None,
-                 mix: Sequence[float], *, recurrent: dict[str, np.ndarray] | None = None,
-                 training: dict | None = None):
+    def __init__(self, sentence_model: RNNClassifier, head: EvidenceHead, ngrams: NgramWeights | None, *,
+                 guard: str = "negated sentences", training: dict | None = None):
         if len(sentence_model.classes_) != 2:
             raise SentimentRNNError("a review model needs a two-class sentence model")
-        if head.params["fc.weight"].shape != (2, sentence_model.model_.config.hidden_size):
+        width = sentence_model.model_.config.hidden_size * sentence_model.model_.config.directions
+        if head.params["score.weight"].shape != (width,):
             raise SentimentRNNError("the review head does not fit the sentence network's sizes")
+        if not head.params["scale"][0] > 0:
+            raise SentimentRNNError("the review head's scale must be positive (a sentence moves the verdict its own way)")
+        if guard not in GUARDS:
+            raise SentimentRNNError(f"unknown n-gram guard {guard!r}; one of {', '.join(GUARDS)}")
         self.sentence_ = sentence_model
-        # the review model reads sentences with its own recurrent weights (the sentence network's
-        # word vectors), or with the sentence network itself when ``recurrent`` is None
-        self.review_encoder_ = (sentence_model.model_ if recurrent is None
-                                else state_network(sentence_model.model_, recurrent))
-        self.recurrent_ = recurrent
         self.head_ = head
         self.ngrams_ = ngrams
-        self.mix_ = np.asarray(mix, dtype=np.float64)  # (3,) a, b, c
+        self.guard = guard
         self.classes_ = sentence_model.classes_
         self.label_names_ = sentence_model.label_names_
         self.training_ = training or {}
@@ -120,73 +121,76 @@ class ReviewClassifier(BaseClassifier):
         """A review model is made of fitted parts."""
 
     def reads_by_sentence(self, text) -> bool:
-        """A text of several sentences is read by the review model (one sentence: by the sentence network)."""
-        return len(self.sentences([text])[0]) > 1
+        """Every text, of one sentence or many, is read sentence by sentence (one composition)."""
+        return True
 
     def review_params(self) -> dict[str, np.ndarray]:
-        """The review model's own arrays: its recurrent weights (if any) and the head's."""
-        return {**(self.recurrent_ or {}), **self.head_.params}
+        """The review model's own arrays (the head's)."""
+        return dict(self.head_.params)
 
     def sentences(self, X: Sequence) -> list[list[list[str]]]:
-        """Each text as a list of sentences (token lists)."""
-        return [split_token_sentences(as_tokens(x)) for x in X]
+        """Each text as a list of sentences (token lists); a text without tokens is one empty sentence."""
+        return [split_token_sentences(as_tokens(x)) or [[]] for x in X]
 
-    def review_parts(self, reviews: Sequence[Sequence[Sequence[str]]]) -> dict[str, np.ndarray]:
-        """The review model's pieces for reviews given as sentences: ``rnn`` (n,) and ``ngram`` (n,)
-        log-odds, their mix ``z`` (n,), the sentence ``states`` (N_sent, H) and ``counts`` (n,)."""
-        counts = np.array([len(r) for r in reviews], dtype=np.intp)  # (n,)
-        ids = [self.vocab_.encode(s) for r in reviews for s in r]
-        states = sentence_states(self.review_encoder_, ids)  # (N_sent, H)
-        rnn = head_log_odds(self.head_, states, counts) if len(counts) else np.zeros(0)  # (n,)
-        ngram = self.ngrams_.score(reviews) if self.ngrams_ is not None else np.zeros(len(counts))  # (n,)
-        a, b, c = self.mix_
-        return {"rnn": rnn, "ngram": ngram, "z": a * rnn + b * ngram + c, "states": states, "counts": counts}
+    def sentence_log_odds(self, states: np.ndarray) -> np.ndarray:
+        """The sentence network's log-odds (N,) from its final states (N, H), as it scores a lone sentence."""
+        params = self.model_.params
+        logits = states @ params["fc.weight"].T + params["fc.bias"]  # (N, K)
+        p = np.maximum(self.sentence_.probabilities_from_logits(logits), 1e-300)  # (N, 2)
+        return np.log(p[:, 1]) - np.log(p[:, 0])
 
-    @in_chunks
-    def predict_proba(self, X: Sequence) -> np.ndarray:
-        """(n, 2) probabilities [negative, positive]: one sentence -> the sentence network, more -> the
-        review model."""
-        texts = self.sentences(X)
-        several = np.array([len(s) > 1 for s in texts], dtype=bool)  # (n,)
-        probabilities = np.empty((len(texts), 2))
-        if (~several).any():
-            single = [[t for s in texts[i] for t in s] for i in np.flatnonzero(~several)]
-            probabilities[~several] = self.sentence_.predict_proba(single)
-        if several.any():
-            p = sigmoid(self.review_parts([texts[i] for i in np.flatnonzero(several)])["z"])
-            probabilities[several] = np.stack([1.0 - p, p], axis=1)
-        return probabilities
+    def evidence(self, reviews: Sequence[Sequence[Sequence[str]]], ngram: np.ndarray | None = None
+                 ) -> SentenceEvidence:
+        """What the head reads for reviews given as sentences; ``ngram`` (N,) replaces the n-gram scores
+        (training reads out-of-fold ones)."""
+        flat = [s for review in reviews for s in review]
+        states = sentence_states(self.model_, [self.vocab_.encode(s) for s in flat],
+                                 max_tokens=MAX_BATCH_TOKENS).astype(np.float64)  # (N, H)
+        if ngram is None:
+            ngram = self.ngrams_.sentence_scores(flat) if self.ngrams_ is not None else np.zeros(len(flat))
+        review = np.repeat(np.arange(len(reviews)), [len(r) for r in reviews])  # (N,)
+        return SentenceEvidence(states, self.sentence_log_odds(states), np.asarray(ngram, dtype=np.float64),
+                                guarded(flat, self.guard), review, len(reviews))
+
+    def review_log_odds(self, reviews: Sequence[Sequence[Sequence[str]]]) -> np.ndarray:
+        """z (n,) for reviews given as sentences."""
+        return self.head_.forward(self.evidence(reviews))[0]
 
     def decision_function(self, X: Sequence) -> np.ndarray:
         """(n,) log-odds of the positive class, as scikit-learn scores two classes."""
-        p = np.maximum(self.predict_proba(X), 1e-300)  # (n, 2)
-        return np.log(p[:, 1]) - np.log(p[:, 0])
+        return self.review_log_odds(self.sentences(X))
+
+    @in_chunks
+    def predict_proba(self, X: Sequence) -> np.ndarray:
+        """(n, 2) probabilities [negative, positive]."""
+        p = sigmoid(self.decision_function(X))  # (n,)
+        return np.stack([1.0 - p, p], axis=1)
 
     def explain_review(self, text) -> dict:
-        """Which sentences moved the verdict: for each sentence its attention weight, the log-odds it
-        adds through the head (a * alpha_s * (w_pos - w_neg) . h_s) and through its n-grams
-        (b * its n-grams' weights), and the sentence network's own P(positive) for it."""
+        """The composition for one text as it is computed: the bias and, per sentence, its weights a (of
+        the network) and b (of the n-grams), the network's log-odds l (and its P(positive) alone), its
+        n-gram score g, the two parts of its term, a * l and b * g (after the guard), and its share of the
+        verdict (log-odds; the shares and the bias sum to ``log_odds``)."""
         (sentences,) = self.sentences([text])
-        parts = self.review_parts([sentences])
-        X, mask = scatter_states(parts["states"], parts["counts"])
-        alpha, contributions = self.head_.sentence_contributions(X, mask)  # (1, S), (1, S, C)
-        a, b, c = self.mix_
-        rnn_share = a * (contributions[0, :, 1] - contributions[0, :, 0])  # (S,)
-        ngram_share = b * (self.ngrams_.sentence_scores(sentences) if self.ngrams_ is not None
-                           else np.zeros(len(sentences)))  # (S,)
-        fc = self.head_.params["fc.bias"]
-        base = float(a * (fc[1] - fc[0]) + c)
-        own = self.sentence_.predict_proba(sentences)[:, 1]  # (S,)
+        evidence = self.evidence([sentences])
+        parts = self.head_.contributions(evidence)
+        bias = float(self.head_.params["bias"][0])
+        z = bias + float(parts["share"].sum())
         rows = []
         for s, tokens in enumerate(sentences):
             rows.append({
                 "sentence": " ".join(tokens),
-                "attention": float(alpha[0, s]),
-                "rnn_log_odds": float(rnn_share[s]),
-                "ngram_log_odds": float(ngram_share[s]),
-                "log_odds": float(rnn_share[s] + ngram_share[s]),
-                "sentence_p_positive": float(own[s]),
+                "weight": float(parts["weight"][s]),
+                "ngram_weight": float(parts["ngram_weight"][s]),
+                "network_log_odds": float(evidence.log_odds[s]),
+                "sentence_p_positive": float(sigmoid(evidence.log_odds[s:s + 1])[0]),
+                "ngram_score": float(evidence.ngram[s]),
+                "network_part": float(parts["network"][s]),
+                "ngram_log_odds": float(parts["ngram"][s]),
+                "log_odds": float(parts["share"][s]),
+                "guarded": bool(evidence.guard[s]),
                 "top_ngrams": self.ngrams_.top_ngrams(tokens) if self.ngrams_ is not None else [],
             })
-        z = float(parts["z"][0])
-        return {"p_positive": float(sigmoid(np.array([z]))[0]), "log_odds": z, "bias": base, "sentences": rows}
+        return {"p_positive": float(sigmoid(np.array([z]))[0]), "log_odds": z, "bias": bias,
+                "ngram_log_odds": float(parts["ngram"].sum()), "network_log_odds": float(parts["network"].sum()),
+                "guard": self.guard, "sentences": rows}

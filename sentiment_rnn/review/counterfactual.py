@@ -11,7 +11,7 @@ that were edited: minimal, human-written sentence pairs of opposite labels ("Lon
 from __future__ import annotations
 
 import difflib
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

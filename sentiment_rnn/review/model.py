@@ -1,159 +1,172 @@
-"""The review head: attention over the sentence states of a review, read by a sentence encoder.
+"""The review model's composition: a review's log-odds is a bias plus, for each sentence, non-negative
+weights times the sentence's own evidence, so one function answers one sentence and many.
 
-    sentences of each review -> sentence encoder (the sentence RNN, frozen)   (N_sent, H)
-      -> scattered into X (B, S, H), mask M (B, S)      B reviews of at most S sentences
-      -> u = tanh(X @ attention.weight.T + attention.bias)                    (B, S, A)
-      -> e = u @ attention.context + attention.position · [first, last]        (B, S)
-      -> alpha = softmax of e over each review's sentences                     (B, S)
-      -> pooled = sum_s alpha_s X_s                                            (B, H)
-      -> logits = pooled @ fc.weight.T + fc.bias                               (B, C)
+    for each sentence s of a review (flat over all reviews, N sentences, ``review`` (N,) says whose):
+      h_s   the sentence network's final state                                   (N, H)
+      l_s   the sentence network's own log-odds for the sentence                  (N,)
+      g_s   the sentence's own n-gram score (NB-weighted n-grams, negation marked)  (N,)
+      a_s   = softplus(h_s @ score.weight + score.bias)                 >= 0, how much its network counts (N,)
+      b_s   = softplus(h_s @ ngram_score.weight + ngram_score.bias)     >= 0, how much its n-grams count  (N,)
+      t_s   = a_s * l_s + b_s * g_s                                     the sentence's term (N,)
+            in a guarded sentence (``guard`` (N,) True) the n-grams may weaken the network's verdict but
+            never turn it:  t_s = sign(l_s) * max(sign(l_s) * (a_s * l_s + b_s * g_s), 0)
+    z_b = bias + scale * sum over b's sentences of t_s         the review's log-odds (B,), scale > 0
 
-The logits are a sum over sentences, ``alpha_s (fc.weight @ X_s) + fc.bias``, so every sentence's share
-of the verdict is exact (``sentence_contributions``); ``explain`` shows it. Parameters live in one flat
-dict (``attention.weight (A, H)``, ``attention.bias (A,)``, ``attention.context (A,)``,
-``attention.position (2,)``, ``fc.weight (C, H)``, ``fc.bias (C,)``) and gradients use the same keys.
+A sentence's share of the verdict is exactly ``scale * t_s``, which depends on the sentence alone: appending a
+sentence adds its own term and changes nothing else (no softmax takes weight from the others, no
+normalisation over sentences, no switch of model when a text grows a second sentence). Parameters (one
+flat dict, gradients under the same keys): ``score.weight (H,)``, ``score.bias (1,)``,
+``ngram_score.weight (H,)``, ``ngram_score.bias (1,)``, ``scale (1,)``, ``bias (1,)``. (``scale`` is
+redundant with the weights in one fit; training fits it, with the bias, in a second fit on one-sentence
+texts, so that the reviews decide how sentences and n-grams weigh against each other and lone sentences
+decide the verdict's scale.)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from sentiment_rnn.nn.batching import pad_batch, sequential_batches
+from sentiment_rnn.nn.batching import PAD_ID, pad_batch, sequential_batches
+from sentiment_rnn.nn.functional import sigmoid
 from sentiment_rnn.nn.inference import Inference
-from sentiment_rnn.nn.init import xavier_uniform
 from sentiment_rnn.nn.model import RNNModel
-from sentiment_rnn.nn.batching import PAD_ID
 
-__all__ = ["ReviewHead", "HeadCache", "ReviewNetwork", "ReviewCache", "sentence_states", "scatter_states",
-           "head_param_shapes", "head_training_bytes", "state_network"]
+__all__ = ["EvidenceCache", "EvidenceHead", "SentenceEvidence", "head_param_shapes", "sentence_states", "softplus"]
 
 
-def head_param_shapes(hidden_size: int, attention_size: int, num_classes: int = 2) -> dict[str, tuple[int, ...]]:
-    H, A, C = hidden_size, attention_size, num_classes
-    return {
-        "attention.weight": (A, H),
-        "attention.bias": (A,),
-        "attention.context": (A,),
-        "attention.position": (2,),
-        "fc.weight": (C, H),
-        "fc.bias": (C,),
-    }
+def softplus(x: np.ndarray) -> np.ndarray:
+    """log(1 + e^x), stable for large |x|.
 
-
-def head_training_bytes(hidden_size: int, attention_size: int, batch_sentences: int, itemsize: int = 4) -> int:
-    """About the memory of training the head: its parameters four times (weights, gradients, Adam's moments)
-    and, for each of ``batch_sentences`` sentences of a batch, its state, attention units and their gradients.
-
-    >>> head_training_bytes(128, 64, 1000) // 2**20
-    1
+    >>> softplus(np.array([-1000.0, 0.0, 1000.0])).round(4).tolist()
+    [0.0, 0.6931, 1000.0]
     """
-    params = sum(int(np.prod(shape, dtype=np.float64)) for shape in head_param_shapes(hidden_size, attention_size).values())
-    return itemsize * (4 * params + batch_sentences * 2 * (hidden_size + attention_size))
+    return np.logaddexp(0.0, x)
+
+
+def head_param_shapes(hidden_size: int) -> dict[str, tuple[int, ...]]:
+    """The head's parameters and their shapes for sentence states of width ``hidden_size``."""
+    return {"score.weight": (hidden_size,), "score.bias": (1,), "ngram_score.weight": (hidden_size,),
+            "ngram_score.bias": (1,), "scale": (1,), "bias": (1,)}
 
 
 @dataclass(frozen=True)
-class HeadCache:
-    X: np.ndarray  # (B, S, H) sentence states (after dropout)
-    mask: np.ndarray  # (B, S) 1 for a real sentence
-    U: np.ndarray  # (B, S, A) tanh of the attention projection
-    alpha: np.ndarray  # (B, S) attention weights, 0 past each review's end
-    pooled: np.ndarray  # (B, H)
-    dropout_mask: np.ndarray | None  # (B, S, H)
+class SentenceEvidence:
+    """What the head reads, flat over the sentences of B reviews in review order."""
+
+    states: np.ndarray  # (N, H) the sentence network's final states
+    log_odds: np.ndarray  # (N,) the sentence network's own log-odds l_s
+    ngram: np.ndarray  # (N,) each sentence's own n-gram score g_s
+    guard: np.ndarray  # (N,) bool: the n-grams may not turn this sentence's verdict
+    review: np.ndarray  # (N,) the review (0..B-1) each sentence belongs to
+    n_reviews: int
+
+    @staticmethod
+    def concatenate(parts: Sequence[SentenceEvidence]) -> SentenceEvidence:
+        """The reviews of ``parts`` one after another, renumbered 0..B-1 in that order."""
+        offsets = np.cumsum([0] + [part.n_reviews for part in parts])  # (P + 1,)
+        return SentenceEvidence(np.concatenate([part.states for part in parts]),
+                                np.concatenate([part.log_odds for part in parts]),
+                                np.concatenate([part.ngram for part in parts]),
+                                np.concatenate([part.guard for part in parts]),
+                                np.concatenate([part.review + offset for part, offset in zip(parts, offsets)]),
+                                int(offsets[-1]))
+
+    def take(self, reviews: np.ndarray) -> SentenceEvidence:
+        """The evidence of the reviews ``reviews`` (indices, in that order), renumbered 0..len-1."""
+        rank = np.full(self.n_reviews, -1, dtype=np.intp)
+        rank[reviews] = np.arange(len(reviews))
+        rows = np.flatnonzero(rank[self.review] >= 0)
+        rows = rows[np.argsort(rank[self.review[rows]], kind="stable")]
+        return SentenceEvidence(self.states[rows], self.log_odds[rows], self.ngram[rows], self.guard[rows],
+                                rank[self.review[rows]], len(reviews))
 
 
-def _position_features(mask: np.ndarray) -> np.ndarray:
-    """mask (B, S) -> (B, S, 2): is the sentence its review's first, is it its review's last."""
-    counts = mask.sum(axis=1).astype(np.intp)  # (B,)
-    S = mask.shape[1]
-    positions = np.zeros((*mask.shape, 2), dtype=mask.dtype)  # (B, S, 2)
-    positions[:, 0, 0] = 1.0
-    positions[np.arange(len(counts)), np.maximum(counts - 1, 0) % max(S, 1), 1] = 1.0
-    return positions
+@dataclass(frozen=True)
+class EvidenceCache:
+    evidence: SentenceEvidence
+    score: np.ndarray  # (N,) h_s @ score.weight + score.bias
+    weight: np.ndarray  # (N,) a_s = softplus(score)
+    ngram_score: np.ndarray  # (N,) h_s @ ngram_score.weight + ngram_score.bias
+    ngram_weight: np.ndarray  # (N,) b_s = softplus(ngram_score)
+    combined: np.ndarray  # (N,) a_s * l_s + b_s * g_s
+    open_: np.ndarray  # (N,) 1 where t_s follows combined, 0 where the guard holds it at zero
+    term: np.ndarray  # (N,) t_s
+    summed: np.ndarray  # (B,) each review's sum of t_s
 
 
-class ReviewHead:
-    """Attention pooling of sentence states and a linear layer; forward/backward over a padded batch."""
+class EvidenceHead:
+    """Forward and backward of the composition over the flat sentences of a batch of reviews."""
 
     def __init__(self, params: dict[str, np.ndarray]):
         self.params = params
 
     @classmethod
-    def initialize(cls, hidden_size: int, attention_size: int, rng: np.random.Generator, num_classes: int = 2,
-                   fc: tuple[np.ndarray, np.ndarray] | None = None, dtype=np.float32) -> "ReviewHead":
-        """Xavier attention projection, small context vector; ``fc`` (weight (C, H), bias (C,)) starts the
-        output layer from the sentence network's, so the untrained head averages sentence verdicts."""
-        shapes = head_param_shapes(hidden_size, attention_size, num_classes)
-        params = {
-            "attention.weight": xavier_uniform(rng, shapes["attention.weight"], dtype),
-            "attention.bias": np.zeros(shapes["attention.bias"], dtype),
-            "attention.context": (0.01 * rng.standard_normal(shapes["attention.context"])).astype(dtype),
-            "attention.position": np.zeros(2, dtype),
-            "fc.weight": xavier_uniform(rng, shapes["fc.weight"], dtype) if fc is None else fc[0].astype(dtype),
-            "fc.bias": np.zeros(num_classes, dtype) if fc is None else fc[1].astype(dtype),
-        }
+    def initialize(cls, hidden_size: int, dtype=np.float64) -> EvidenceHead:
+        """The network's log-odds weighted softplus(0.5413) = 1, the n-grams softplus(-5) = 0.007: the
+        untrained head about sums the sentence network's log-odds."""
+        params = {name: np.zeros(shape, dtype) for name, shape in head_param_shapes(hidden_size).items()}
+        params["score.bias"][:] = np.log(np.expm1(1.0))
+        params["ngram_score.bias"][:] = -5.0
+        params["scale"][:] = 1.0
         return cls(params)
 
-    @property
-    def dtype(self):
-        return self.params["fc.weight"].dtype
-
-    def forward(self, X: np.ndarray, mask: np.ndarray, *, dropout: float = 0.0,
-                rng: np.random.Generator | None = None) -> tuple[np.ndarray, HeadCache]:
-        """X (B, S, H) sentence states, mask (B, S) -> (logits (B, C), cache); dropout on X when > 0."""
+    def forward(self, evidence: SentenceEvidence) -> tuple[np.ndarray, EvidenceCache]:
+        """-> (z (B,) the reviews' log-odds, cache)."""
         p = self.params
-        mask = np.asarray(mask, dtype=X.dtype)  # (B, S)
-        dropout_mask = None
-        if dropout > 0:
-            dropout_mask = ((rng.random(X.shape) >= dropout) / (1.0 - dropout)).astype(X.dtype)  # (B, S, H)
-            X = X * dropout_mask  # (B, S, H)
-        U = np.tanh(X @ p["attention.weight"].T + p["attention.bias"])  # (B, S, A)
-        e = U @ p["attention.context"] + _position_features(mask) @ p["attention.position"]  # (B, S)
-        e = np.where(mask > 0, e, -np.inf)  # (B, S) no weight past the end
-        e = e - e.max(axis=1, keepdims=True)  # (B, S) stable softmax
-        alpha = np.exp(e)  # (B, S)
-        alpha /= alpha.sum(axis=1, keepdims=True)  # (B, S)
-        pooled = np.einsum("bs,bsh->bh", alpha, X)  # (B, H)
-        logits = pooled @ p["fc.weight"].T + p["fc.bias"]  # (B, C)
-        return logits, HeadCache(X, mask, U, alpha, pooled, dropout_mask)
+        score = evidence.states @ p["score.weight"] + p["score.bias"][0]  # (N,)
+        weight = softplus(score)  # (N,) a_s
+        ngram_score = evidence.states @ p["ngram_score.weight"] + p["ngram_score.bias"][0]  # (N,)
+        ngram_weight = softplus(ngram_score)  # (N,) b_s
+        combined = weight * evidence.log_odds + ngram_weight * evidence.ngram  # (N,)
+        direction = np.sign(evidence.log_odds)  # (N,)
+        open_ = np.where(evidence.guard, direction * combined > 0, True).astype(combined.dtype)  # (N,)
+        term = open_ * combined  # (N,) t_s
+        summed = np.bincount(evidence.review, weights=term, minlength=evidence.n_reviews)  # (B,)
+        z = p["bias"][0] + p["scale"][0] * summed  # (B,)
+        return z, EvidenceCache(evidence, score, weight, ngram_score, ngram_weight, combined, open_, term, summed)
 
-    def backward(self, dlogits: np.ndarray, cache: HeadCache) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """dlogits (B, C) -> (gradients keyed like the parameters, dX (B, S, H) into the sentence states)."""
-        p = self.params
-        X, alpha, U = cache.X, cache.alpha, cache.U
-        grads: dict[str, np.ndarray] = {}
-        # into the linear layer: logits = pooled @ W.T + b
-        grads["fc.weight"] = dlogits.T @ cache.pooled  # (C, H)
-        grads["fc.bias"] = dlogits.sum(axis=0)  # (C,)
-        dpooled = dlogits @ p["fc.weight"]  # (B, H)
-        # into the pooling: pooled = sum_s alpha_s X_s
-        dalpha = np.einsum("bh,bsh->bs", dpooled, X)  # (B, S)
-        dX = alpha[:, :, None] * dpooled[:, None, :]  # (B, S, H)
-        # through the softmax over sentences (alpha = 0 past the end, so padding gets no gradient)
-        de = alpha * (dalpha - (alpha * dalpha).sum(axis=1, keepdims=True))  # (B, S)
-        # into the scores: e = U @ context + positions @ position
-        grads["attention.position"] = np.einsum("bsk,bs->k", _position_features(cache.mask), de)  # (2,)
-        grads["attention.context"] = np.einsum("bsa,bs->a", U, de)  # (A,)
-        dU = de[:, :, None] * p["attention.context"]  # (B, S, A)
-        # through tanh, into the attention projection: U = tanh(X @ W.T + b)
-        da = dU * (1.0 - U * U)  # (B, S, A)
-        A, H = p["attention.weight"].shape
-        grads["attention.weight"] = da.reshape(-1, A).T @ X.reshape(-1, H)  # (A, H)
-        grads["attention.bias"] = da.sum(axis=(0, 1))  # (A,)
-        dX += da @ p["attention.weight"]  # (B, S, H)
-        if cache.dropout_mask is not None:
-            dX = dX * cache.dropout_mask  # through dropout
-        return {name: grads[name] for name in self.params}, dX
+    def backward(self, dz: np.ndarray, cache: EvidenceCache, *, inputs: bool = False
+                 ) -> tuple[dict[str, np.ndarray], np.ndarray | None, np.ndarray | None]:
+        """dz (B,) -> (gradients keyed like the parameters, dstates (N, H), dlog_odds (N,)); the gradients
+        of the inputs only with ``inputs`` (else None: the frozen network needs none)."""
+        p, evidence = self.params, cache.evidence
+        dsummed = dz * p["scale"][0]  # (B,)
+        dcombined = dsummed[evidence.review] * cache.open_  # (N,) into t_s, through the guard
+        dweight = dcombined * evidence.log_odds  # (N,) into a_s
+        dngram_weight = dcombined * evidence.ngram  # (N,) into b_s
+        dscore = dweight * sigmoid(cache.score)  # (N,) softplus' = sigmoid
+        dngram_score = dngram_weight * sigmoid(cache.ngram_score)  # (N,)
+        grads = {
+            "score.weight": evidence.states.T @ dscore,  # (H,)
+            "score.bias": np.array([dscore.sum()]),
+            "ngram_score.weight": evidence.states.T @ dngram_score,  # (H,)
+            "ngram_score.bias": np.array([dngram_score.sum()]),
+            "scale": np.array([dz @ cache.summed]),
+            "bias": np.array([dz.sum()]),
+        }
+        grads = {name: grads[name].astype(p[name].dtype) for name in p}
+        if not inputs:
+            return grads, None, None
+        dstates = np.outer(dscore, p["score.weight"]) + np.outer(dngram_score, p["ngram_score.weight"])  # (N, H)
+        return grads, dstates, dcombined * cache.weight
 
-    def sentence_contributions(self, X: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(alpha (B, S), contributions (B, S, C)) with logits = contributions.sum(axis=1) + fc.bias."""
-        _, cache = self.forward(X, mask)
-        contributions = cache.alpha[:, :, None] * (X @ self.params["fc.weight"].T)  # (B, S, C)
-        return cache.alpha, contributions
+    def contributions(self, evidence: SentenceEvidence) -> dict[str, np.ndarray]:
+        """Each sentence's weights ``weight`` scale * a (N,) and ``ngram_weight`` scale * b (N,), the
+        network's part ``network`` (N,) and the n-grams' part ``ngram`` (N,) of its share (each after the
+        guard), and its share ``share`` (N,) = network + ngram; z = bias + the shares summed per review."""
+        _, cache = self.forward(evidence)
+        scale = self.params["scale"][0]
+        network = cache.open_ * scale * cache.weight * evidence.log_odds  # (N,)
+        ngram = cache.open_ * scale * cache.ngram_weight * evidence.ngram  # (N,)
+        return {"weight": scale * cache.weight, "ngram_weight": scale * cache.ngram_weight, "network": network,
+                "ngram": ngram, "share": scale * cache.term}
 
 
-def sentence_states(encoder: RNNModel, sentences: list[np.ndarray], batch_size: int = 256) -> np.ndarray:
+def sentence_states(encoder: RNNModel, sentences: list[np.ndarray], batch_size: int = 256,
+                    max_tokens: int | None = None) -> np.ndarray:
     """The encoder's final state (N, H·dirs) of every sentence (id arrays), by the prediction pass."""
     dtype = encoder.dtype
     width = encoder.config.hidden_size * encoder.config.directions
@@ -163,91 +176,7 @@ def sentence_states(encoder: RNNModel, sentences: list[np.ndarray], batch_size: 
     lengths = np.array([len(s) for s in sentences])  # (N,)
     words = np.unique(np.concatenate([np.asarray(s, dtype=np.int64) for s in sentences] + [[PAD_ID]]))  # (U,)
     inference = Inference(encoder, words)
-    for index in sequential_batches(lengths, batch_size):
+    for index in sequential_batches(lengths, batch_size, max_tokens):
         ids, batch_lengths = pad_batch([sentences[i] for i in index])
         states[index] = inference.features(ids, batch_lengths)
     return states
-
-
-def scatter_states(states: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sentence states (N, H) in review order and sentences per review counts (B,) ->
-    (X (B, S, H) zero-padded, mask (B, S)) with S = counts.max()."""
-    counts = np.asarray(counts, dtype=np.intp)  # (B,)
-    B, S = len(counts), int(counts.max()) if len(counts) else 0
-    mask = np.arange(S)[None, :] < counts[:, None]  # (B, S)
-    X = np.zeros((B, S, states.shape[1]), dtype=states.dtype)  # (B, S, H)
-    X[mask] = states  # row-major fill: review by review, sentence by sentence
-    return X, mask.astype(states.dtype)
-
-
-def state_network(encoder: RNNModel, recurrent: dict[str, np.ndarray] | None = None, dropout: float = 0.0) -> RNNModel:
-    """A network whose "logits" are ``encoder``'s sentence states: the encoder's word vectors and
-    recurrent weights (``recurrent``, when given, replaces the ``rnn.*`` arrays; arrays are shared, not
-    copied) with an identity linear layer, so ``forward`` returns the states (B, H·dirs) and
-    ``backward`` takes dLoss/dstates. ``dropout`` drops state units in training."""
-    width = encoder.config.hidden_size * encoder.config.directions
-    config = replace(encoder.config, num_classes=width, dropout=dropout, embedding_dropout=0.0, word_dropout=0.0)
-    params = {name: value for name, value in encoder.params.items() if not name.startswith("fc.")}
-    params.update(recurrent or {})
-    params["fc.weight"] = np.eye(width, dtype=encoder.dtype)  # (H, H)
-    params["fc.bias"] = np.zeros(width, dtype=encoder.dtype)  # (H,)
-    return RNNModel(config, params)
-
-
-@dataclass(frozen=True)
-class ReviewCache:
-    chunks: tuple  # (rows (b,), ForwardCache) per chunk of similar-length sentences
-    counts: np.ndarray  # (B,) sentences per review
-    mask: np.ndarray  # (B, S)
-    head: HeadCache
-
-
-class ReviewNetwork:
-    """Sentence encoder and review head trained end to end on review labels.
-
-    ``params`` is one flat dict: the encoder's recurrent weights under their own names (``rnn.*``) and
-    the head's (``attention.*``, ``fc.*``), starting from a copy of ``encoder``'s recurrent weights; the
-    word vectors (V, E) are read, never trained, so they stay shared with the sentence network.
-    Gradients use the same keys.
-    """
-
-    def __init__(self, encoder: RNNModel, head: ReviewHead, *, state_dropout: float = 0.0, chunk_size: int = 64):
-        recurrent = {k: v.copy() for k, v in encoder.params.items() if k.startswith("rnn.")}  # its own copy
-        self.states_net = state_network(encoder, recurrent, state_dropout)
-        self.head = head
-        self.chunk_size = chunk_size
-        self.params = {**recurrent, **head.params}
-        self.recurrent_names = tuple(recurrent)
-
-    @property
-    def dtype(self):
-        return self.head.dtype
-
-    def forward(self, sentences: list[np.ndarray], counts: np.ndarray, *, train: bool = False,
-                rng: np.random.Generator | None = None) -> tuple[np.ndarray, ReviewCache]:
-        """sentences: the N word-id arrays of B reviews in review order, counts (B,) sentences per
-        review -> (logits (B, C), cache). The sentences are read in chunks of similar length."""
-        lengths = np.array([len(s) for s in sentences])  # (N,)
-        order = np.argsort(lengths, kind="stable")  # (N,)
-        states = np.empty((len(sentences), self.states_net.config.num_classes), dtype=self.dtype)  # (N, H)
-        chunks = []
-        for start in range(0, len(order), self.chunk_size):
-            rows = order[start : start + self.chunk_size]  # (b,)
-            ids, chunk_lengths = pad_batch([sentences[i] for i in rows])  # (b, T), (b,)
-            states[rows], cache = self.states_net.forward(ids, chunk_lengths, train=train, rng=rng)  # (b, H)
-            chunks.append((rows, cache))
-        X, mask = scatter_states(states, counts)  # (B, S, H), (B, S)
-        logits, head_cache = self.head.forward(X, mask)  # (B, C)
-        return logits, ReviewCache(tuple(chunks), np.asarray(counts), mask, head_cache)
-
-    def backward(self, dlogits: np.ndarray, cache: ReviewCache) -> dict[str, np.ndarray]:
-        """dlogits (B, C) -> gradients of every parameter (same keys as ``params``)."""
-        grads, dX = self.head.backward(dlogits, cache.head)  # dX (B, S, H)
-        dstates = dX[cache.mask > 0]  # (N, H) back to review order: the inverse of scatter_states
-        for name in self.recurrent_names:
-            grads[name] = np.zeros_like(self.params[name])
-        for rows, chunk_cache in cache.chunks:  # into the encoder, chunk by chunk
-            chunk_grads = self.states_net.backward(dstates[rows], chunk_cache, sparse_embedding=True)
-            for name in self.recurrent_names:
-                grads[name] += chunk_grads[name]
-        return {name: grads[name] for name in self.params}

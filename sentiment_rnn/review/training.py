@@ -1,199 +1,119 @@
 """Training the review model (see :mod:`sentiment_rnn.review.classifier` for what it is):
 
-    train_head            the attention head on frozen sentence states
-    train_network         a copy of the sentence LSTM and the head end to end on review labels
-    fit_mix               the mix of the recurrent and n-gram parts, on held-out texts
-    fit_review_classifier the four steps around a sentence model
+    out_of_fold_ngrams    each training sentence's n-gram score from n-gram weights fitted without its review
+    fit_head              the evidence head (the weights of each sentence's network and n-gram parts, the bias)
+                          by L-BFGS on the labels of reviews and one-sentence texts
+    fit_review_classifier the steps around a frozen sentence network
     train_review_recipe   the shipped recipe: IMDB training reviews and CAD pairs, overlaps left out,
                           optionally the sentence network first (``sentiment-rnn train-review``)
 
-The mix is fitted on held-out texts (stacking, as Mesnil et al. 2014 weight their ensemble on
-validation data).
+The sentence network is not changed by the review training: one sentence alone and one sentence inside a
+review are read by the same network, so the review model's terms are the sentence model's own verdicts.
+The head learns on training reviews whose n-gram scores are out of fold (the n-gram weights that score
+a review never saw it), so it weighs n-grams as they behave on new text; the shipped n-gram weights are
+then fitted on every training review.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from sentiment_rnn.nn.batching import bucketed_batches
+from sentiment_rnn.estimators.rnn import RNNClassifier, as_tokens
 from sentiment_rnn.nn.functional import sigmoid
-from sentiment_rnn.estimators.rnn import RNNClassifier
-from sentiment_rnn.nn.optim import clip_grad_norm, make_optimizer
-from sentiment_rnn.review.classifier import ReviewClassifier, head_log_odds, split_token_sentences
-from sentiment_rnn.review.model import (ReviewHead, ReviewNetwork, head_training_bytes, scatter_states,
-                                           sentence_states)
-from sentiment_rnn.memory import check_fits
+from sentiment_rnn.review.classifier import ReviewClassifier, split_token_sentences
+from sentiment_rnn.review.model import EvidenceHead, SentenceEvidence, softplus
+from sentiment_rnn.review.ngrams import NgramWeights, fit_ngram_hashes, sentence_hashes
 
-HEAD_BATCH_SENTENCES = 32 * 400  # a batch of 32 reviews of up to about 400 sentences
-
-__all__ = ["train_head", "train_network", "network_log_odds", "fit_mix", "fit_review_classifier", "held_out_groups",
-           "near_copies", "train_review_recipe"]
-
-
-class _EarlyStopping:
-    """Keeps a copy of the parameters of the best dev accuracy; says stop after ``patience`` epochs
-    without a better one (never with None)."""
-
-    def __init__(self, patience: int | None):
-        self.patience, self.best, self.best_accuracy, self.waited = patience, None, -1.0, 0
-
-    def end_epoch(self, record: dict, z: np.ndarray | None, dev_labels, params: dict[str, np.ndarray], curve: list,
-                  log: Callable[[str], None] | None) -> bool:
-        """Score the dev log-odds ``z`` (None: no dev split) into ``record``, append it to ``curve``, log
-        it; True when training should stop."""
-        if z is not None:
-            record["dev_accuracy"] = float(np.mean((z > 0) == (np.asarray(dev_labels) == 1)))
-        curve.append(record)
-        if log:
-            log(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()))
-        return z is not None and self.should_stop(record["dev_accuracy"], params)
-
-    def should_stop(self, accuracy: float, params: dict[str, np.ndarray]) -> bool:
-        if accuracy > self.best_accuracy:
-            self.best_accuracy, self.waited = accuracy, 0
-            self.best = {k: v.copy() for k, v in params.items()}
-            return False
-        self.waited += 1
-        return self.patience is not None and self.waited >= self.patience
-
-    def restore(self, params: dict[str, np.ndarray]) -> None:
-        """Write the best parameters back (nothing when no dev split was scored)."""
-        for k, v in (self.best or {}).items():
-            params[k][...] = v
+__all__ = [
+    "NgramStage",
+    "fit_head",
+    "fit_review_classifier",
+    "head_inputs",
+    "head_loss",
+    "head_stage",
+    "near_copies",
+    "ngram_stage",
+    "out_of_fold_ngrams",
+    "recipe_data",
+    "text_sentences",
+    "train_review_recipe",
+]
 
 
-def train_head(head: ReviewHead, states: np.ndarray, counts: np.ndarray, targets: np.ndarray,
-               weights: np.ndarray | None = None, *, dev: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-               epochs: int = 8, batch_size: int = 32, learning_rate: float = 1e-3, dropout: float = 0.3,
-               patience: int | None = 2, clip_norm: float = 5.0, seed: int = 0, offsets: np.ndarray | None = None,
-               dev_offsets: np.ndarray | None = None, log: Callable[[str], None] | None = None) -> list[dict]:
-    """Train ``head`` in place on reviews given by their sentence states (N_sent, H) in review order,
-    sentences per review ``counts`` (n,), labels ``targets`` (n,) and example ``weights`` (n,); early
-    stopping on ``dev`` = (states, counts, labels) with the best weights kept. Returns the curve.
-
-    ``offsets`` (n,) (and ``dev_offsets``) are log-odds added to the head's, held fixed: the head then
-    learns what the model that gave them (the n-gram part, scored out of fold) gets wrong."""
-    offsets = np.zeros(len(counts)) if offsets is None else np.asarray(offsets, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    weights = np.ones(len(counts)) if weights is None else np.asarray(weights, dtype=np.float64)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)  # (n,) first sentence row
-    optimizer = make_optimizer("adam", head.params, learning_rate)
-    stopping, curve = _EarlyStopping(patience), []
-    for epoch in range(1, epochs + 1):
-        began, total, seen = time.perf_counter(), 0.0, 0.0
-        for index in bucketed_batches(counts, batch_size, rng):
-            rows = np.concatenate([np.arange(starts[i], starts[i] + counts[i]) for i in index])  # sentence rows
-            X, mask = scatter_states(states[rows], counts[index])  # (B, S, H), (B, S)
-            logits, cache = head.forward(X, mask, dropout=dropout, rng=rng)  # (B, C)
-            loss, dlogits = _weighted_loss_grad(_shifted(logits, offsets[index]), targets[index], weights[index])
-            total, seen = total + loss, seen + float(weights[index].sum())
-            grads, _ = head.backward(dlogits.astype(head.dtype), cache)
-            grads, _ = clip_grad_norm(grads, clip_norm)
-            optimizer.step(head.params, grads)
-        record = {"epoch": epoch, "train_loss": total / max(seen, 1e-12), "seconds": time.perf_counter() - began}
-        z = None if dev is None else head_log_odds(head, dev[0], dev[1]) + (0.0 if dev_offsets is None else dev_offsets)
-        if stopping.end_epoch(record, z, None if dev is None else dev[2], head.params, curve, log):
-            break
-    stopping.restore(head.params)
-    return curve
+def head_loss(head: EvidenceHead, evidence: SentenceEvidence, targets: np.ndarray, weights: np.ndarray,
+              l2: float) -> tuple[float, dict[str, np.ndarray]]:
+    """Weighted mean logistic loss of the reviews' log-odds (``targets``: labels 0/1 or soft targets in
+    [0, 1]) plus (l2 / 2) (|score.weight|^2 +
+    |ngram_score.weight|^2), and its gradient under the head's keys."""
+    z, cache = head.forward(evidence)  # (B,)
+    y = np.asarray(targets, dtype=np.float64)  # (B,) P(positive) wanted: a label 0/1, or a soft target
+    share = weights / weights.sum()  # (B,)
+    penalised = ("score.weight", "ngram_score.weight")
+    cross_entropy = softplus(z) - y * z  # (B,) -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))]
+    loss = float(share @ cross_entropy + 0.5 * l2 * sum(head.params[n] @ head.params[n] for n in penalised))
+    dz = share * (sigmoid(z) - y)  # (B,)
+    grads, _, _ = head.backward(dz, cache)
+    for name in penalised:
+        grads[name] = grads[name] + l2 * head.params[name]
+    return loss, grads
 
 
-def _shifted(logits: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """(B, 2) logits whose log-odds are raised by offsets (B,), in float64."""
-    half = 0.5 * np.asarray(offsets, dtype=np.float64)  # (B,)
-    return logits.astype(np.float64) + np.stack([-half, half], axis=1)  # (B, 2)
+SCALE_FIT = ("scale", "bias")  # what the one-sentence texts fit, the rest of the head held
 
 
-def _weighted_loss_grad(logits: np.ndarray, targets: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray]:
-    """Sum of w-weighted cross-entropies and the gradient (B, C) of their w-weighted mean."""
-    p = np.exp(logits - logits.max(axis=1, keepdims=True))  # (B, C)
-    p /= p.sum(axis=1, keepdims=True)
-    rows = np.arange(len(targets))
-    loss = float(-(w * np.log(np.maximum(p[rows, targets], 1e-30))).sum())
-    p[rows, targets] -= 1.0  # (B, C) softmax - onehot
-    p *= (w / w.sum())[:, None].astype(p.dtype)
-    return loss, p
+def fit_head(head: EvidenceHead, evidence: SentenceEvidence, targets: np.ndarray, weights: np.ndarray | None = None,
+             *, l2: float = 1e-3, iterations: int = 300, names: Sequence[str] | None = None) -> dict:
+    """Fit the parameters ``names`` of ``head`` (float64, in place; default: all but ``scale``, held at its
+    value) by L-BFGS on the reviews of ``evidence`` with labels ``targets`` (B,) and example ``weights``
+    (B,); ``scale`` stays >= 1e-3. Deterministic: no sampling. Returns a record."""
+    from scipy.optimize import minimize
+
+    weights = np.ones(evidence.n_reviews) if weights is None else np.asarray(weights, dtype=np.float64)
+    names = [n for n in head.params if n != "scale"] if names is None else list(names)
+    sizes = [head.params[n].size for n in names]
+    bounds = [(1e-3, None) if n == "scale" else (None, None) for n in names for _ in range(head.params[n].size)]
+
+    def unpack(flat):
+        for name, piece in zip(names, np.split(flat, np.cumsum(sizes)[:-1])):
+            head.params[name][...] = piece
+
+    def objective(flat):
+        unpack(flat)
+        loss, grads = head_loss(head, evidence, targets, weights, l2)
+        return loss, np.concatenate([grads[n].ravel() for n in names])
+
+    began = time.perf_counter()
+    result = minimize(objective, np.concatenate([head.params[n].ravel() for n in names]), jac=True,
+                      method="L-BFGS-B", bounds=bounds, options={"maxiter": iterations})
+    unpack(result.x)
+    return {"loss": float(result.fun), "iterations": int(result.nit), "l2": l2,
+            "seconds": time.perf_counter() - began}
 
 
-def network_log_odds(network: ReviewNetwork, reviews: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
-    """The review network's log-odds (n,) for reviews given as lists of sentence id arrays."""
-    counts = np.array([len(r) for r in reviews], dtype=np.intp)
-    states = sentence_states(network.states_net, [s for r in reviews for s in r])  # (N, H)
-    return head_log_odds(network.head, states, counts)
-
-
-def train_network(network: ReviewNetwork, reviews: Sequence[Sequence[np.ndarray]], targets: np.ndarray,
-                  weights: np.ndarray | None = None, *, dev=None, epochs: int = 2, batch_size: int = 32,
-                  learning_rate: float = 5e-4, clip_norm: float = 5.0, patience: int | None = 1, seed: int = 0,
-                  offsets: np.ndarray | None = None, dev_offsets: np.ndarray | None = None,
-                  log: Callable[[str], None] | None = None, progress: Callable[[int, int], None] | None = None,
-                  ) -> list[dict]:
-    """Train encoder and head end to end (word vectors fixed) on ``reviews`` (each a list of sentence
-    id arrays) with labels ``targets`` (n,) and example ``weights`` (n,); early stopping on ``dev`` =
-    (reviews, labels), best weights kept. Returns the learning curve with tokens per second."""
-    rng = np.random.default_rng(seed)
-    weights = np.ones(len(reviews)) if weights is None else np.asarray(weights, dtype=np.float64)
-    offsets = np.zeros(len(reviews)) if offsets is None else np.asarray(offsets, dtype=np.float64)
-    counts = np.array([len(r) for r in reviews])
-    tokens = np.array([sum(len(s) for s in r) for r in reviews])
-    optimizer = make_optimizer("adam", network.params, learning_rate)
-    stopping, curve = _EarlyStopping(patience), []
-    for epoch in range(1, epochs + 1):
-        began, total, seen = time.perf_counter(), 0.0, 0.0
-        batches = bucketed_batches(tokens, batch_size, rng)
-        for step, index in enumerate(batches):
-            sentences = [s for i in index for s in reviews[i]]
-            logits, cache = network.forward(sentences, counts[index], train=True, rng=rng)  # (B, C)
-            loss, dlogits = _weighted_loss_grad(_shifted(logits, offsets[index]), targets[index], weights[index])
-            total, seen = total + loss, seen + float(weights[index].sum())
-            grads, _ = clip_grad_norm({k: v.astype(network.dtype) for k, v in network.backward(
-                dlogits.astype(network.dtype), cache).items()}, clip_norm)
-            optimizer.step(network.params, grads)
-            if progress:
-                progress(step + 1, len(batches))
-        seconds = time.perf_counter() - began
-        record = {"epoch": epoch, "train_loss": total / max(seen, 1e-12), "seconds": seconds,
-                  "tokens_per_second": float(tokens.sum() / seconds)}
-        z = None if dev is None else network_log_odds(network, dev[0]) + (0.0 if dev_offsets is None else dev_offsets)
-        if stopping.end_epoch(record, z, None if dev is None else dev[1], network.params, curve, log):
-            break
-    stopping.restore(network.params)
-    return curve
-
-
-def fit_mix(features: np.ndarray, labels: np.ndarray, l2: float = 1e-3, iterations: int = 50) -> np.ndarray:
-    """Logistic regression z = features @ coef[:-1] + coef[-1] on held-out reviews, by Newton's method
-    (features (n, k) -> coef (k + 1,)), with a small ridge on the weights."""
-    X = np.hstack([features, np.ones((len(features), 1))])  # (n, k+1)
-    coef = np.zeros(X.shape[1])
-    ridge = np.full(X.shape[1], l2)
-    ridge[-1] = 0.0
-    for _ in range(iterations):
-        p = sigmoid(X @ coef)  # (n,)
-        gradient = X.T @ (p - labels) + ridge * coef * len(X)  # (k+1,)
-        hessian = (X * (p * (1 - p))[:, None]).T @ X + np.diag(ridge * len(X))  # (k+1, k+1)
-        step = np.linalg.solve(hessian, gradient)
-        coef -= step
-        if np.abs(step).max() < 1e-10:
-            break
-    return coef
+def out_of_fold_ngrams(review_hashes: Sequence[np.ndarray], sentence_hash_lists: Sequence[Sequence[np.ndarray]],
+                       labels, weights, *, folds: int, seed: int, **options) -> np.ndarray:
+    """Each training sentence's n-gram score (N,) from weights fitted on the other folds' reviews.
+    ``review_hashes``: each review's distinct hashes; ``sentence_hash_lists``: each review's sentences'."""
+    fold = np.random.default_rng(seed).permutation(len(review_hashes)) % folds  # (n,)
+    scores = [np.zeros(len(s)) for s in sentence_hash_lists]
+    labels, weights = np.asarray(labels), np.asarray(weights)
+    for k in range(folds):
+        train = np.flatnonzero(fold != k)
+        ngrams, _ = fit_ngram_hashes([review_hashes[i] for i in train], labels[train], sample_weight=weights[train],
+                                     **options)
+        for i in np.flatnonzero(fold == k):
+            scores[i] = ngrams.hashed_scores(sentence_hash_lists[i])
+    return np.concatenate(scores) if scores else np.zeros(0)
 
 
 # ---------------------------------------------------------------------------------------------------
 # Training data: IMDB's training reviews and the counterfactually edited pairs, without overlaps
 # ---------------------------------------------------------------------------------------------------
-
-
-def held_out_groups(groups: Sequence, fraction: float, seed: int = 0) -> np.ndarray:
-    """A (n,) mask holding out ``fraction`` of the distinct ``groups`` (e.g. pair ids), whole groups."""
-    groups = np.asarray(groups)
-    names = np.unique(groups)
-    held = np.random.default_rng(seed).permutation(names)[: int(round(fraction * len(names)))]
-    return np.isin(groups, held)
 
 
 def _shingles(text: str, k: int = 8) -> set[int]:
@@ -223,122 +143,142 @@ def near_copies(texts: Sequence[str], reference: Sequence[str], threshold: float
 # ---------------------------------------------------------------------------------------------------
 
 
-def fit_review_classifier(sentence_model: RNNClassifier, train_texts: Sequence, train_labels, dev_texts: Sequence,
-                          dev_labels, *, extra_texts: Sequence = (), extra_labels=(), extra_weight: float = 1.0,
-                          mix_texts: Sequence = (), mix_labels=(),
-                          attention_size: int = 64, head_epochs: int = 10, epochs: int = 2,
-                          learning_rate: float = 5e-4, state_dropout: float = 0.2, batch_size: int = 32,
-                          ngram_order: int = 2, ngram_min_df: int = 2, ngram_c: float = 0.1, seed: int = 0,
-                          log: Callable[[str], None] | None = None) -> ReviewClassifier:
-    """Train the review model around a two-class ``sentence_model`` (left unchanged):
+@dataclass
+class NgramStage:
+    """What the review training computes without the sentence network: the reviews as sentences, their
+    labels and weights, the training sentences' out-of-fold n-gram scores and the n-gram weights."""
 
-    1. the head on the sentence network's own states (encoder frozen), from the sentence network's
-       output layer, ``head_epochs`` epochs;
-    2. encoder copy and head end to end, word vectors fixed, ``epochs`` epochs at ``learning_rate``
-       (0 epochs: the review model reads with the sentence network itself);
-    3. NB-weighted n-gram weights (orders 1..``ngram_order``, ``ngram_min_df``, C = ``ngram_c``);
-    4. the mix (a, b, c) by logistic regression on the dev reviews.
+    reviews: list  # training reviews, each a list of sentences (token lists)
+    targets: np.ndarray  # (n,)
+    weights: np.ndarray  # (n,)
+    dev_reviews: list
+    dev_targets: np.ndarray
+    train_ngram: np.ndarray  # (N,) out-of-fold scores of the training sentences
+    ngrams: NgramWeights
+    record: dict
 
-    ``extra_texts`` (e.g. counterfactually edited pairs) join the training reviews with weight
-    ``extra_weight``; early stopping uses the dev reviews. ``mix_texts`` (e.g. counterfactual pairs held
-    out of training, see :func:`held_out_groups`) join the dev reviews in step 4, so the mix also sees
-    texts that differ by a minimal edit.
-    """
-    from sentiment_rnn.review.ngrams import fit_ngram_weights
 
+def text_sentences(texts: Sequence, jobs: int = 1) -> list:
+    """Each text (a string, tokenized in ``jobs`` processes, or a token list) as a list of sentences."""
+    from sentiment_rnn.text.tokenizer import tokenize_many
+
+    strings = [i for i, t in enumerate(texts) if isinstance(t, str)]
+    tokens = dict(zip(strings, tokenize_many([texts[i] for i in strings], jobs)))
+    return [split_token_sentences(as_tokens(tokens.get(i, t))) or [[]] for i, t in enumerate(texts)]
+
+
+def ngram_stage(train_texts: Sequence, train_labels, dev_texts: Sequence, dev_labels, *, extra_texts: Sequence = (),
+                extra_labels=(), extra_weight: float = 1.0, ngram_order: int = 2, ngram_min_df: int = 2,
+                ngram_c: float = 0.1, negation: bool = True, folds: int = 2, seed: int = 0, jobs: int = 1,
+                log: Callable[[str], None] | None = None) -> NgramStage:
+    """Steps 1-2 of :func:`fit_review_classifier`, which do not read the sentence network."""
     log = log or (lambda message: None)
     began = time.perf_counter()
-    mix_texts, mix_labels = list(mix_texts), np.asarray(mix_labels, dtype=np.int64)
-    texts = [*train_texts, *extra_texts]
     targets = np.concatenate([np.asarray(train_labels), np.asarray(extra_labels, dtype=np.int64)]).astype(np.intp)
     weights = np.concatenate([np.ones(len(train_texts)), np.full(len(extra_texts), float(extra_weight))])
-    model = ReviewClassifier(sentence_model, ReviewHead.initialize(
-        sentence_model.model_.config.hidden_size, attention_size, np.random.default_rng(seed),
-        fc=(sentence_model.model_.params["fc.weight"], sentence_model.model_.params["fc.bias"])), None, (1.0, 0.0, 0.0))
-    reviews, dev_reviews = model.sentences(texts), model.sentences(dev_texts)
-    dev_targets = np.asarray(dev_labels).astype(np.intp)
-    log(f"tokenized {len(reviews)} training and {len(dev_reviews)} dev reviews ({time.perf_counter() - began:.0f} s)")
-    vocab = sentence_model.vocab_
-    ids = [[vocab.encode(s) for s in review] for review in reviews]
-    dev_ids = [[vocab.encode(s) for s in review] for review in dev_reviews]
-    counts = np.array([len(r) for r in ids])
-
+    reviews, dev_reviews = text_sentences([*train_texts, *extra_texts], jobs), text_sentences(list(dev_texts), jobs)
+    tokenize_seconds = time.perf_counter() - began
+    log(f"tokenized {len(reviews)} training and {len(dev_reviews)} dev reviews ({tokenize_seconds:.0f} s)")
     stage = time.perf_counter()
-    states = sentence_states(sentence_model.model_, [s for r in ids for s in r])  # (N, H)
-    dev_states = sentence_states(sentence_model.model_, [s for r in dev_ids for s in r])
-    head_curve = train_head(model.head_, states, counts, targets, weights,
-                            dev=(dev_states, np.array([len(r) for r in dev_ids]), dev_targets),
-                            epochs=head_epochs, seed=seed, log=lambda m: log("head: " + m))
-    del states, dev_states
-    head_seconds = time.perf_counter() - stage
-
-    curve, recurrent = [], None
-    if epochs > 0:
-        network = ReviewNetwork(sentence_model.model_, model.head_, state_dropout=state_dropout)
-        curve = train_network(network, ids, targets, weights, dev=(dev_ids, dev_targets), epochs=epochs,
-                              batch_size=batch_size, learning_rate=learning_rate, seed=seed,
-                              log=lambda m: log("end to end: " + m))
-        recurrent = {name: network.params[name] for name in network.recurrent_names}
-        model.head_ = ReviewHead({name: network.params[name] for name in model.head_.params})
-
-    stage = time.perf_counter()
-    ngrams, intercept = fit_ngram_weights(reviews, targets, order=ngram_order, min_df=ngram_min_df, C=ngram_c,
-                                          sample_weight=weights)
+    sentence_lists = [[sentence_hashes(s, ngram_order, negation) for s in review] for review in reviews]
+    review_hashes = [np.unique(np.concatenate(h)) for h in sentence_lists]
+    ngram_options = dict(order=ngram_order, min_df=ngram_min_df, C=ngram_c, negation=negation)
+    train_ngram = out_of_fold_ngrams(review_hashes, sentence_lists, targets, weights, folds=folds, seed=seed,
+                                     **ngram_options)
+    ngrams, _ = fit_ngram_hashes(review_hashes, targets, sample_weight=weights, **ngram_options)
     ngram_seconds = time.perf_counter() - stage
-    log(f"n-grams: {len(ngrams.hashes)} weights ({ngram_seconds:.0f} s)")
+    log(f"n-grams: {len(ngrams.hashes)} weights, {folds} out-of-fold fits ({ngram_seconds:.0f} s)")
+    record = {"train_reviews": len(train_texts), "extra_reviews": len(extra_texts), "extra_weight": extra_weight,
+              "dev_reviews": len(dev_texts), "ngram_order": ngram_order, "ngram_min_df": ngram_min_df,
+              "ngram_c": ngram_c, "negation": negation, "folds": folds, "seed": seed,
+              "tokenize_seconds": tokenize_seconds, "ngram_seconds": ngram_seconds}
+    return NgramStage(reviews, targets, weights, dev_reviews, np.asarray(dev_labels).astype(np.intp), train_ngram,
+                      ngrams, record)
 
-    model = ReviewClassifier(sentence_model, model.head_, ngrams, (1.0, 0.0, 0.0), recurrent=recurrent)
-    parts = model.review_parts(dev_reviews + model.sentences(mix_texts))
-    mix_targets = np.concatenate([dev_targets, mix_labels]).astype(np.intp)
-    features = np.stack([parts["rnn"], parts["ngram"] + intercept], axis=1)  # (n_dev + n_mix, 2)
-    a, b, c = fit_mix(features, mix_targets)
-    model.mix_ = np.array([a, b, b * intercept + c])
-    right = {"rnn": parts["rnn"] > 0, "ngram": parts["ngram"] + intercept > 0,
-             "review_model": features @ [a, b] + c > 0}
-    n_dev = len(dev_targets)
-    dev_accuracy = {name: float(np.mean(r[:n_dev] == (dev_targets == 1))) for name, r in right.items()}
-    if len(mix_labels):
-        dev_accuracy.update({f"{name}_held_out_pairs_texts": float(np.mean(r[n_dev:] == (mix_labels == 1)))
-                             for name, r in right.items()})
-    log(f"dev accuracy (mix fitted on these): {dev_accuracy}; mix a={a:.3f} b={b:.3f}")
-    model.training_ = {
-        "train_reviews": len(train_texts), "extra_reviews": len(extra_texts), "extra_weight": extra_weight,
-        "mix_extra_texts": len(mix_texts),
-        "dev_reviews": len(dev_texts), "attention_size": attention_size, "head_epochs": head_epochs,
-        "epochs": epochs, "learning_rate": learning_rate, "state_dropout": state_dropout,
-        "batch_size": batch_size, "ngram_order": ngram_order, "ngram_min_df": ngram_min_df, "ngram_c": ngram_c,
-        "seed": seed, "head_curve": head_curve, "head_seconds": head_seconds, "curve": curve,
-        "ngram_seconds": ngram_seconds, "dev_accuracy": dev_accuracy,
-        "seconds": time.perf_counter() - began,
-    }
+
+def head_inputs(reviews: SentenceEvidence, review_targets, review_weights, short: SentenceEvidence | None = None,
+                short_targets=(), short_share: float = 0.0) -> tuple[SentenceEvidence, np.ndarray, np.ndarray]:
+    """The head's training set: the reviews and, with ``short_share`` > 0, the one-sentence texts of
+    ``short`` (e.g. the treebank's training sentences), weighted so that they hold ``short_share`` of the
+    total weight. Returns (evidence, targets (B,), weights (B,))."""
+    review_weights = np.asarray(review_weights, dtype=np.float64)
+    if short is None or short_share == 0 or short.n_reviews == 0:
+        return reviews, np.asarray(review_targets), review_weights
+    each = short_share / (1.0 - short_share) * review_weights.sum() / short.n_reviews
+    return (SentenceEvidence.concatenate([reviews, short]),
+            np.concatenate([np.asarray(review_targets), np.asarray(short_targets)]).astype(np.intp),
+            np.concatenate([review_weights, np.full(short.n_reviews, each)]))
+
+
+def head_stage(sentence_model: RNNClassifier, stage: NgramStage, *, guard: str = "negated sentences", l2: float = 1e-3,
+               short_texts: tuple[Sequence, Sequence] | None = None, short_share: float = 0.0,
+               log: Callable[[str], None] | None = None) -> ReviewClassifier:
+    """Steps 3-4 of :func:`fit_review_classifier`: the sentence network reads every sentence, the head is
+    fitted. ``short_texts`` (token lists, labels) are one-sentence texts scored with the final n-gram
+    weights (which never saw them): they join the reviews with ``short_share`` of the weight
+    (:func:`head_inputs`), then alone fit the head's ``scale`` and ``bias`` (the rest held), so that a lone
+    sentence keeps the sentence network's scale."""
+    log = log or (lambda message: None)
+    began = time.perf_counter()
+    hidden = sentence_model.model_.config.hidden_size * sentence_model.model_.config.directions
+    model = ReviewClassifier(sentence_model, EvidenceHead.initialize(hidden), stage.ngrams, guard=guard)
+    evidence = model.evidence(stage.reviews, ngram=stage.train_ngram)
+    dev_evidence = model.evidence(stage.dev_reviews)
+    short = model.evidence(model.sentences(short_texts[0])) if short_texts is not None else None
+    states_seconds = time.perf_counter() - began
+    log(f"sentence network: {len(evidence.log_odds) + len(dev_evidence.log_odds)} review sentences"
+        f"{f', {short.n_reviews} short texts' if short is not None else ''} ({states_seconds:.0f} s)")
+    inputs = head_inputs(evidence, stage.targets, stage.weights, short, short_texts[1] if short else (), short_share)
+    record = fit_head(model.head_, *inputs, l2=l2)
+    if short is not None:  # the verdict's scale and bias, from lone sentences
+        record["scale"] = fit_head(model.head_, short, np.asarray(short_texts[1]), l2=l2, names=SCALE_FIT)
+    dev_z = model.head_.forward(dev_evidence)[0]
+    dev_accuracy = {"review_model": float(np.mean((dev_z > 0) == (stage.dev_targets == 1)))}
+    log(f"head: {record['iterations']} L-BFGS iterations ({record['seconds']:.0f} s); dev accuracy {dev_accuracy}")
+    model.training_ = {**stage.record, "guard": guard, "l2": l2, "short_texts": short.n_reviews if short else 0,
+                       "short_share": short_share, "head": record, "states_seconds": states_seconds,
+                       "dev_accuracy": dev_accuracy}
     return model
 
 
-def train_review_recipe(sentence: RNNClassifier, data_dir=None, *, use_cad: bool = True, cad_weight: float = 1.0,
-                        sentence_epochs: int = 0, sentence_lr: float = 3e-4, mix_fraction: float = 0.0,
-                        seed: int = 0, log: Callable[[str], None] | None = None, **options
-                        ) -> tuple[ReviewClassifier, dict]:
-    """The recipe of ``sentiment-rnn train-review``: IMDB's training reviews (ids ending in 0 are the dev
-    reviews) and, with ``use_cad``, the CAD training pairs; IMDB reviews that are copies of CAD dev texts
-    and CAD pairs that overlap IMDB test reviews are left out; ``mix_fraction`` of the CAD pairs is kept
-    for fitting the mix. With ``sentence_epochs``, ``sentence`` (changed in place) first trains on the
-    treebank's phrases and the edited CAD sentences. ``options`` go to :func:`fit_review_classifier`.
-    Returns the model (SST-2 test accuracy recorded, as ``train`` records it) and the provenance."""
-    import resource
+def fit_review_classifier(sentence_model: RNNClassifier, train_texts: Sequence, train_labels, dev_texts: Sequence,
+                          dev_labels, *, guard: str = "negated sentences", l2: float = 1e-3,
+                          short_texts: tuple[Sequence, Sequence] | None = None, short_share: float = 0.0,
+                          log: Callable[[str], None] | None = None, **options) -> ReviewClassifier:
+    """Train the review model around a two-class ``sentence_model`` (left unchanged):
 
-    from sentiment_rnn.review.counterfactual import edited_sentence_pairs, finetune_sentence_network
+    1. every sentence's n-gram hashes (orders 1..``ngram_order``, negation marked with ``negation``);
+    2. out-of-fold n-gram scores of the training sentences (``folds`` folds), then the n-gram weights on
+       every training review (``ngram_min_df``, C = ``ngram_c``);
+    3. the sentence network's states and log-odds for every sentence;
+    4. the head by L-BFGS (``l2`` on its two weight vectors) on the training reviews (and, with
+       ``short_share``, the one-sentence ``short_texts``: tokens, labels), then its scale and bias on the
+       ``short_texts`` alone; the dev reviews are only scored (choices of ``l2``, ``guard``, ``negation``,
+       ``short_share`` are made on them and on SST-2 dev).
+
+    ``extra_texts`` (e.g. counterfactually edited pairs) join the training reviews with weight ``extra_weight``.
+    Raw strings are tokenized in ``jobs`` processes (the same tokens as one). ``options`` go to
+    :func:`ngram_stage`.
+    """
+    began = time.perf_counter()
+    stage = ngram_stage(train_texts, train_labels, dev_texts, dev_labels, log=log, **options)
+    model = head_stage(sentence_model, stage, guard=guard, l2=l2, short_texts=short_texts, short_share=short_share,
+                       log=log)
+    model.training_["seconds"] = time.perf_counter() - began
+    return model
+
+
+def recipe_data(data_dir=None, *, use_cad: bool = True, log: Callable[[str], None] | None = None) -> dict:
+    """The recipe's texts: IMDB's training reviews (ids ending in 0 are the dev reviews) without the copies
+    of CAD dev texts and, with ``use_cad``, the CAD training pairs without those that overlap IMDB test
+    reviews. Returns train/dev/extra texts and labels, the extra texts' pair ids and the provenance."""
     from sentiment_rnn.corpora import load_corpus
-    from sentiment_rnn.errors import SentimentRNNError
-    from sentiment_rnn.text.tokenizer import tokenize
 
     log = log or (lambda message: None)
-    attention_size = options.get("attention_size", 64)
-    check_fits(head_training_bytes(sentence.model_.config.hidden_size, attention_size, HEAD_BATCH_SENTENCES),
-               f"a review head of {attention_size:,} attention units", "choose a smaller --attention-size")
     train, dev = load_corpus("imdb", "train", data_dir), load_corpus("imdb", "dev", data_dir)
     train_texts, train_labels = list(train.texts), train.labels
     dev_texts, dev_labels = list(dev.texts), dev.labels
-    extra_texts, extra_labels, mix_texts, mix_labels = [], [], [], []
+    extra_texts, extra_labels, extra_pairs = [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=str)
     provenance: dict = {"imdb": "train (ids not ending in 0), dev: ids ending in 0"}
     # never train on a copy of a CAD dev review
     cad_dev_texts = load_corpus("cad", "dev", data_dir).texts
@@ -353,33 +293,57 @@ def train_review_recipe(sentence: RNNClassifier, data_dir=None, *, use_cad: bool
     if use_cad:
         cad_train = load_corpus("cad", "train", data_dir)
         texts, labels = cad_train.texts, cad_train.labels
-        pairs = cad_train.pair_ids.astype(str)  # the recipe draws its held-out pairs among the ids as strings
+        pairs = cad_train.pair_ids.astype(str)
         test_copies = near_copies(texts, load_corpus("imdb", "test", data_dir).texts) >= 0
         overlapping = set(pairs[test_copies].tolist())
         keep = np.array([p not in overlapping for p in pairs])
-        held = held_out_groups(pairs, mix_fraction, seed) & keep  # pairs kept for fitting the mix
-        mix_texts, mix_labels = [t for t, h in zip(texts, held) if h], labels[held]
-        keep &= ~held
-        extra_texts, extra_labels = [t for t, k in zip(texts, keep) if k], labels[keep]
-        provenance.update(cad_pairs=int(len(set(pairs[keep].tolist()))),
-                          cad_pairs_for_the_mix=int(len(set(pairs[held].tolist()))),
+        extra_texts, extra_labels, extra_pairs = [t for t, k in zip(texts, keep) if k], labels[keep], pairs[keep]
+        provenance.update(cad_pairs=len(set(extra_pairs.tolist())),
                           cad_texts_overlapping_imdb_test=int(test_copies.sum()), cad_pairs_left_out=len(overlapping))
         log(f"CAD: {int(test_copies.sum())} texts overlap IMDB test reviews; {len(overlapping)} pairs left out, "
             f"{int(keep.sum())} texts used")
+    return {"train_texts": train_texts, "train_labels": train_labels, "dev_texts": dev_texts, "dev_labels": dev_labels,
+            "extra_texts": extra_texts, "extra_labels": extra_labels, "extra_pairs": extra_pairs,
+            "provenance": provenance}
+
+
+def train_review_recipe(sentence: RNNClassifier, data_dir=None, *, use_cad: bool = True, cad_weight: float = 1.0,
+                        sentence_epochs: int = 0, sentence_lr: float = 3e-4, sentence_share: float = 0.0, seed: int = 0,
+                        log: Callable[[str], None] | None = None, **options) -> tuple[ReviewClassifier, dict]:
+    """The recipe of ``sentiment-rnn train-review`` on :func:`recipe_data`'s texts. With ``sentence_epochs``,
+    ``sentence`` (changed in place) first trains on the treebank's phrases and the edited CAD sentences;
+    then it is frozen. The head's scale and bias are then fitted on the treebank's 8,544 training sentences
+    as one-sentence texts (soft targets from their five labels), which also join the reviews in the head's
+    first fit with ``sentence_share`` of the weight. ``options`` go to :func:`fit_review_classifier`. Returns the model
+    (SST-2 test accuracy recorded, as ``train`` records it) and the provenance."""
+    import resource
+
+    from sentiment_rnn.corpora import load_corpus
+    from sentiment_rnn.errors import SentimentRNNError
+    from sentiment_rnn.review.counterfactual import edited_sentence_pairs, finetune_sentence_network
+    from sentiment_rnn.text.tokenizer import tokenize
+
+    log = log or (lambda message: None)
+    data = recipe_data(data_dir, use_cad=use_cad, log=log)
+    provenance = data["provenance"]
     if sentence_epochs:
         if not use_cad:
             raise SentimentRNNError("training the sentence network first needs the CAD pairs (its edited sentences)")
-        edited, edited_labels = edited_sentence_pairs([split_token_sentences(tokenize(t)) for t in extra_texts],
-                                                      extra_labels, pairs[keep])
+        edited, edited_labels = edited_sentence_pairs([split_token_sentences(tokenize(t)) for t in data["extra_texts"]],
+                                                      data["extra_labels"], data["extra_pairs"])
         phrases, sst_dev = load_corpus("sst", "train", data_dir, level="phrase"), load_corpus("sst", "dev", data_dir)
         log(f"sentence network: {len(phrases)} phrases, {len(edited)} edited CAD sentences")
         provenance["sentence_training"] = finetune_sentence_network(
             sentence, phrases.tokens, phrases.labels, edited, edited_labels, sst_dev.tokens, sst_dev.labels,
             epochs=sentence_epochs, learning_rate=sentence_lr, seed=seed, log=log)
+    # the treebank's training sentences, one-sentence texts for the head: soft targets from the five labels
+    # (0, 1/4, 1/2, 3/4, 1), so neutral sentences pull the verdict's scale towards 0.5
+    sst_train = load_corpus("sst", "train", data_dir, classes=5)
     model = fit_review_classifier(
-        sentence, train_texts, train_labels, dev_texts, dev_labels, extra_texts=extra_texts,
-        extra_labels=extra_labels, extra_weight=cad_weight, mix_texts=mix_texts, mix_labels=mix_labels, seed=seed,
-        log=log, **options)
+        sentence, data["train_texts"], data["train_labels"], data["dev_texts"], data["dev_labels"],
+        extra_texts=data["extra_texts"], extra_labels=data["extra_labels"], extra_weight=cad_weight, seed=seed,
+        short_texts=(sst_train.tokens, np.asarray(sst_train.labels) / 4.0), short_share=sentence_share, log=log,
+        **options)
     sst_test = load_corpus("sst", "test", data_dir)  # reported and recorded, never used for a choice
     model.training_["sst2_test_accuracy"] = model.score(sst_test.tokens, sst_test.labels)
     provenance["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

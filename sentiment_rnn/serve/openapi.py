@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sentiment_rnn.version import __version__
 from sentiment_rnn.serve.settings import Settings
+from sentiment_rnn.version import __version__
 
 __all__ = ["openapi_document"]
 
@@ -64,14 +64,17 @@ def openapi_document(settings: Settings) -> dict:
             "/v1/explain": {"post": {
                 "summary": "The running sentiment after every token, beside bag-of-words weights",
                 "description": f"One step per token (at most {settings.max_explain_tokens:,} tokens); the output of "
-                               "`sentiment-rnn explain --json`.",
+                               "`sentiment-rnn explain --json`. For a review model, `review` is the composition of "
+                               "its verdict (the bias and each sentence's share, in log-odds), `bag_of_words` the "
+                               "n-gram part of it, and each step says its `sentence`.",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["text"], "additionalProperties": False,
                     "properties": {"text": text}}, "example": {"text": "this movie is not good"}}}},
                 "responses": {"200": _json({"type": "object", "properties": {
                     "model": {"type": "string"}, "tokens": {"type": "array", "items": {"type": "string"}},
                     "prediction": {"type": "object"}, "trajectory": {"type": "array", "items": step},
-                    "baseline": {"type": ["object", "null"]}}}, "the trajectory"),
+                    "baseline": {"type": ["object", "null"]}, "review": {"type": "object"},
+                    "bag_of_words": {"type": "object"}}}, "the trajectory"),
                     **_errors(400, 408, 413, 415, 422)},
             }},
             "/v1/model": {"get": {"summary": "The model: name, classes, training provenance, recorded accuracy",

@@ -1,24 +1,31 @@
 """What the server computes, as plain functions of a loaded model: predictions, explanations and
 the model's description. They run in the model thread (see ``batcher.py``) and return JSON-ready dicts.
 
-This is the one module of the server that imports the explain module.
+This is the one module of the server that imports the explain modules.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
-from sentiment_rnn.evaluation import explain
+from sentiment_rnn.evaluation import explain, review_explain
 from sentiment_rnn.evaluation.stored_baselines import LinearBaseline
 from sentiment_rnn.io.predict import MAX_REVIEW_CHARS, read_review
 from sentiment_rnn.text.tokenizer import tokenize
 
-__all__ = ["tokenize_texts", "predict_tokens", "score_texts", "TextRejected", "explain_text", "load_bow_weights",
-           "model_description"]
+__all__ = [
+    "TextRejected",
+    "explain_text",
+    "load_bow_weights",
+    "model_description",
+    "predict_tokens",
+    "score_texts",
+    "tokenize_texts",
+]
 
 
 def tokenize_texts(texts: Sequence[str]) -> list[tuple[list[str], bool]]:
@@ -64,9 +71,10 @@ class TextRejected(ValueError):
 
 
 def explain_text(model, bow, text: str, max_tokens: int) -> dict:
-    """The per-token trajectory of ``sentiment-rnn explain --json`` with the bag-of-words weights; for a
-    text of several sentences read by a review model, also ``review``: what each sentence adds to the
-    verdict (what ``explain --json`` prints for such a text).
+    """What ``sentiment-rnn explain --json`` prints: for a review model (the shipped one) the composition
+    of its verdict (``review``: the bias and each sentence's share in log-odds), the n-gram part of it
+    (``bag_of_words``) and the sentence network's running P(positive) sentence by sentence; for a network,
+    its per-token trajectory; both with the bag-of-words weights.
 
     Raises TextRejected when the text has no tokens or more than ``max_tokens`` of them (the
     explanation has one step per token; long reviews are explained token by token too).
@@ -77,10 +85,9 @@ def explain_text(model, bow, text: str, max_tokens: int) -> dict:
     if len(tokens) > max_tokens:
         raise TextRejected(f"'text' has {len(tokens):,} tokens; explanations are limited to {max_tokens:,}",
                            413, "too_many_tokens", limit=max_tokens)
-    result = explain.explanation_dict(explain.trajectory(model, tokens), bow, text=text)
-    if model.reads_by_sentence(tokens):
-        result["review"] = model.explain_review(tokens)
-    return result
+    if model.reads_by_sentence(tokens):  # the review model: every text, by sentence
+        return {"text": text, "level": "review", **review_explain.review_explanation(model, tokens, bow)}
+    return explain.explanation_dict(explain.trajectory(model, tokens), bow, text=text)
 
 
 def load_bow_weights():

@@ -17,7 +17,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from sentiment_rnn.serve.settings import SETTINGS_VARIABLE, Settings
 
-__all__ = ["HeadTimeoutProtocol", "run", "watch_supervisor", "SUPERVISOR_VARIABLE"]
+__all__ = ["SUPERVISOR_VARIABLE", "HeadTimeoutProtocol", "run", "watch_supervisor"]
 
 SUPERVISOR_VARIABLE = "SENTIMENT_RNN_SERVE_SUPERVISOR"  # the pid of the process that started the workers
 

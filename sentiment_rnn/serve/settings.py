@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sentiment_rnn.io.predict import MAX_REVIEW_CHARS
 
-__all__ = ["Settings", "SETTINGS_VARIABLE"]
+__all__ = ["SETTINGS_VARIABLE", "Settings"]
 
 SETTINGS_VARIABLE = "SENTIMENT_RNN_SERVE_SETTINGS"
 

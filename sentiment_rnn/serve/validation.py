@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-__all__ = ["ApiError", "read_json_body", "texts_from", "text_from"]
+__all__ = ["ApiError", "read_json_body", "text_from", "texts_from"]
 
 
 class ApiError(Exception):

@@ -1,5 +1,6 @@
-// The page: send the review to /v1/explain and draw the running P(positive) after every token
-// above each word's bag-of-words weight, in one SVG. Plain JavaScript, no libraries.
+// The page: send the review to /v1/explain; show how the review model composes its verdict (the bias and
+// each sentence's share, in log-odds) and draw the sentence network's running P(positive) after every token,
+// sentence by sentence, above each word's bag-of-words weight, in one SVG. Plain JavaScript, no libraries.
 "use strict";
 
 const EXAMPLES = [
@@ -48,9 +49,21 @@ function drawChart(steps) {
       class: p === 0.5 ? "grid mid" : "grid" }));
     svg.append(svgElement("text", { x: LAYOUT.left - 6, y: y(p) + 4, "text-anchor": "end", class: "axis" }, p.toFixed(1)));
   }
-  svg.append(svgElement("text", { x: LAYOUT.left, y: lineTop - 12, class: "axis" }, "RNN: P(positive) after each token"));
-  const points = steps.map((s, t) => `${x(t)},${y(s.p)}`).join(" ");
-  svg.append(svgElement("polyline", { points, class: "line" }));
+  svg.append(svgElement("text", { x: LAYOUT.left, y: lineTop - 12, class: "axis" },
+    "RNN: P(positive) after each token (each sentence read from its start)"));
+  // one line per sentence: the network reads every sentence afresh, and its last point is the sentence's P alone
+  const sentences = [...new Set(steps.map((s) => s.sentence))];
+  for (const sentence of sentences) {
+    const points = steps.map((s, t) => [s, t]).filter(([s]) => s.sentence === sentence)
+      .map(([s, t]) => `${x(t)},${y(s.p)}`).join(" ");
+    svg.append(svgElement("polyline", { points, class: "line" }));
+  }
+  steps.forEach((s, t) => {
+    if (t > 0 && s.sentence !== steps[t - 1].sentence) {
+      svg.append(svgElement("line", { x1: x(t) - step / 2, x2: x(t) - step / 2, y1: lineTop, y2: barBottom,
+        class: "grid sentence-end" }));
+    }
+  });
   steps.forEach((s, t) => {
     const dot = svgElement("circle", { cx: x(t), cy: y(s.p), r: 4.5, class: "point" });
     dot.append(svgElement("title", {}, `${s.token}: P(positive) = ${s.p.toFixed(3)}`));
@@ -93,28 +106,49 @@ function fillTable(steps) {
   $("steps").tBodies[0].replaceChildren(...rows);
 }
 
+const signed = (value) => `${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(2)}`;
+
+function shareItem(value, text, detail) {
+  const item = document.createElement("li");
+  const share = document.createElement("span");
+  share.className = `share ${value >= 0 ? "positive" : "negative"}`;
+  share.textContent = signed(value);
+  item.append(share, ` ${text}`);
+  if (detail) {
+    const how = document.createElement("span");
+    how.className = "how";
+    how.textContent = detail;
+    item.append(how);
+  }
+  return item;
+}
+
 function show(result) {
   const steps = result.trajectory.map((s) => ({
-    token: s.token, known: s.in_vocabulary, p: s.p_positive ?? 0, weight: s.bow_weight ?? 0,
+    token: s.token, known: s.in_vocabulary, p: s.p_positive ?? 0, weight: s.bow_weight ?? 0, sentence: s.sentence ?? 0,
   }));
-  // a review read by a review model: its verdict, and what each sentence adds to it (log-odds)
+  // a review model: its verdict and how it is composed: the bias and each sentence's share (log-odds)
   const review = result.review;
   const p = review ? review.p_positive : (result.prediction.p_positive ?? 0);
   const label = review ? (p > 0.5 ? "positive" : "negative") : result.prediction.label;
   const verdict = $("verdict");
   verdict.textContent = describe(label, p);
   verdict.className = label;
+  $("verdict-who").textContent = review ? "Review model" : "RNN";
   $("by-sentence").hidden = !review;
-  $("sentences").replaceChildren(...(review ? review.sentences : []).map((row) => {
-    const item = document.createElement("li");
-    const share = document.createElement("span");
-    share.className = `share ${row.log_odds >= 0 ? "positive" : "negative"}`;
-    share.textContent = `${row.log_odds >= 0 ? "+" : "−"}${Math.abs(row.log_odds).toFixed(2)}`;
-    item.append(share, ` ${row.sentence}`);
-    return item;
-  }));
+  $("composition").textContent = review
+    ? `log-odds ${signed(review.log_odds)} = bias ${signed(review.bias)} + the shares below`
+      + ` (of which the n-grams ${signed(review.ngram_log_odds)})` : "";
+  $("sentences").replaceChildren(...(review ? review.sentences : []).map((row) => shareItem(row.log_odds, row.sentence,
+    ` = ${row.weight.toFixed(2)} × network ${signed(row.network_log_odds)} = ${signed(row.network_part)}`
+      + ` + n-grams ${signed(row.ngram_log_odds)} · P(positive) alone ${row.sentence_p_positive.toFixed(3)}`)));
   const bow = $("bow-verdict");
-  if (result.baseline) {
+  if (result.bag_of_words) {  // the review model's own n-gram part
+    $("bow-who").textContent = "Its n-grams (bag of words) add";
+    bow.textContent = `${signed(result.bag_of_words.log_odds)} log-odds`;
+    bow.className = result.bag_of_words.label;
+  } else if (result.baseline) {
+    $("bow-who").textContent = "Bag of words";
     bow.textContent = describe(result.baseline.label, result.baseline.p_positive);
     bow.className = result.baseline.label;
   } else {
