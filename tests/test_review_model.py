@@ -35,7 +35,7 @@ def test_gradients_of_every_parameter_and_of_the_sentence_inputs():
     def loss():
         return float(head.forward(evidence)[0] @ dz)
 
-    z, cache = head.forward(evidence)
+    _, cache = head.forward(evidence)
     assert cache.open_[0] == 0 and cache.open_.sum() > 0  # both branches of the guard are exercised
     grads, dstates, dlog_odds = head.backward(dz, cache, inputs=True)
     errors = check_gradients(loss, head.params, grads)
@@ -97,7 +97,7 @@ def test_batch_equals_each_review_alone_and_shares_sum_to_the_log_odds():
     head, rng = _head(2)
     counts = [3, 1, 6]
     evidence = _evidence(rng, counts)
-    z, cache = head.forward(evidence)
+    z, _ = head.forward(evidence)
     shares = head.contributions(evidence)["share"]
     np.testing.assert_allclose(np.bincount(evidence.review, shares) + head.params["bias"][0], z, rtol=1e-12)
     for b in range(len(counts)):

@@ -48,6 +48,7 @@ def test_the_model_description_holds_no_path(server):
 
 
 def test_kill_9_of_a_two_worker_supervisor_leaves_no_worker_holding_the_port():
+    import contextlib
     import os
     import signal
     import socket
@@ -71,10 +72,8 @@ def test_kill_9_of_a_two_worker_supervisor_leaves_no_worker_holding_the_port():
                 pytest.fail("a worker still accepts connections 20 s after its supervisor was killed")
         finally:
             for pid in children:  # whatever is left of what this test started
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
 
 
 def test_a_request_cut_by_the_shutdown_grace_period_is_answered_json_503():

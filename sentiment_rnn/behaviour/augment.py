@@ -137,7 +137,7 @@ def consensus_targets(targets, groups, own_positive) -> np.ndarray:
     own_positive = np.asarray(own_positive, dtype=np.float64)  # (N,)
     open_rows = np.isnan(targets) & (groups >= 0)
     if open_rows.any():
-        ids, inverse = np.unique(groups[open_rows], return_inverse=True)
+        _, inverse = np.unique(groups[open_rows], return_inverse=True)
         means = np.bincount(inverse, weights=own_positive[open_rows]) / np.bincount(inverse)  # (G,)
         targets[open_rows] = means[inverse]
     return targets

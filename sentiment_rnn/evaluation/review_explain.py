@@ -39,7 +39,8 @@ def review_explanation(model, text, bow: LinearBaseline | None = None) -> dict:
     """
     review = model.explain_review(text)
     (sentences,) = model.sentences([text])
-    steps, tokens = [], []
+    steps: list[dict] = []
+    tokens: list[str] = []
     for index, sentence in enumerate(sentences):
         part = explanation_dict(trajectory(model.sentence_, sentence), bow)
         steps.extend({**step, "sentence": index} for step in part["trajectory"])

@@ -345,7 +345,9 @@ def _load_review(path: Path, data, metadata: dict, sentence_model):
     from sentiment_rnn.review.ngrams import NgramWeights
 
     prefix = "review/param/"
-    review = metadata.get("review") if isinstance(metadata.get("review"), dict) else {}
+    review = metadata.get("review")
+    if not isinstance(review, dict):
+        review = {}
     if review.get("composition") != REVIEW_COMPOSITION:
         raise ModelFileError(f"{path}: a review model of an earlier composition (attention over sentences); "
                              "this version reads the sum of sentence evidence: rebuild it with train-review")

@@ -128,7 +128,7 @@ def sentiment_leaves(phrases: Sequence[Sequence[str]], fine_labels) -> tuple[fro
     (frozenset({'fun'}), frozenset({'dull'}))
     """
     sums: dict[str, list[float]] = {}
-    for tokens, label in zip(phrases, fine_labels):
+    for tokens, label in zip(phrases, fine_labels, strict=True):
         if len(tokens) == 1:
             sums.setdefault(tokens[0], []).append(float(label))
     means = {word: float(np.mean(labels)) for word, labels in sums.items()}
@@ -143,7 +143,7 @@ def neutral_leaves(phrases: Sequence[Sequence[str]], fine_labels, min_count: int
     ['blind']
     """
     labels: dict[str, list[int]] = {}
-    for tokens, label in zip(phrases, fine_labels):
+    for tokens, label in zip(phrases, fine_labels, strict=True):
         if len(tokens) == 1:
             labels.setdefault(tokens[0], []).append(int(label))
     return frozenset(w for w, ys in labels.items() if min_count and len(ys) >= min_count and set(ys) == {2})
@@ -163,7 +163,7 @@ def negated_phrases(phrases: Sequence[Sequence[str]], fine_labels, polar: dict[s
     ([['it', 'is', 'not', 'very', 'dull']], array([0.65]))
     """
     out, shares = [], []
-    for tokens, label in zip(phrases, fine_labels):
+    for tokens, label in zip(phrases, fine_labels, strict=True):
         if len(tokens) > max_len or label == 2 or has_negator(tokens):
             continue
         for i, token in enumerate(tokens[:-1]):
@@ -307,13 +307,14 @@ def _treebank_part(sentence_model, phrases, fine: np.ndarray, neutral_phrases: i
         plain_neutral = np.flatnonzero((fine == 2) & ~np.array([has_negator(t) for t in phrases]))
         kept = rng.choice(plain_neutral, min(neutral_phrases, len(plain_neutral)), replace=False)
         keep[np.setdiff1d(plain_neutral, kept)] = False
-    texts = [list(t) for t, k in zip(phrases, keep) if k]
+    texts = [list(t) for t, k in zip(phrases, keep, strict=True) if k]
     log(f"labelling {len(texts):,} treebank phrases with the network's own probabilities")
     targets = phrase_targets(fine[keep], sentence_model.predict_proba(texts), own_weight)  # (n, 2)
     counts = {"phrases": len(texts)}
     if sharpened is not None:
         targets = sharpen_negated_targets(texts, fine[keep], targets, sharpened)
-        counts["sharpened_negated_phrases"] = sum(1 for t, y in zip(texts, fine[keep]) if y <= 1 and has_negator(t))
+        counts["sharpened_negated_phrases"] = sum(1 for t, y in zip(texts, fine[keep], strict=True)
+                                                  if y <= 1 and has_negator(t))
     return texts, targets, counts
 
 
@@ -325,7 +326,7 @@ def _pros_cons_part(data_dir, pros_cons: int, negation_repeats: int, rng: np.ran
     chosen: list[list[str]] = []
     targets, counts = [], {}
     for label in (0, 1):
-        side = [s for s, y in zip(sentences, labels) if y == label and 2 <= len(s) <= 40]
+        side = [s for s, y in zip(sentences, labels, strict=True) if y == label and 2 <= len(s) <= 40]
         negated = [s for s in side if has_negator(s)]
         others = [s for s in side if not has_negator(s)]
         picked = rng.choice(len(others), min(pros_cons, len(others)), replace=False)

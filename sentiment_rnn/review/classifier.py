@@ -53,7 +53,7 @@ def split_token_sentences(tokens):
             current = []
     if current:
         sentences.append(current)
-    merged = []
+    merged: list[list[str]] = []
     for sentence in sentences:
         if merged and not any(ch.isalnum() for token in sentence for ch in token):
             merged[-1] = merged[-1] + sentence

@@ -37,7 +37,7 @@ def edited_sentence_pairs(sentences: Sequence[Sequence[Sequence[str]]], labels, 
             if tag != "replace":
                 continue
             if i2 - i1 == j2 - j1:
-                pieces = [(a[i], b[j]) for i, j in zip(range(i1, i2), range(j1, j2))]
+                pieces = [(a[i], b[j]) for i, j in zip(range(i1, i2), range(j1, j2), strict=True)]
             else:
                 pieces = [([t for s in a[i1:i2] for t in s], [t for s in b[j1:j2] for t in s])]
             for left, right in pieces:

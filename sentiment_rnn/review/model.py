@@ -67,11 +67,13 @@ class SentenceEvidence:
     def concatenate(parts: Sequence[SentenceEvidence]) -> SentenceEvidence:
         """The reviews of ``parts`` one after another, renumbered 0..B-1 in that order."""
         offsets = np.cumsum([0] + [part.n_reviews for part in parts])  # (P + 1,)
+        starts = offsets[:-1]  # (P,) each part's first review
+        review = [part.review + start for part, start in zip(parts, starts, strict=True)]
         return SentenceEvidence(np.concatenate([part.states for part in parts]),
                                 np.concatenate([part.log_odds for part in parts]),
                                 np.concatenate([part.ngram for part in parts]),
                                 np.concatenate([part.guard for part in parts]),
-                                np.concatenate([part.review + offset for part, offset in zip(parts, offsets)]),
+                                np.concatenate(review),
                                 int(offsets[-1]))
 
     def take(self, reviews: np.ndarray) -> SentenceEvidence:

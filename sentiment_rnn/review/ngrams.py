@@ -119,7 +119,8 @@ def fit_ngram_hashes(per_review: Sequence[np.ndarray], labels, *, order: int, mi
     for i, hashes in enumerate(per_review):
         position = np.searchsorted(kept, hashes)  # (K,)
         position = position[(position < len(kept)) & (kept[np.minimum(position, len(kept) - 1)] == hashes)]
-        rows.append(np.full(len(position), i)), columns.append(position)
+        rows.append(np.full(len(position), i))
+        columns.append(position)
     X = sparse.csr_matrix((np.ones(sum(map(len, columns))), (np.concatenate(rows), np.concatenate(columns))),
                           shape=(len(per_review), len(kept)))  # (n, F) binary
     p = alpha + np.asarray(X[labels == 1].sum(axis=0)).ravel()  # (F,)

@@ -20,6 +20,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +80,7 @@ def fit_head(head: EvidenceHead, evidence: SentenceEvidence, targets: np.ndarray
     bounds = [(1e-3, None) if n == "scale" else (None, None) for n in names for _ in range(head.params[n].size)]
 
     def unpack(flat):
-        for name, piece in zip(names, np.split(flat, np.cumsum(sizes)[:-1])):
+        for name, piece in zip(names, np.split(flat, np.cumsum(sizes)[:-1]), strict=True):
             head.params[name][...] = piece
 
     def objective(flat):
@@ -104,9 +105,9 @@ def out_of_fold_ngrams(review_hashes: Sequence[np.ndarray], sentence_hash_lists:
     labels, weights = np.asarray(labels), np.asarray(weights)
     for k in range(folds):
         train = np.flatnonzero(fold != k)
-        ngrams, _ = fit_ngram_hashes([review_hashes[i] for i in train], labels[train], sample_weight=weights[train],
-                                     **options)
-        for i in np.flatnonzero(fold == k):
+        ngrams, _ = fit_ngram_hashes([review_hashes[i] for i in train.tolist()], labels[train],
+                                     sample_weight=weights[train], **options)
+        for i in np.flatnonzero(fold == k).tolist():
             scores[i] = ngrams.hashed_scores(sentence_hash_lists[i])
     return np.concatenate(scores) if scores else np.zeros(0)
 
@@ -163,7 +164,7 @@ def text_sentences(texts: Sequence, jobs: int = 1) -> list:
     from sentiment_rnn.text.tokenizer import tokenize_many
 
     strings = [i for i, t in enumerate(texts) if isinstance(t, str)]
-    tokens = dict(zip(strings, tokenize_many([texts[i] for i in strings], jobs)))
+    tokens = dict(zip(strings, tokenize_many([texts[i] for i in strings], jobs), strict=True))
     return [split_token_sentences(as_tokens(tokens.get(i, t))) or [[]] for i, t in enumerate(texts)]
 
 
@@ -182,7 +183,7 @@ def ngram_stage(train_texts: Sequence, train_labels, dev_texts: Sequence, dev_la
     stage = time.perf_counter()
     sentence_lists = [[sentence_hashes(s, ngram_order, negation) for s in review] for review in reviews]
     review_hashes = [np.unique(np.concatenate(h)) for h in sentence_lists]
-    ngram_options = dict(order=ngram_order, min_df=ngram_min_df, C=ngram_c, negation=negation)
+    ngram_options: dict[str, Any] = dict(order=ngram_order, min_df=ngram_min_df, C=ngram_c, negation=negation)
     train_ngram = out_of_fold_ngrams(review_hashes, sentence_lists, targets, weights, folds=folds, seed=seed,
                                      **ngram_options)
     ngrams, _ = fit_ngram_hashes(review_hashes, targets, sample_weight=weights, **ngram_options)
@@ -211,7 +212,7 @@ def head_inputs(reviews: SentenceEvidence, review_targets, review_weights, short
 
 
 def head_stage(sentence_model: RNNClassifier, stage: NgramStage, *, guard: str = "negated sentences", l2: float = 1e-3,
-               short_texts: tuple[Sequence, Sequence] | None = None, short_share: float = 0.0,
+               short_texts: tuple[Sequence, Sequence | np.ndarray] | None = None, short_share: float = 0.0,
                log: Callable[[str], None] | None = None) -> ReviewClassifier:
     """Steps 3-4 of :func:`fit_review_classifier`: the sentence network reads every sentence, the head is
     fitted. ``short_texts`` (token lists, labels) are one-sentence texts scored with the final n-gram
@@ -224,14 +225,16 @@ def head_stage(sentence_model: RNNClassifier, stage: NgramStage, *, guard: str =
     model = ReviewClassifier(sentence_model, EvidenceHead.initialize(hidden), stage.ngrams, guard=guard)
     evidence = model.evidence(stage.reviews, ngram=stage.train_ngram)
     dev_evidence = model.evidence(stage.dev_reviews)
-    short = model.evidence(model.sentences(short_texts[0])) if short_texts is not None else None
+    short, short_labels = None, ()
+    if short_texts is not None:
+        short, short_labels = model.evidence(model.sentences(short_texts[0])), short_texts[1]
     states_seconds = time.perf_counter() - began
     log(f"sentence network: {len(evidence.log_odds) + len(dev_evidence.log_odds)} review sentences"
         f"{f', {short.n_reviews} short texts' if short is not None else ''} ({states_seconds:.0f} s)")
-    inputs = head_inputs(evidence, stage.targets, stage.weights, short, short_texts[1] if short else (), short_share)
+    inputs = head_inputs(evidence, stage.targets, stage.weights, short, short_labels, short_share)
     record = fit_head(model.head_, *inputs, l2=l2)
     if short is not None:  # the verdict's scale and bias, from lone sentences
-        record["scale"] = fit_head(model.head_, short, np.asarray(short_texts[1]), l2=l2, names=SCALE_FIT)
+        record["scale"] = fit_head(model.head_, short, np.asarray(short_labels), l2=l2, names=SCALE_FIT)
     dev_z = model.head_.forward(dev_evidence)[0]
     dev_accuracy = {"review_model": float(np.mean((dev_z > 0) == (stage.dev_targets == 1)))}
     log(f"head: {record['iterations']} L-BFGS iterations ({record['seconds']:.0f} s); dev accuracy {dev_accuracy}")
@@ -243,7 +246,7 @@ def head_stage(sentence_model: RNNClassifier, stage: NgramStage, *, guard: str =
 
 def fit_review_classifier(sentence_model: RNNClassifier, train_texts: Sequence, train_labels, dev_texts: Sequence,
                           dev_labels, *, guard: str = "negated sentences", l2: float = 1e-3,
-                          short_texts: tuple[Sequence, Sequence] | None = None, short_share: float = 0.0,
+                          short_texts: tuple[Sequence, Sequence | np.ndarray] | None = None, short_share: float = 0.0,
                           log: Callable[[str], None] | None = None, **options) -> ReviewClassifier:
     """Train the review model around a two-class ``sentence_model`` (left unchanged):
 
@@ -284,9 +287,9 @@ def recipe_data(data_dir=None, *, use_cad: bool = True, log: Callable[[str], Non
     cad_dev_texts = load_corpus("cad", "dev", data_dir).texts
     copies = near_copies(train_texts + dev_texts, cad_dev_texts) >= 0
     keep_train, keep_dev = ~copies[: len(train_texts)], ~copies[len(train_texts):]
-    train_texts = [t for t, k in zip(train_texts, keep_train) if k]
+    train_texts = [t for t, k in zip(train_texts, keep_train, strict=True) if k]
     train_labels = train_labels[keep_train]
-    dev_texts = [t for t, k in zip(dev_texts, keep_dev) if k]
+    dev_texts = [t for t, k in zip(dev_texts, keep_dev, strict=True) if k]
     dev_labels = dev_labels[keep_dev]
     provenance["imdb_reviews_left_out_as_cad_dev_copies"] = int(copies.sum())
     log(f"{int(copies.sum())} IMDB training reviews are copies of CAD dev reviews: left out")
@@ -297,7 +300,8 @@ def recipe_data(data_dir=None, *, use_cad: bool = True, log: Callable[[str], Non
         test_copies = near_copies(texts, load_corpus("imdb", "test", data_dir).texts) >= 0
         overlapping = set(pairs[test_copies].tolist())
         keep = np.array([p not in overlapping for p in pairs])
-        extra_texts, extra_labels, extra_pairs = [t for t, k in zip(texts, keep) if k], labels[keep], pairs[keep]
+        extra_texts = [t for t, k in zip(texts, keep, strict=True) if k]
+        extra_labels, extra_pairs = labels[keep], pairs[keep]
         provenance.update(cad_pairs=len(set(extra_pairs.tolist())),
                           cad_texts_overlapping_imdb_test=int(test_copies.sum()), cad_pairs_left_out=len(overlapping))
         log(f"CAD: {int(test_copies.sum())} texts overlap IMDB test reviews; {len(overlapping)} pairs left out, "

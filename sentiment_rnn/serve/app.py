@@ -20,12 +20,14 @@ import asyncio
 import contextlib
 import importlib.resources
 import os
+from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from sentiment_rnn.serve import scoring
 from sentiment_rnn.serve.batcher import MicroBatcher
@@ -141,8 +143,9 @@ async def _client_gone(request: Request, error: ClientDisconnect) -> Response:
     return Response(status_code=400)  # nobody reads it: the client closed the connection mid-request
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """The application; the model is loaded when it starts (once per worker)."""
+def create_app(settings: Settings | None = None) -> ASGIApp:
+    """The application (Starlette inside the ASGI middlewares below); the model is loaded when it starts
+    (once per worker)."""
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager
@@ -165,7 +168,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/v1/predict", predict, methods=["POST"]),
         Route("/v1/explain", explain, methods=["POST"]),
     ]
-    handlers = {ApiError: _api_error, HTTPException: _http_error, ClientDisconnect: _client_gone}
+    handlers: dict[type[Exception], Callable[..., Awaitable[Response]]] = {
+        ApiError: _api_error, HTTPException: _http_error, ClientDisconnect: _client_gone}
     app = _AnswerWhenCancelled(Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan))
     return app if "*" in settings.allowed_hosts else _AllowedHosts(app, settings.allowed_hosts)
 
@@ -213,7 +217,7 @@ class _AllowedHosts:
         return await self.app(scope, receive, send)
 
 
-def create_app_from_environment() -> Starlette:
+def create_app_from_environment() -> ASGIApp:
     """The factory each uvicorn worker calls: settings from the environment (see ``settings.py``)."""
     from sentiment_rnn.serve.server import watch_supervisor
 

@@ -122,7 +122,8 @@ class MicroBatcher:
                 await asyncio.wait_for(self._arrived.wait(), left)
             except TimeoutError:
                 break
-        parts, size, weight = [], 0, 0.0
+        parts: list[tuple[_Job, int, int]] = []
+        size, weight = 0, 0.0
         while self._waiting and self._waiting[0].future.done():  # cancelled or failed: nothing more to score
             self._waiting.popleft()
         while self._waiting:
