@@ -343,7 +343,8 @@ def test_concurrent_requests_are_scored_together(model):
         with concurrent.futures.ThreadPoolExecutor(16) as pool:
             responses = list(pool.map(lambda text: httpx.post(server.url + "/v1/predict", json={"text": text},
                                                               timeout=30), texts))
-        assert all(r.status_code == 200 for r in responses)
+        assert all(r.status_code == 200 for r in responses), [(r.status_code, r.text[:200]) for r in responses
+                                                              if r.status_code != 200]
         served = np.array([r.json()["results"][0]["p_positive"] for r in responses])
         assert np.allclose(served, model.predict_proba(texts)[:, 1], atol=1e-6)  # each got its own answer
         after = httpx.get(server.url + "/healthz", timeout=30).json()
