@@ -684,10 +684,12 @@ def _wait_for(path: Path, process, timeout=60.0):
         time.sleep(0.01)
 
 
-def _child_handles_ctrl_c() -> None:
-    """In a child before it runs: SIGINT handled by default. A test run started as a shell's background job
-    ignores SIGINT, and every child would inherit that and rightly keep ignoring it (then no Ctrl-C lands)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+def default_signals_in_child() -> None:
+    """In a child before it runs: the default handling of the signals these tests send. A signal the
+    test run ignores (``nohup`` ignores SIGHUP; a shell's background job, SIGINT) stays ignored in
+    every child otherwise, and the program rightly keeps ignoring it."""
+    for signum in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -696,7 +698,7 @@ def test_ctrl_c_or_kill_during_training_then_resume_gives_the_same_model(tmp_pat
     command = [sys.executable, "-m", "sentiment_rnn", *args]
     signals = {"sigint": signal.SIGINT, "sigkill": signal.SIGKILL}
     runs = {name: subprocess.Popen([*command, "-o", str(tmp_path / f"{name}.npz")], stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, env=_env(), preexec_fn=_child_handles_ctrl_c)
+                                   stderr=subprocess.PIPE, env=_env(), preexec_fn=default_signals_in_child)
             for name in signals}
     for name, process in runs.items():  # both are training once both have saved a checkpoint
         _wait_for(tmp_path / f"{name}.ckpt.npz", process)

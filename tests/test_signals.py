@@ -18,19 +18,11 @@ from click.testing import CliRunner
 from sentiment_rnn.cli import main
 from sentiment_rnn.io.serialization import load_model
 from sentiment_rnn.training.checkpoint import load_checkpoint
-from test_robustness import _env, _same_weights, _train_args, _wait_for
+from test_robustness import _env, _same_weights, _train_args, _wait_for, default_signals_in_child
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 COMMAND = [sys.executable, "-m", "sentiment_rnn"]
-
-
-def _default_signals() -> None:
-    """In a child before it runs: the default handling of the signals these tests send. A signal the
-    test run ignores (``nohup`` ignores SIGHUP; a shell's background job, SIGINT) stays ignored in
-    every child otherwise, and the program rightly keeps ignoring it."""
-    for signum in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_DFL)
 
 
 @pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)], ids=["SIGTERM", "SIGHUP"])
@@ -38,7 +30,7 @@ def test_sigterm_or_sighup_during_training_saves_the_checkpoint_and_resumes(tmp_
     args = _train_args(tmp_path)
     output, checkpoint = tmp_path / "stopped.npz", tmp_path / "stopped.ckpt.npz"
     process = subprocess.Popen(COMMAND + args + ["-o", str(output)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env=_env(), preexec_fn=_default_signals)
+                               env=_env(), preexec_fn=default_signals_in_child)
     _wait_for(checkpoint, process)
     time.sleep(0.1)
     process.send_signal(signum)
@@ -66,7 +58,7 @@ def test_handlers_are_restored_after_training():
 @pytest.mark.parametrize("delay", [0.1, 0.15, 0.2])  # before ~0.05 s Python itself is starting
 def test_ctrl_c_while_the_program_starts_is_one_line(delay):
     process = subprocess.Popen([*COMMAND, "predict", "a good film"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env=_env(), preexec_fn=_default_signals)
+                               env=_env(), preexec_fn=default_signals_in_child)
     time.sleep(delay)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
